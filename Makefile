@@ -1,0 +1,41 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: demo test lint dev bench home clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml setup.py
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+# The embedded default instance (unless DAGSTER_HOME has its own) and the sample sheet.
+home: $(VENV)/.installed
+	@$(BIN)/python -m shorts_assets.demo prepare
+
+demo: $(VENV)/.installed
+	$(BIN)/python -m shorts_assets.demo
+
+test: $(VENV)/.installed-dev lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check shorts_assets shorts_assets_tests bench
+
+dev: $(VENV)/.installed home
+	$(BIN)/dagster dev -w workspace.yaml
+
+bench: $(VENV)/.installed-dev home
+	$(BIN)/python bench/render_bench.py
+
+clean:
+	rm -rf var .dagster_home

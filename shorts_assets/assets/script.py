@@ -1,0 +1,28 @@
+from dagster import AssetExecutionContext, MetadataValue, Output, ResourceParam, asset
+
+from ..models import Idea, Script
+from ..partitions import content_items
+from ..providers.writers import Writer
+from . import SERVICE_RETRY
+
+
+def preview(script: Script) -> str:
+    lines = [f"## {script.title}", ""]
+    lines += [f"{i}. **{scene.narration}**  \n   _visual: {scene.visual}_" for i, scene in enumerate(script.scenes, 1)]
+    return "\n".join([*lines, "", " ".join(script.hashtags)])
+
+
+@asset(partitions_def=content_items, group_name="planning", pool="llm", retry_policy=SERVICE_RETRY)
+def script(context: AssetExecutionContext, idea: Idea, writer: ResourceParam[Writer]) -> Output[Script]:
+    """Hook, beats with visual cues and a call to action, from the writer."""
+    record = writer.write(idea)
+    return Output(
+        record,
+        metadata={
+            "writer": record.writer,
+            "title": record.title,
+            "word_count": record.word_count,
+            "scenes": len(record.scenes),
+            "preview": MetadataValue.md(preview(record)),
+        },
+    )

@@ -1,0 +1,144 @@
+"""The job that produces one content item, the sheet sensor that feeds it, and the
+sensors that write each run's outcome back to its sheet row."""
+
+from __future__ import annotations
+
+import json
+
+from dagster import (
+    AssetKey,
+    AssetSelection,
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    RunFailureSensorContext,
+    RunRequest,
+    ResourceParam,
+    RunStatusSensorContext,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    define_asset_job,
+    in_process_executor,
+    run_failure_sensor,
+    run_status_sensor,
+    sensor,
+)
+
+from .partitions import content_items
+from .providers.sheets import Sheet
+from .rows import RowError, idea_from_row, is_blank
+from .store import StoreResource
+
+# One run per item, its steps in one process: an item's stages run one after another
+# anyway, and items run in parallel up to the run queue's limit (dagster.yaml).
+content_pipeline = define_asset_job(
+    "content_pipeline",
+    selection=AssetSelection.groups("planning", "production", "distribution"),
+    executor_def=in_process_executor,
+    description="Produce one content item: idea to published post and its first metrics.",
+)
+
+
+def known_items(instance) -> set[str]:
+    """Keys in use now or ever materialized: a deleted key keeps its history, so never reuse it."""
+    return set(instance.get_dynamic_partitions(content_items.name)) | set(
+        instance.get_materialized_partitions(AssetKey("idea"))
+    )
+
+
+@sensor(
+    job=content_pipeline,
+    default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=10,
+    description="Reads rows added to the content sheet since the last tick; queues the good ones.",
+)
+def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[Sheet]):
+    cursor = json.loads(context.cursor) if context.cursor else {"rows": 0}
+    rows = sheet.rows(after=cursor["rows"])
+    if not rows:
+        return SkipReason(f"no rows after row {cursor['rows']}")
+    known = known_items(context.instance)
+    added: list[str] = []
+    requests: list[RunRequest] = []
+    updates: dict[int, dict[str, str]] = {}
+    for row in rows:
+        if is_blank(row.values):
+            continue
+        try:
+            idea = idea_from_row(dict(row.values), row.number)
+            if idea.item_id in known or idea.item_id in added:
+                raise RowError(f"duplicate of item {idea.item_id}")
+        except RowError as error:
+            updates[row.number] = {"status": f"rejected: {error}"}
+            context.log.info(f"row {row.number} rejected: {error}")
+            continue
+        added.append(idea.item_id)
+        requests.append(
+            RunRequest(partition_key=idea.item_id, run_key=idea.item_id, tags={"shorts/row": str(row.number)})
+        )
+        updates[row.number] = {"item_id": idea.item_id, "status": "queued", "error": ""}
+    # The sheet is written before the tick commits: if this raises, the tick fails, the
+    # cursor stays, and the same rows are read again next tick.
+    sheet.update_rows(updates)
+    return SensorResult(
+        run_requests=requests,
+        dynamic_partitions_requests=[content_items.build_add_request(added)] if added else [],
+        cursor=json.dumps({"rows": rows[-1].number}),
+    )
+
+
+def outcome(item_id: str, store: StoreResource) -> dict[str, str]:
+    """What the store says an item has reached: its video and its posts, when they exist."""
+    opened = store.open()
+    values: dict[str, str] = {}
+    video = opened.read_json(f"rendered_video/{item_id}/record.json")
+    if video is not None:
+        values.update(status="rendered", video_path=opened.uri(video["record"]["video"]["key"]))
+    post = opened.read_json(f"published_post/{item_id}/record.json")
+    if post is not None:
+        values.update(status="published", post_url=" ".join(p["url"] for p in post["record"]["posts"]))
+    return values
+
+
+def item_of(run) -> str | None:
+    return run.tags.get("dagster/partition") if run.job_name == content_pipeline.name else None
+
+
+@run_status_sensor(
+    run_status=DagsterRunStatus.SUCCESS,
+    monitored_jobs=[content_pipeline],
+    default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=5,
+    description="Writes rendered / published and the links back to the item's sheet row.",
+)
+def content_status_sensor(context: RunStatusSensorContext, sheet: ResourceParam[Sheet], store: StoreResource):
+    item_id = item_of(context.dagster_run)
+    if item_id:
+        sheet.update_item(item_id, {"error": "", **outcome(item_id, store)})
+
+
+def failure_reason(context: RunFailureSensorContext) -> str:
+    steps = context.get_step_failure_events()
+    if not steps:
+        return context.failure_event.message or "the run failed"
+    event = steps[0]
+    data = event.event_specific_data
+    if data and data.user_failure_data and data.user_failure_data.description:
+        message = data.user_failure_data.description
+    elif data and data.error:
+        message = data.error.message.strip().splitlines()[0]
+    else:
+        message = event.message or "failed"
+    return f"{event.step_key}: {message}"
+
+
+@run_failure_sensor(
+    monitored_jobs=[content_pipeline],
+    default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=5,
+    description="Writes failed and the reason back to the item's sheet row.",
+)
+def content_failure_sensor(context: RunFailureSensorContext, sheet: ResourceParam[Sheet], store: StoreResource):
+    item_id = item_of(context.dagster_run)
+    if item_id:
+        sheet.update_item(item_id, {**outcome(item_id, store), "status": "failed", "error": failure_reason(context)})

@@ -1,0 +1,188 @@
+"""`make demo`: the whole factory on one machine, through the real Dagster machinery.
+
+It seeds the content sheet with sample ideas when there is none, starts the Dagster daemon
+(whose sheet sensor adds the partitions and queues the runs, and whose run queue launches
+them), shows progress as the steps finish, stops the daemon, and prints what was made.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
+
+from .automation import content_pipeline
+from .config import Settings
+from .providers.sheets import CsvSheet, seed_sheet
+from .rows import is_blank
+from .store import StoreResource
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_SHEET = Path(__file__).resolve().parent / "samples" / "content_sheet.csv"
+UNFINISHED = ("", "queued", "producing")
+ACTIVE_RUNS = {DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
+               DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING}
+
+
+def ensure_home() -> Path:
+    """DAGSTER_HOME with the embedded default instance config, unless one is configured."""
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(ROOT / ".dagster_home"))).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copyfile(ROOT / "dagster.yaml", home / "dagster.yaml")
+    return home
+
+
+def start_daemon(home: Path) -> subprocess.Popen:
+    """The daemon in its own process group: it ignores SIGTERM sent to a non-interactive shell."""
+    log = open(home / "daemon.log", "ab")  # noqa: SIM115 - owned by the child process
+    daemon = Path(sys.executable).with_name("dagster-daemon")
+    return subprocess.Popen(
+        [str(daemon), "run", "-w", str(ROOT / "workspace.yaml")],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+
+
+def stop_daemon(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+class Progress:
+    """Prints each run's steps as they finish, once each."""
+
+    def __init__(self, instance: DagsterInstance):
+        self.instance = instance
+        self.seen: dict[str, int] = {}
+        self.status: dict[str, DagsterRunStatus] = {}
+
+    def runs(self):
+        return self.instance.get_runs(RunsFilter(job_name=content_pipeline.name))
+
+    def report(self) -> bool:
+        """Print what happened since the last call; True while any run is unfinished."""
+        active = False
+        for run in self.runs():
+            item = run.tags.get("dagster/partition", "?")
+            if self.status.get(run.run_id) != run.status:
+                self.status[run.run_id] = run.status
+                say(f"{item}: run {run.run_id[:8]} {run.status.value.lower()}")
+            records = self.instance.all_logs(
+                run.run_id, of_type={DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
+            )
+            for event in records[self.seen.get(run.run_id, 0):]:
+                mark = "done" if event.dagster_event.event_type == DagsterEventType.STEP_SUCCESS else "FAILED"
+                say(f"{item}:   {event.step_key} {mark}")
+            self.seen[run.run_id] = len(records)
+            active |= run.status in ACTIVE_RUNS
+        return active
+
+
+def say(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+def wait_for_items(sheet: CsvSheet, progress: Progress, daemon: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if daemon.poll() is not None:
+            raise RuntimeError(f"the Dagster daemon exited (code {daemon.returncode}); see daemon.log")
+        active = progress.report()
+        rows = [row for row in sheet.rows() if not is_blank(row.values)]
+        if not active and all(row.values.get("status", "") not in UNFINISHED for row in rows):
+            return
+        time.sleep(1)
+    raise TimeoutError(f"items still unfinished after {timeout:.0f} s")
+
+
+@dataclass
+class Line:
+    item: str
+    status: str
+    mp4: str
+    duration: str
+    render: str
+    post: str
+
+
+def local_path(uri: str) -> str:
+    return uri.removeprefix("file://")
+
+
+def table(sheet: CsvSheet, store: StoreResource) -> list[Line]:
+    opened = store.open()
+    lines = []
+    for row in sheet.rows():
+        if is_blank(row.values):
+            continue
+        item = row.values.get("item_id") or f"(row {row.number})"
+        video = opened.read_json(f"rendered_video/{item}/record.json") if row.values.get("item_id") else None
+        post = opened.read_json(f"published_post/{item}/record.json") if row.values.get("item_id") else None
+        status = row.values.get("status", "") + (f" ({row.values['error']})" if row.values.get("error") else "")
+        lines.append(Line(
+            item=item,
+            status=status,
+            mp4=local_path(opened.uri(video["record"]["video"]["key"])) if video else "-",
+            duration=f"{video['record']['duration_s']:.1f} s" if video else "-",
+            render=(f"{video['record']['render_seconds']:.1f} s "
+                    f"({video['record']['render_seconds'] / video['record']['duration_s']:.2f}x)") if video else "-",
+            post=" ".join(local_path(p["url"]) for p in post["record"]["posts"]) if post else "-",
+        ))
+    return lines
+
+
+def print_table(lines: list[Line]) -> None:
+    headers = Line("content item", "status", "mp4", "duration", "render", "post (sandbox channel)")
+    rows = [headers, *lines]
+    widths = [max(len(getattr(r, f)) for r in rows) for f in Line.__dataclass_fields__]
+    for row in rows:
+        print("  ".join(getattr(row, f).ljust(w) for f, w in zip(Line.__dataclass_fields__, widths, strict=True)))
+
+
+def prepare() -> tuple[Path, Settings]:
+    """Dagster home and, offline, a content sheet with sample ideas: what `make dev` needs too."""
+    home = ensure_home()
+    settings = Settings.from_env()
+    if settings.sheet == "csv" and seed_sheet(settings.sheet_csv, SAMPLE_SHEET):
+        say(f"seeded the content sheet {settings.sheet_csv} with sample ideas")
+    return home, settings
+
+
+def main(argv: list[str]) -> int:
+    home, settings = prepare()
+    if argv == ["prepare"]:
+        return 0
+    from .definitions import defs  # loads and checks the configuration before anything starts
+
+    sheet, store = defs.resources["sheet"], defs.resources["store"]
+    say(f"Dagster home {home}; store {settings.store}; sheet {settings.sheet_csv}")
+    say("starting the Dagster daemon: the sheet sensor queues new rows, the run queue runs them")
+    daemon = start_daemon(home)
+    try:
+        with DagsterInstance.get() as instance:
+            wait_for_items(sheet, Progress(instance), daemon, float(os.environ.get("SHORTS_DEMO_TIMEOUT", 900)))
+    finally:
+        stop_daemon(daemon)
+    lines = table(sheet, store)
+    print()
+    print_table(lines)
+    unpublished = [line for line in lines if not line.status.startswith("published")]
+    if unpublished:
+        print(f"\n{len(unpublished)} item(s) not published; see the status column and {home / 'daemon.log'}")
+    return 1 if unpublished else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

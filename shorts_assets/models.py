@@ -1,0 +1,209 @@
+"""Records passed between assets.
+
+Every asset returns one of these pydantic models; the store keeps them as JSON. Media
+travels as a `MediaFile` reference, never as bytes inside a record, and nothing here is
+ever pickled: a record read from a shared bucket is data, not code.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ITEM_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$")
+MAX_VIDEO_SECONDS = 60.0
+
+
+class Record(BaseModel):
+    """Base of every stored record: strict about unknown fields so typos fail loudly."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class MediaFile(Record):
+    """A media file an asset made. `path` is where it is on this machine right now.
+
+    The store fills `key`, `sha256` and `bytes` when it uploads the file, and fills
+    `path` with a local copy when a downstream asset loads the record. `path` never
+    reaches the JSON: a record must not point at one machine's disk.
+    """
+
+    name: str = Field(description="file name inside the asset's store folder, e.g. video.mp4")
+    mime: str
+    key: str = ""
+    sha256: str = ""
+    bytes: int = 0
+    path: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*\.[a-z0-9]+", value) or ".." in value:
+            raise ValueError(f"media name must be a plain file name with an extension: {value!r}")
+        return value
+
+    def local(self) -> Path:
+        """The local file, or a clear error when the record was not loaded through the store."""
+        if self.path is None or not Path(self.path).is_file():
+            raise FileNotFoundError(f"media {self.key or self.name} has no local copy")
+        return Path(self.path)
+
+
+class HookStyle(str, Enum):
+    question = "question"
+    bold_claim = "bold-claim"
+    number = "number"
+    story = "story"
+
+
+class Idea(Record):
+    """One validated sheet row: what to make, and where its row is."""
+
+    item_id: str
+    row: int = Field(ge=1, description="1-based data row in the content sheet when queued")
+    topic: str
+    category: str = "general"
+    facts: list[str] = Field(default_factory=list)
+    script: str = ""
+    hook_style: HookStyle = HookStyle.question
+    voice: str = "en-us"
+    language: str = "en"
+    target_seconds: int = Field(default=40, ge=10, le=60)
+    music: str = "ambient"
+
+    @field_validator("item_id")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if not ITEM_ID.match(value):
+            raise ValueError(f"item id must be 3-64 characters of [a-z0-9-]: {value!r}")
+        return value
+
+
+class Scene(Record):
+    """One spoken part of a video and the picture that goes under it."""
+
+    narration: str
+    visual: str = Field(description="what to show: a cue for the footage provider")
+
+
+class Script(Record):
+    item_id: str
+    title: str
+    hook: str
+    beats: list[Scene] = Field(min_length=1)
+    call_to_action: str = ""
+    description: str
+    hashtags: list[str] = Field(default_factory=list)
+    writer: str = Field(description="which writer made it")
+
+    @property
+    def scenes(self) -> list[Scene]:
+        """Hook, beats, call to action: the order they are spoken and shown."""
+        scenes = [Scene(narration=self.hook, visual=f"title card: {self.title}"), *self.beats]
+        if self.call_to_action:
+            scenes.append(
+                Scene(narration=self.call_to_action, visual=f"call to action card: {self.call_to_action}")
+            )
+        return scenes
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(scene.narration.split()) for scene in self.scenes)
+
+
+class WordTiming(Record):
+    """A spoken word, when it is heard (seconds from the narration start), in which scene."""
+
+    word: str
+    start: float = Field(ge=0)
+    end: float = Field(ge=0)
+    scene: int = Field(ge=0)
+
+
+class Loudness(Record):
+    """ffmpeg loudnorm's first-pass measurement, reused so the render normalises in one pass."""
+
+    input_i: float
+    input_tp: float
+    input_lra: float
+    input_thresh: float
+    target_offset: float
+
+
+class Narration(Record):
+    item_id: str
+    audio: MediaFile
+    duration_s: float
+    sample_rate: int
+    words: list[WordTiming]
+    scene_starts: list[float] = Field(description="when each scene's first word is heard")
+    loudness: Loudness
+    voice: str
+    provider: str
+
+
+class Clip(Record):
+    scene: int
+    media: MediaFile
+    duration_s: float
+    source: str = Field(description="how the clip was made, or where it came from")
+
+
+class Clips(Record):
+    item_id: str
+    clips: list[Clip]
+    provider: str
+
+
+class RenderedVideo(Record):
+    item_id: str
+    video: MediaFile
+    thumbnail: MediaFile
+    captions: MediaFile
+    duration_s: float
+    width: int
+    height: int
+    fps: float
+    loudness_lufs: float
+    render_seconds: float
+    attributes: dict[str, str] = Field(description="what the item is made of, for analytics")
+
+
+class Post(Record):
+    platform: str
+    post_id: str
+    url: str
+    published_at: datetime
+    simulated: bool = False
+
+
+class PublishedPost(Record):
+    item_id: str
+    posts: list[Post]
+
+
+class MetricsSnapshot(Record):
+    platform: str
+    post_id: str
+    taken_at: datetime
+    hours_since_post: float
+    views: int
+    likes: int
+    comments: int
+    avg_view_duration_s: float
+    simulated: bool = False
+
+
+class PostMetrics(Record):
+    item_id: str
+    snapshots: list[MetricsSnapshot]
+
+
+RECORD_TYPES: dict[str, type[Record]] = {
+    cls.__name__: cls
+    for cls in (Idea, Script, Narration, Clips, RenderedVideo, PublishedPost, PostMetrics)
+}

@@ -1,0 +1,140 @@
+"""Platforms publish a video and report how it does.
+
+The offline platform is a SANDBOX CHANNEL: a local folder that receives the video, its
+thumbnail and its post metadata, and a SIMULATED AUDIENCE that answers metrics requests.
+The audience is a simulator, not data: it has hidden, seeded preferences over an item's
+attributes (category, hook style, length, voice) so that the analytics loop has something
+real to learn, and its numbers grow with time since posting. Every post and snapshot it
+makes is labelled `simulated`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from dagster import ConfigurableResource
+
+from ..models import MetricsSnapshot, Post
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What every platform is given to publish one item."""
+
+    item_id: str
+    video: Path
+    thumbnail: Path
+    title: str
+    description: str
+    tags: list[str]
+    attributes: dict[str, str]  # what the item is made of, for analytics
+    duration_s: float
+
+
+class Platform(Protocol):
+    name: str
+
+    def publish(self, upload: Upload) -> Post: ...
+
+    def metrics(self, post: Post, now: datetime) -> MetricsSnapshot: ...
+
+
+def unit(seed: str) -> float:
+    """A stable number in [0, 1) from a string: the simulator's hidden dice."""
+    return int(hashlib.sha256(seed.encode()).hexdigest()[:12], 16) / 16**12
+
+
+class SimulatedAudience:
+    """Hidden preferences: each attribute value is liked or not, by a seeded amount.
+
+    The reach of a post is a log-normal draw scaled by how much the audience likes its
+    attributes; views approach that reach with a half-life of hours after posting.
+    """
+
+    def __init__(self, seed: int):
+        self.seed = seed
+
+    def appeal(self, attributes: dict[str, str]) -> float:
+        score = sum(unit(f"{self.seed}:{name}={value}") - 0.5 for name, value in sorted(attributes.items()))
+        return math.exp(1.6 * score)
+
+    def snapshot(self, post_id: str, attributes: dict[str, str], duration_s: float, hours: float) -> dict:
+        rng = random.Random(f"{self.seed}:{post_id}")
+        appeal = self.appeal(attributes)
+        reach = 800 * appeal * rng.lognormvariate(0, 0.6)
+        views = int(reach * (1 - math.exp(-hours / 12)))
+        retention = min(0.95, 0.35 + 0.25 * appeal / (1 + appeal) + 0.2 * (30 / max(duration_s, 15) - 0.5))
+        return {
+            "views": views,
+            "likes": int(views * (0.02 + 0.05 * rng.random()) * min(appeal, 2)),
+            "comments": int(views * 0.004 * rng.random() * min(appeal, 2)),
+            "avg_view_duration_s": round(duration_s * max(retention, 0.05), 2),
+        }
+
+
+class SandboxChannel(ConfigurableResource):
+    """A local channel folder plus a simulated audience. Labelled a simulator everywhere.
+
+    `hours_per_second` speeds the simulated clock so a demo sees a day's views in seconds.
+    """
+
+    root: str
+    seed: int = 7
+    hours_per_second: float = 1.0
+    name: str = "sandbox"
+
+    def _post_dir(self, post_id: str) -> Path:
+        return Path(self.root) / post_id
+
+    def publish(self, upload: Upload) -> Post:
+        post_id = "sbx-" + hashlib.sha256(upload.item_id.encode()).hexdigest()[:12]
+        folder = self._post_dir(post_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(upload.video, folder / "video.mp4")
+        shutil.copyfile(upload.thumbnail, folder / "thumbnail.jpg")
+        post = Post(
+            platform=self.name, post_id=post_id, url=folder.resolve().as_uri(),
+            published_at=datetime.now(UTC), simulated=True,
+        )
+        meta = {
+            "item_id": upload.item_id, "title": upload.title, "description": upload.description,
+            "tags": upload.tags, "attributes": upload.attributes, "duration_s": upload.duration_s,
+            "post": post.model_dump(mode="json"), "simulator": "shorts_assets sandbox channel",
+        }
+        (folder / "post.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False))
+        return post
+
+    def metrics(self, post: Post, now: datetime) -> MetricsSnapshot:
+        meta_path = self._post_dir(post.post_id) / "post.json"
+        if not meta_path.is_file():
+            raise FileNotFoundError(f"sandbox post {post.post_id} is not in {self.root}")
+        meta = json.loads(meta_path.read_text())
+        hours = max(0.0, (now - post.published_at).total_seconds() * self.hours_per_second)
+        figures = SimulatedAudience(self.seed).snapshot(post.post_id, meta["attributes"], meta["duration_s"], hours)
+        return MetricsSnapshot(
+            platform=self.name, post_id=post.post_id, taken_at=now,
+            hours_since_post=round(hours, 3), simulated=True, **figures,
+        )
+
+
+class Platforms(ConfigurableResource):
+    """The platforms `published_post` publishes to, in the order SHORTS_PLATFORMS gives."""
+
+    sandbox: SandboxChannel | None = None
+
+    def enabled(self) -> list:
+        return [p for p in (self.sandbox,) if p is not None]
+
+    def get(self, name: str):
+        match = next((p for p in self.enabled() if p.name == name), None)
+        if match is None:
+            raise KeyError(f"platform {name!r} is not enabled (SHORTS_PLATFORMS)")
+        return match

@@ -1,0 +1,135 @@
+"""The content sheet: the human control panel. Offline it is a CSV file.
+
+People add idea rows; the factory writes status, errors and links back into the same
+rows. Columns are found by header name, so their order does not matter, and every value
+the factory writes is made safe from being read as a formula by a spreadsheet program.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import os
+import tempfile
+from collections.abc import Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from dagster import ConfigurableResource
+
+from ..rows import IDEA_COLUMNS
+
+STATUS_COLUMNS = ("item_id", "status", "error", "video_path", "post_url", "updated_at")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "|", "%")
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    number: int  # 1-based, counting data rows below the header
+    values: Mapping[str, str]
+
+
+def safe_cell(value: object, limit: int = 1000) -> str:
+    """Text that no spreadsheet will evaluate: a leading formula character gets a quote."""
+    text = " ".join(str(value).split())[:limit]
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def stamped(values: Mapping[str, object]) -> dict[str, str]:
+    cells = {column: safe_cell(value) for column, value in values.items()}
+    cells["updated_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+    return cells
+
+
+class Sheet(Protocol):
+    def rows(self, after: int = 0) -> list[SheetRow]: ...
+
+    def update_rows(self, updates: Mapping[int, Mapping[str, object]]) -> None: ...
+
+    def update_item(self, item_id: str, values: Mapping[str, object]) -> None: ...
+
+    def find(self, item_id: str) -> SheetRow | None: ...
+
+
+class CsvSheet(ConfigurableResource):
+    """A CSV content sheet; a lock file serialises the sensor's and the runs' write-backs."""
+
+    path: str
+
+    @contextmanager
+    def _locked(self):
+        lock_path = Path(self.path).with_name(Path(self.path).name + ".lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _read(self) -> tuple[list[str], list[dict[str, str]]]:
+        path = Path(self.path)
+        if not path.exists():
+            raise FileNotFoundError(f"content sheet {path} does not exist")
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            header = [name.strip() for name in reader.fieldnames or []]
+            rows = [
+                {name.strip(): (value or "") for name, value in row.items() if name is not None}
+                for row in reader
+            ]
+        if "topic" not in header:
+            raise ValueError(f"content sheet {path} has no 'topic' column")
+        return header, rows
+
+    def _write(self, header: list[str], rows: list[dict[str, str]]) -> None:
+        path = Path(self.path)
+        columns = header + [c for c in STATUS_COLUMNS if c not in header]
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(tmp, path)
+
+    def rows(self, after: int = 0) -> list[SheetRow]:
+        _, rows = self._read()
+        return [SheetRow(number, row) for number, row in enumerate(rows, start=1) if number > after]
+
+    def find(self, item_id: str) -> SheetRow | None:
+        return next((row for row in self.rows() if row.values.get("item_id") == item_id), None)
+
+    def update_rows(self, updates: Mapping[int, Mapping[str, object]]) -> None:
+        if not updates:
+            return
+        with self._locked():
+            header, rows = self._read()
+            for number, values in updates.items():
+                rows[number - 1].update(stamped(values))
+            self._write(header, rows)
+
+    def update_item(self, item_id: str, values: Mapping[str, object]) -> None:
+        with self._locked():
+            header, rows = self._read()
+            row = next((row for row in rows if row.get("item_id") == item_id), None)
+            if row is None:
+                raise KeyError(f"no row of content sheet {self.path} has item_id {item_id}")
+            row.update(stamped(values))
+            self._write(header, rows)
+
+
+def seed_sheet(path: Path, sample: Path) -> bool:
+    """Start a new sheet from the shipped sample ideas; never touch an existing one."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(sample, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=[*IDEA_COLUMNS, *STATUS_COLUMNS])
+        writer.writeheader()
+        writer.writerows(rows)
+    return True

@@ -1,0 +1,89 @@
+"""A content-sheet row becomes a validated `Idea` with a stable partition key, or a reason.
+
+The key is derived from what the row asks for (or taken from its own `item_id`), so the
+same row can never make two partitions, and a copy of a row is caught as a duplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from pydantic import ValidationError
+
+from .models import ITEM_ID, HookStyle, Idea
+
+LIMITS = {
+    "topic": 120, "category": 40, "facts": 2000, "script": 1500, "hook_style": 20,
+    "voice": 30, "language": 10, "target_seconds": 10, "music": 20,
+}
+IDEA_COLUMNS = tuple(LIMITS)
+LOWERCASE = ("category", "hook_style", "voice", "language", "music")
+MAX_SPOKEN_WORDS = 140  # about 55 s at an unhurried 2.6 words a second
+MUSIC_CHOICES = ("none", "ambient")
+
+
+class RowError(ValueError):
+    """A row that cannot be produced; the message is written back to the row."""
+
+
+def clean_text(value: str, limit: int, column: str) -> str:
+    """Printable text only: control characters would corrupt captions and the sheet."""
+    value = unicodedata.normalize("NFC", value or "")
+    value = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in value)
+    value = re.sub(r"[ \t]+", " ", value).strip()
+    if len(value) > limit:
+        raise RowError(f"{column} is longer than {limit} characters")
+    return value
+
+
+def slug(text: str, limit: int = 40) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return words[:limit].rstrip("-") or "item"
+
+
+def split_facts(value: str) -> list[str]:
+    """Facts are one per line, or separated by `|` when a spreadsheet cell is one line."""
+    parts = re.split(r"\s*(?:\n|\|)\s*", value)
+    return [part.strip() for part in parts if part.strip()]
+
+
+def item_key(fields: dict[str, str]) -> str:
+    """Readable slug of the topic plus a hash of everything the row asks for."""
+    wanted = "\x1f".join(re.sub(r"\s+", " ", fields.get(c, "")).strip().lower() for c in IDEA_COLUMNS)
+    return f"{slug(fields['topic'])}-{hashlib.sha256(wanted.encode()).hexdigest()[:8]}"
+
+
+def is_blank(values: dict[str, str]) -> bool:
+    return not any((values.get(column) or "").strip() for column in (*IDEA_COLUMNS, "item_id"))
+
+
+def idea_from_row(values: dict[str, str], row: int) -> Idea:
+    """Validate one row; raise RowError with a reason a person can act on."""
+    fields = {column: clean_text(values.get(column) or "", limit, column) for column, limit in LIMITS.items()}
+    for column in LOWERCASE:
+        fields[column] = fields[column].lower()
+    if not fields["topic"]:
+        raise RowError("topic is empty")
+    if not fields["facts"] and not fields["script"]:
+        raise RowError("give the facts to tell or a script to read")
+    if fields["hook_style"] and fields["hook_style"] not in {h.value for h in HookStyle}:
+        raise RowError(f"hook_style must be one of {', '.join(h.value for h in HookStyle)}")
+    if fields["music"] and fields["music"] not in MUSIC_CHOICES:
+        raise RowError(f"music must be one of {', '.join(MUSIC_CHOICES)}")
+    if fields["target_seconds"] and not fields["target_seconds"].isdigit():
+        raise RowError("target_seconds must be a whole number of seconds")
+    spoken = len((fields["script"] or fields["facts"]).split())
+    if spoken > MAX_SPOKEN_WORDS:
+        raise RowError(f"{spoken} words is too long for a short (at most {MAX_SPOKEN_WORDS})")
+    item_id = (values.get("item_id") or "").strip() or item_key(fields)
+    if not ITEM_ID.match(item_id):
+        raise RowError("item_id must be 3-64 characters of a-z, 0-9 and -")
+    given = {k: v for k, v in fields.items() if v and k not in ("facts",)}
+    try:
+        return Idea(item_id=item_id, row=row, facts=split_facts(fields["facts"]), **given)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        raise RowError(f"{'.'.join(map(str, problem['loc']))}: {problem['msg']}") from None

@@ -1,0 +1,226 @@
+"""The store: records as JSON, media as real files, in a local folder or on S3.
+
+Keys are `<asset>/<content_item>/record.json` beside `<asset>/<content_item>/<name>.<ext>`.
+Media is written first and the record last, each atomically, so a record that exists
+always points at complete media. Nothing is pickled: loading a record parses JSON into
+one of the known record models and never executes anything from the bucket.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from dagster import ConfigurableIOManager, ConfigurableResource, InputContext, OutputContext
+from dagster_aws.s3 import S3Resource
+from pydantic import BaseModel, PrivateAttr
+
+from .models import RECORD_TYPES, MediaFile, Record
+
+RECORD_NAME = "record.json"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Store:
+    """Where bytes live. Subclasses implement the four primitives; keys use `/`."""
+
+    def uri(self, key: str) -> str:
+        raise NotImplementedError
+
+    def put_file(self, key: str, source: Path, mime: str) -> None:
+        raise NotImplementedError
+
+    def read_bytes(self, key: str) -> bytes | None:
+        raise NotImplementedError
+
+    def fetch(self, key: str, dest: Path) -> None:
+        raise NotImplementedError
+
+    def put_bytes(self, key: str, data: bytes, mime: str) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "upload"
+            path.write_bytes(data)
+            self.put_file(key, path, mime)
+
+    def put_json(self, key: str, value: dict) -> None:
+        self.put_bytes(key, json.dumps(value, indent=2, sort_keys=True).encode(), "application/json")
+
+    def read_json(self, key: str) -> dict | None:
+        data = self.read_bytes(key)
+        return None if data is None else json.loads(data)
+
+    def local_copy(self, key: str, sha256: str, cache_dir: Path) -> Path:
+        """A local file with these exact bytes: the cached copy when its hash still matches."""
+        dest = cache_dir / sha256[:2] / sha256 / Path(key).name
+        if dest.is_file() and sha256_file(dest) == sha256:
+            return dest
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        partial = dest.with_name(dest.name + ".part")
+        self.fetch(key, partial)
+        if sha256_file(partial) != sha256:
+            partial.unlink()
+            raise OSError(f"{self.uri(key)} does not match the sha256 its record gives")
+        os.replace(partial, dest)
+        return dest
+
+
+class LocalStore(Store):
+    def __init__(self, root: Path):
+        self.root = root.resolve()
+
+    def path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root):
+            raise ValueError(f"store key {key!r} leaves the store")
+        return path
+
+    def uri(self, key: str) -> str:
+        return self.path(key).as_uri()
+
+    def put_file(self, key: str, source: Path, mime: str) -> None:
+        dest = self.path(key)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
+        os.close(fd)
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, dest)
+
+    def read_bytes(self, key: str) -> bytes | None:
+        path = self.path(key)
+        return path.read_bytes() if path.is_file() else None
+
+    def fetch(self, key: str, dest: Path) -> None:
+        shutil.copyfile(self.path(key), dest)
+
+    def local_copy(self, key: str, sha256: str, cache_dir: Path) -> Path:
+        """The stored file itself: no copy is needed on the machine that holds the store."""
+        path = self.path(key)
+        if not path.is_file():
+            raise FileNotFoundError(f"{self.uri(key)} is missing")
+        return path
+
+
+class S3Store(Store):
+    def __init__(self, client, bucket: str, prefix: str):
+        self.client, self.bucket, self.prefix = client, bucket, prefix.strip("/")
+
+    def object_key(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self.object_key(key)}"
+
+    def put_file(self, key: str, source: Path, mime: str) -> None:
+        self.client.upload_file(
+            str(source), self.bucket, self.object_key(key), ExtraArgs={"ContentType": mime}
+        )
+
+    def read_bytes(self, key: str) -> bytes | None:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self.object_key(key))
+        except self.client.exceptions.NoSuchKey:
+            return None
+        return response["Body"].read()
+
+    def fetch(self, key: str, dest: Path) -> None:
+        self.client.download_file(self.bucket, self.object_key(key), str(dest))
+
+
+class StoreResource(ConfigurableResource):
+    """Opens the store that `root` names: a folder, or `s3://bucket/prefix`."""
+
+    root: str
+    cache_dir: str
+    s3: S3Resource
+
+    _store: Store | None = PrivateAttr(default=None)
+
+    def open(self) -> Store:
+        if self._store is None:
+            if self.root.startswith("s3://"):
+                bucket, _, prefix = self.root.removeprefix("s3://").partition("/")
+                self._store = S3Store(self.s3.get_client(), bucket, prefix)
+            else:
+                self._store = LocalStore(Path(self.root))
+        return self._store
+
+
+def media_files(value: object) -> Iterator[MediaFile]:
+    """Every MediaFile inside a record, however deeply nested."""
+    if isinstance(value, MediaFile):
+        yield value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from media_files(getattr(value, name))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from media_files(item)
+
+
+def folder(asset_path: list[str], partition: str | None) -> str:
+    return "/".join([*asset_path, partition] if partition else asset_path)
+
+
+class StoreIOManager(ConfigurableIOManager):
+    """Stores each asset's record and media; hands downstream assets local media files."""
+
+    store: StoreResource
+
+    def handle_output(self, context: OutputContext, obj: Record) -> None:
+        if not isinstance(obj, Record):
+            raise TypeError(f"{context.asset_key.to_user_string()} must return a record, not {type(obj).__name__}")
+        store = self.store.open()
+        prefix = folder(context.asset_key.path, context.partition_key if context.has_partition_key else None)
+        metadata, scratch = {}, set()
+        for media in media_files(obj):
+            if media.key and not media.key.startswith(prefix + "/"):
+                continue  # a reference to another asset's media, already stored
+            source = media.local()
+            media.key, media.sha256, media.bytes = f"{prefix}/{media.name}", sha256_file(source), source.stat().st_size
+            store.put_file(media.key, source, media.mime)
+            if source.parent.name.startswith(SCRATCH_PREFIX):
+                scratch.add(source.parent)
+            metadata[media.name] = store.uri(media.key)
+        record_key = f"{prefix}/{RECORD_NAME}"
+        store.put_json(record_key, {"model": type(obj).__name__, "record": obj.model_dump(mode="json")})
+        for path in scratch:  # the store owns the media now
+            shutil.rmtree(path, ignore_errors=True)
+        context.add_output_metadata({"record": store.uri(record_key), **metadata})
+
+    def load_input(self, context: InputContext) -> Record:
+        store = self.store.open()
+        partition = context.asset_partition_key if context.has_asset_partitions else None
+        record_key = f"{folder(context.asset_key.path, partition)}/{RECORD_NAME}"
+        stored = store.read_json(record_key)
+        if stored is None:
+            raise FileNotFoundError(f"{store.uri(record_key)} does not exist: materialize it first")
+        model = RECORD_TYPES.get(stored.get("model", ""))
+        if model is None:
+            raise ValueError(f"{store.uri(record_key)} holds an unknown record type {stored.get('model')!r}")
+        record = model.model_validate(stored["record"])
+        cache = Path(self.store.cache_dir)
+        for media in media_files(record):
+            media.path = store.local_copy(media.key, media.sha256, cache)
+        return record
+
+
+SCRATCH_PREFIX = "shorts-scratch-"
+
+
+def scratch_dir(context) -> Path:
+    """A fresh folder for a step's media; the I/O manager moves what it stores out of it."""
+    partition = context.partition_key if context.has_partition_key else "all"
+    name = f"{SCRATCH_PREFIX}{context.asset_key.to_python_identifier()}-{partition}-"
+    return Path(tempfile.mkdtemp(prefix=name))

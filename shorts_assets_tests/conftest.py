@@ -1,0 +1,70 @@
+"""Shared fixtures. Fakes of outside services live here and only here; nothing reaches the internet."""
+
+from __future__ import annotations
+
+import csv
+import socket
+from pathlib import Path
+
+import boto3
+import pytest
+
+from shorts_assets.providers.sheets import STATUS_COLUMNS
+from shorts_assets.rows import IDEA_COLUMNS
+
+GOOD_ROW = {
+    "topic": "honeybees",
+    "category": "nature",
+    "facts": "Bees dance to tell each other where flowers are. | A hive keeps its brood at 35 degrees.",
+    "hook_style": "question",
+    "target_seconds": "20",
+    "music": "none",
+}
+
+
+def write_sheet(path: Path, rows: list[dict[str, str]], columns=None) -> Path:
+    columns = columns or [*IDEA_COLUMNS, *STATUS_COLUMNS]
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def read_sheet(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture
+def sheet_path(tmp_path) -> Path:
+    return tmp_path / "content_sheet.csv"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """moto's S3 server over HTTP on 127.0.0.1: boto3 talks to it exactly as to AWS."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    client = boto3.client("s3", endpoint_url=s3_endpoint)
+    name = f"shorts-{free_port()}"
+    client.create_bucket(Bucket=name)
+    return client, name

@@ -1,0 +1,63 @@
+import re
+
+import pytest
+
+from shorts_assets.rows import RowError, idea_from_row, is_blank, item_key, split_facts
+from shorts_assets_tests.conftest import GOOD_ROW
+
+
+def test_good_row_becomes_an_idea():
+    idea = idea_from_row(GOOD_ROW, 4)
+    assert idea.row == 4 and idea.topic == "honeybees" and idea.target_seconds == 20
+    assert idea.facts == ["Bees dance to tell each other where flowers are.", "A hive keeps its brood at 35 degrees."]
+    assert re.fullmatch(r"honeybees-[0-9a-f]{8}", idea.item_id)
+
+
+def test_same_row_same_key_and_any_change_a_new_key():
+    assert idea_from_row(GOOD_ROW, 1).item_id == idea_from_row(dict(GOOD_ROW), 9).item_id
+    assert idea_from_row({**GOOD_ROW, "topic": "HoneyBees "}, 1).item_id == idea_from_row(GOOD_ROW, 1).item_id
+    assert idea_from_row({**GOOD_ROW, "hook_style": "story"}, 1).item_id != idea_from_row(GOOD_ROW, 1).item_id
+
+
+def test_keys_are_safe_for_any_topic():
+    key = item_key({"topic": "Ünïcode, commas / slashes & emoji 🐝"})
+    assert re.fullmatch(r"[a-z0-9-]+", key) and not key.startswith("-")
+    assert item_key({"topic": "🐝🐝"}).startswith("item-")
+
+
+def test_own_item_id_is_used_when_valid():
+    assert idea_from_row({**GOOD_ROW, "item_id": "my-bees"}, 1).item_id == "my-bees"
+    with pytest.raises(RowError, match="item_id"):
+        idea_from_row({**GOOD_ROW, "item_id": "../etc"}, 1)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"topic": "  "}, "topic is empty"),
+        ({"facts": ""}, "facts to tell or a script"),
+        ({"hook_style": "shouty"}, "hook_style must be one of"),
+        ({"music": "metal"}, "music must be one of"),
+        ({"target_seconds": "forty"}, "whole number"),
+        ({"target_seconds": "600"}, "target_seconds"),
+        ({"facts": "word " * 200}, "too long"),
+        ({"topic": "x" * 500}, "topic is longer than 120"),
+    ],
+)
+def test_bad_rows_say_why(change, reason):
+    with pytest.raises(RowError, match=reason):
+        idea_from_row({**GOOD_ROW, **change}, 1)
+
+
+def test_control_characters_are_removed():
+    idea = idea_from_row({**GOOD_ROW, "topic": "bees\x00\x1b[31m"}, 1)
+    assert idea.topic == "bees [31m"
+
+
+def test_facts_split_on_lines_or_bars():
+    assert split_facts("a\nb | c||") == ["a", "b", "c"]
+
+
+def test_blank_rows_are_recognised():
+    assert is_blank({"topic": " ", "status": "old"})
+    assert not is_blank({"item_id": "x-1"})

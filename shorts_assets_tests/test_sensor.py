@@ -1,0 +1,87 @@
+import json
+
+import pytest
+from dagster import AssetMaterialization, DagsterInstance, SensorResult, SkipReason, build_sensor_context
+
+from shorts_assets.automation import content_sheet_sensor
+from shorts_assets.partitions import content_items
+from shorts_assets.providers.sheets import CsvSheet
+from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, write_sheet
+
+SECOND = {**GOOD_ROW, "topic": "ant colonies", "facts": "Ants farm fungus."}
+
+
+@pytest.fixture
+def instance():
+    with DagsterInstance.ephemeral() as instance:
+        yield instance
+
+
+def tick(instance, sheet_path, cursor=None):
+    context = build_sensor_context(instance=instance, cursor=cursor,
+                                   resources={"sheet": CsvSheet(path=str(sheet_path))})
+    result = content_sheet_sensor(context)
+    if isinstance(result, SensorResult):
+        for request in result.dynamic_partitions_requests:  # what the daemon does with the result
+            instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+    return result
+
+
+def test_new_rows_become_partitions_and_runs_in_one_result(instance, sheet_path):
+    write_sheet(sheet_path, [GOOD_ROW, {}, {**GOOD_ROW, "hook_style": "??"}, SECOND])
+    result = tick(instance, sheet_path)
+    keys = [r.partition_key for r in result.run_requests]
+    assert len(keys) == 2 and keys[0].startswith("honeybees-") and keys[1].startswith("ant-colonies-")
+    assert [r.run_key for r in result.run_requests] == keys
+    assert result.dynamic_partitions_requests[0].partition_keys == keys
+    assert json.loads(result.cursor) == {"rows": 4}
+    rows = read_sheet(sheet_path)
+    assert [r["status"] for r in rows] == ["queued", "", "rejected: hook_style must be one of question, "
+                                           "bold-claim, number, story", "queued"]
+    assert [rows[0]["item_id"], rows[3]["item_id"]] == keys
+    assert set(instance.get_dynamic_partitions(content_items.name)) == set(keys)
+
+
+def test_nothing_new_is_a_skip(instance, sheet_path):
+    write_sheet(sheet_path, [GOOD_ROW])
+    first = tick(instance, sheet_path)
+    again = tick(instance, sheet_path, cursor=first.cursor)
+    assert isinstance(again, SkipReason)
+
+
+def test_rows_before_the_cursor_are_not_read_again(instance, sheet_path):
+    write_sheet(sheet_path, [GOOD_ROW])
+    first = tick(instance, sheet_path)
+    rows = read_sheet(sheet_path)
+    rows[0]["status"] = ""
+    rows.append(SECOND)
+    write_sheet(sheet_path, rows)
+    second = tick(instance, sheet_path, cursor=first.cursor)
+    assert [r.partition_key.split("-")[0] for r in second.run_requests] == ["ant"]
+    assert json.loads(second.cursor) == {"rows": 2}
+
+
+def test_a_repeated_row_never_makes_a_second_partition(instance, sheet_path):
+    write_sheet(sheet_path, [GOOD_ROW, dict(GOOD_ROW)])
+    first = tick(instance, sheet_path)
+    assert len(first.run_requests) == 1
+    rows = read_sheet(sheet_path)
+    assert rows[1]["status"] == f"rejected: duplicate of item {rows[0]['item_id']}"
+    rows.append({k: v for k, v in GOOD_ROW.items()})
+    write_sheet(sheet_path, rows)
+    later = tick(instance, sheet_path, cursor=first.cursor)
+    assert later.run_requests == [] and read_sheet(sheet_path)[2]["status"].startswith("rejected: duplicate")
+
+
+def test_a_deleted_key_is_never_reused(instance, sheet_path):
+    write_sheet(sheet_path, [GOOD_ROW])
+    key = tick(instance, sheet_path).run_requests[0].partition_key
+    instance.delete_dynamic_partition(content_items.name, key)
+    instance.report_runless_asset_event(AssetMaterialization(asset_key="idea", partition=key))
+    write_sheet(sheet_path, [GOOD_ROW])
+    assert tick(instance, sheet_path).run_requests == []
+
+
+def test_an_unreadable_sheet_fails_the_tick_and_keeps_the_cursor(instance, tmp_path):
+    with pytest.raises(Exception, match="does not exist"):
+        tick(instance, tmp_path / "missing.csv", cursor=json.dumps({"rows": 3}))
