@@ -8,11 +8,12 @@ import json
 from dagster import (
     AssetKey,
     AssetSelection,
+    DagsterEventType,
     DagsterRunStatus,
     DefaultSensorStatus,
+    ResourceParam,
     RunFailureSensorContext,
     RunRequest,
-    ResourceParam,
     RunStatusSensorContext,
     SensorEvaluationContext,
     SensorResult,
@@ -117,7 +118,20 @@ def content_status_sensor(context: RunStatusSensorContext, sheet: ResourceParam[
         sheet.update_item(item_id, {"error": "", **outcome(item_id, store)})
 
 
+def innermost(error) -> str:
+    """The original error under Dagster's wrappers (retries exhausted, check failed...)."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip().splitlines()[0]
+
+
 def failure_reason(context: RunFailureSensorContext) -> str:
+    """The first failed step and what failed it, in words a person can act on."""
+    checks = context.instance.all_logs(context.dagster_run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+    failed_checks = [e.dagster_event.event_specific_data for e in checks]
+    failed_checks = [c for c in failed_checks if not c.passed]
+    if failed_checks:
+        return f"{failed_checks[0].check_name}: {failed_checks[0].description}"
     steps = context.get_step_failure_events()
     if not steps:
         return context.failure_event.message or "the run failed"
@@ -126,7 +140,7 @@ def failure_reason(context: RunFailureSensorContext) -> str:
     if data and data.user_failure_data and data.user_failure_data.description:
         message = data.user_failure_data.description
     elif data and data.error:
-        message = data.error.message.strip().splitlines()[0]
+        message = innermost(data.error)
     else:
         message = event.message or "failed"
     return f"{event.step_key}: {message}"

@@ -7,10 +7,15 @@ from .assets import clips, idea, metrics, narration, post, script, video
 from .automation import content_failure_sensor, content_pipeline, content_sheet_sensor, content_status_sensor
 from .config import Settings, build_resources
 
-defs = Definitions(
-    assets=load_assets_from_modules([idea, script, narration, clips, video, post, metrics]),
-    asset_checks=load_asset_checks_from_modules([checks]),
-    jobs=[content_pipeline],
-    sensors=[content_sheet_sensor, content_status_sensor, content_failure_sensor],
-    resources=build_resources(Settings.from_env()),
-)
+
+def build_definitions(settings: Settings) -> Definitions:
+    return Definitions(
+        assets=load_assets_from_modules([idea, script, narration, clips, video, post, metrics]),
+        asset_checks=load_asset_checks_from_modules([checks]),
+        jobs=[content_pipeline],
+        sensors=[content_sheet_sensor, content_status_sensor, content_failure_sensor],
+        resources=build_resources(settings),
+    )
+
+
+defs = build_definitions(Settings.from_env())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -53,7 +53,7 @@ class MediaFile(Record):
         return Path(self.path)
 
 
-class HookStyle(str, Enum):
+class HookStyle(StrEnum):
     question = "question"
     bold_claim = "bold-claim"
     number = "number"

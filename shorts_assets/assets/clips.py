@@ -4,7 +4,7 @@ from ..models import Clip, Clips, MediaFile, Script
 from ..partitions import content_items
 from ..providers.footage import Footage
 from ..store import scratch_dir
-from . import SERVICE_RETRY
+from . import SERVICE_RETRY, bad_input_is_permanent
 
 
 def clip_seconds(text: str) -> float:
@@ -20,7 +20,8 @@ def clips(context: AssetExecutionContext, script: Script, footage: ResourceParam
     for index, scene in enumerate(script.scenes):
         path = work / f"clip-{index:02d}.mp4"
         seconds = clip_seconds(scene.narration)
-        source = footage.make_clip(scene, index, script.item_id, seconds, path)
+        with bad_input_is_permanent():
+            source = footage.make_clip(scene, index, script.item_id, seconds, path)
         made.append(Clip(scene=index, media=MediaFile(name=path.name, mime="video/mp4", path=path),
                          duration_s=seconds, source=source))
     record = Clips(item_id=script.item_id, clips=made, provider=type(footage).__name__)

@@ -5,7 +5,7 @@ from ..models import MAX_VIDEO_SECONDS, Idea, MediaFile, Narration, Script
 from ..partitions import content_items
 from ..providers.voices import Voice
 from ..store import scratch_dir
-from . import SERVICE_RETRY, TAIL_SECONDS, permanent
+from . import SERVICE_RETRY, TAIL_SECONDS, bad_input_is_permanent, permanent
 
 
 def scene_starts(words, scenes: int) -> list[float]:
@@ -23,7 +23,8 @@ def narration(
 ) -> Output[Narration]:
     """The script spoken, with a timing for every word and the loudness the render needs."""
     scenes = script.scenes
-    speech = voice.speak([s.narration for s in scenes], idea.voice, scratch_dir(context) / "narration.wav")
+    with bad_input_is_permanent():
+        speech = voice.speak([s.narration for s in scenes], idea.voice, scratch_dir(context) / "narration.wav")
     if speech.duration_s + TAIL_SECONDS > MAX_VIDEO_SECONDS:
         raise permanent(
             f"the narration lasts {speech.duration_s:.1f} s; a short is at most {MAX_VIDEO_SECONDS:.0f} s:"

@@ -15,8 +15,9 @@ from ..models import HookStyle, Idea, Scene, Script
 
 WORDS_PER_SECOND = 2.6
 STOPWORDS = frozenset(
-    "a an and are as at be by did for from has have in is it its of on or so than that the "
-    "their there they this to was were what when which who why with you your".split()
+    {"a", "an", "and", "are", "as", "at", "be", "by", "did", "for", "from", "has", "have", "in", "is", "it",
+     "its", "of", "on", "or", "so", "than", "that", "the", "their", "there", "they", "this", "to", "was",
+     "were", "what", "when", "which", "who", "why", "with", "you", "your"}
 )
 
 

@@ -1,0 +1,42 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster import AssetKey
+
+from shorts_assets.config import Settings
+from shorts_assets.definitions import build_definitions
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ["idea", "script", "narration", "clips", "rendered_video", "published_post", "post_metrics"]
+
+
+def test_the_seven_assets_over_content_item(tmp_path):
+    defs = build_definitions(Settings.from_env({"SHORTS_HOME": str(tmp_path)}))
+    graph = defs.resolve_asset_graph()
+    for key in ASSETS:
+        node = graph.get(AssetKey(key))
+        assert node.partitions_def.name == "content_item", key
+    job = defs.resolve_job_def("content_pipeline")
+    assert {n.name for n in job.nodes_in_topological_order} >= set(ASSETS)
+    sensors = {s.name: s.default_status.value for s in defs.sensors}
+    assert sensors == {"content_sheet_sensor": "RUNNING", "content_status_sensor": "RUNNING",
+                       "content_failure_sensor": "RUNNING"}
+
+
+def test_dagster_definitions_validate(tmp_path):
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "SHORTS_HOME": str(tmp_path)}
+    dagster = Path(sys.executable).with_name("dagster")
+    proc = subprocess.run([str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_misconfigured_environment_stops_the_code_location(tmp_path):
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "SHORTS_VOICE": "robot"}
+    dagster = Path(sys.executable).with_name("dagster")
+    proc = subprocess.run([str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert proc.returncode != 0
+    assert "SHORTS_VOICE='robot' is not supported" in proc.stdout + proc.stderr
