@@ -101,13 +101,22 @@ def outcome(item_id: str, store: StoreResource) -> dict[str, str]:
     return values
 
 
+def write_back(context, sheet: Sheet, item_id: str, values: dict[str, str]) -> None:
+    """A row someone deleted is not an error worth stopping the sensor for."""
+    try:
+        sheet.update_item(item_id, values)
+    except KeyError as missing:
+        context.log.warning(f"not written back: {missing}")
+
+
 def item_of(run) -> str | None:
-    return run.tags.get("dagster/partition") if run.job_name == content_pipeline.name else None
+    """The content item a run worked on: content_item is this code location's only partitioning,
+    so runs launched from the UI (the implicit asset job) count as much as content_pipeline's."""
+    return run.tags.get("dagster/partition")
 
 
 @run_status_sensor(
     run_status=DagsterRunStatus.SUCCESS,
-    monitored_jobs=[content_pipeline],
     default_status=DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=5,
     description="Writes rendered / published and the links back to the item's sheet row.",
@@ -115,7 +124,7 @@ def item_of(run) -> str | None:
 def content_status_sensor(context: RunStatusSensorContext, sheet: ResourceParam[Sheet], store: StoreResource):
     item_id = item_of(context.dagster_run)
     if item_id:
-        sheet.update_item(item_id, {"error": "", **outcome(item_id, store)})
+        write_back(context, sheet, item_id, {"error": "", **outcome(item_id, store)})
 
 
 def innermost(error) -> str:
@@ -147,7 +156,6 @@ def failure_reason(context: RunFailureSensorContext) -> str:
 
 
 @run_failure_sensor(
-    monitored_jobs=[content_pipeline],
     default_status=DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=5,
     description="Writes failed and the reason back to the item's sheet row.",
@@ -155,4 +163,5 @@ def failure_reason(context: RunFailureSensorContext) -> str:
 def content_failure_sensor(context: RunFailureSensorContext, sheet: ResourceParam[Sheet], store: StoreResource):
     item_id = item_of(context.dagster_run)
     if item_id:
-        sheet.update_item(item_id, {**outcome(item_id, store), "status": "failed", "error": failure_reason(context)})
+        write_back(context, sheet, item_id, {**outcome(item_id, store), "status": "failed",
+                                             "error": failure_reason(context)})

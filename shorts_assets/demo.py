@@ -50,7 +50,8 @@ def start_daemon(home: Path) -> subprocess.Popen:
     )
 
 
-def stop_daemon(process: subprocess.Popen) -> None:
+def stop_group(process: subprocess.Popen) -> None:
+    """Stop a process started in its own session, and everything it started."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -174,7 +175,7 @@ def main(argv: list[str]) -> int:
         with DagsterInstance.get() as instance:
             wait_for_items(sheet, Progress(instance), daemon, float(os.environ.get("SHORTS_DEMO_TIMEOUT", 900)))
     finally:
-        stop_daemon(daemon)
+        stop_group(daemon)
     lines = table(sheet, store)
     print()
     print_table(lines)

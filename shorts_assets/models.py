@@ -125,7 +125,12 @@ class WordTiming(Record):
 
 
 class Loudness(Record):
-    """ffmpeg loudnorm's first-pass measurement, reused so the render normalises in one pass."""
+    """A narration's loudness, measured once so the render normalises it in the same pass.
+
+    `input_*` are loudnorm's first-pass figures. `target_offset` is the extra gain (dB) that
+    the render's peak limiter costs on this narration, found by measuring the limited voice;
+    see media.probe.measure_loudness.
+    """
 
     input_i: float
     input_tp: float

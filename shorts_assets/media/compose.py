@@ -1,0 +1,234 @@
+"""The production renderer: one ffmpeg invocation per video, built with ffmpeg-python.
+
+A single filter graph trims and fits every scene clip, burns the captions, normalises the
+narration, ducks an optional music bed under it, and writes both the MP4 and the thumbnail.
+One process means every input is decoded once and nothing touches the disk in between.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import textwrap
+import time
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+
+import ffmpeg
+
+from shorts_assets.media.captions import CaptionFont
+from shorts_assets.media.ffmpeg import MediaError, run
+from shorts_assets.media.probe import SAMPLE_RATE, voice_filters, voice_gain_db
+from shorts_assets.models import MAX_VIDEO_SECONDS, Loudness
+
+THUMBNAIL_AT_S = 1.0
+MUSIC_FILE_GAIN_DB = -20  # a mastered track (about -10 LUFS) lands near -30 LUFS, under the voice
+PAD_GAIN_DB = -20
+PAD_RATE = 12_000  # the pad has nothing above a few hundred Hz; fewer samples to evaluate
+DUCK = {"threshold": 0.03, "ratio": 8, "attack": 20, "release": 400}
+PAD_ROOTS_HZ = (110.0, 123.47, 130.81, 146.83, 164.81, 174.61, 196.0)
+PAD_CHORDS = ((0, 4, 7, 11), (0, 3, 7, 10), (0, 5, 7, 12), (0, 4, 7, 14))
+
+
+@dataclass
+class RenderSpec:
+    """Everything one video needs; scene i runs from scene_starts[i] to scene_starts[i + 1]."""
+
+    clips: list[Path]
+    scene_starts: list[float]
+    narration: Path
+    narration_duration_s: float
+    loudness: Loudness
+    captions: Path
+    font: CaptionFont
+    out_video: Path
+    out_thumbnail: Path
+    title: str
+    music: str = "none"  # "none", "ambient" (a generated pad) or the path of an audio file
+    seed: int = 0
+    tail_s: float = 0.6
+    width: int = 1080
+    height: int = 1920
+    fps: int = 30
+    preset: str = "veryfast"
+    crf: int = 23
+
+    @property
+    def duration_s(self) -> float:
+        return self.narration_duration_s + self.tail_s
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    seconds: float  # wall time of the ffmpeg run
+    duration_s: float
+    log_tail: str
+
+
+def render_video(spec: RenderSpec) -> RenderResult:
+    """Render the MP4 and its thumbnail in one ffmpeg run."""
+    _check(spec)
+    with tempfile.TemporaryDirectory(prefix="render-") as tmp:
+        title_file = Path(tmp) / "title.txt"
+        title_size = _write_title(spec.title, spec.width, title_file)
+        picture = _scenes(spec)
+        split = picture.filter_multi_output("split")
+        main, thumb = split.stream(0), split.stream(1)
+        video = main.filter("ass", filename=str(spec.captions), fontsdir=str(spec.font.fontsdir))
+        video = video.filter("format", pix_fmts="yuv420p", color_ranges="tv")
+        audio = _soundtrack(spec)
+        out_video = ffmpeg.output(
+            video, audio, str(spec.out_video),
+            vcodec="libx264", preset=spec.preset, crf=spec.crf, pix_fmt="yuv420p", r=spec.fps,
+            acodec="aac", ar=SAMPLE_RATE, ac=2, audio_bitrate="160k",
+            movflags="+faststart", t=f"{spec.duration_s:.3f}",
+        )
+        out_thumb = ffmpeg.output(
+            _thumbnail(thumb, spec, title_file, title_size), str(spec.out_thumbnail),
+            update=1, **{"frames:v": 1, "q:v": 2},
+        )
+        started = time.monotonic()
+        log = run(ffmpeg.merge_outputs(out_video, out_thumb), f"render {spec.out_video.name}")
+        seconds = time.monotonic() - started
+    return RenderResult(
+        seconds=seconds, duration_s=spec.duration_s, log_tail="\n".join(log.splitlines()[-8:])
+    )
+
+
+def _check(spec: RenderSpec) -> None:
+    """Refuse what ffmpeg would fail on late or obscurely, or what makes a broken short."""
+    if spec.duration_s > MAX_VIDEO_SECONDS:
+        raise MediaError(
+            f"refusing to render {spec.out_video.name}: it would run {spec.duration_s:.1f} s "
+            f"(narration {spec.narration_duration_s:.1f} s + tail {spec.tail_s:.1f} s), "
+            f"over the {MAX_VIDEO_SECONDS:.0f} s limit of a short; shorten the script"
+        )
+    if len(spec.clips) != len(spec.scene_starts) or not spec.clips:
+        raise MediaError(
+            f"need one clip per scene: {len(spec.clips)} clips for {len(spec.scene_starts)} scenes"
+        )
+    if spec.scene_starts[0] != 0 or min(_scene_frames(spec)) < 0:
+        raise MediaError(
+            f"scene starts must begin at 0, never go back, and fall within the video: "
+            f"{spec.scene_starts}"
+        )
+    named = {f"clip for scene {i}": clip for i, clip in enumerate(spec.clips)}
+    named |= {"narration": spec.narration, "captions": spec.captions}
+    if spec.music not in ("none", "ambient"):
+        named["music"] = Path(spec.music)
+    for what, path in named.items():
+        if not Path(path).is_file():
+            raise MediaError(f"cannot render {spec.out_video.name}: {what} not found: {path}")
+
+
+def _scene_frames(spec: RenderSpec) -> list[int]:
+    """Frames per scene, cut on the global frame grid so the scenes add up to the whole video."""
+    edges = [round(start * spec.fps) for start in spec.scene_starts]
+    edges.append(round(spec.duration_s * spec.fps))
+    return [end - start for start, end in pairwise(edges)]
+
+
+def _scenes(spec: RenderSpec):
+    """Each clip looped, cut to its scene, scaled to cover the frame and cropped, then joined.
+
+    A scene that gets no frame (it starts where the next one does) is left out.
+    """
+    clips = [Path(clip).absolute() for clip in spec.clips]
+    parts = []
+    for scene, (clip, frames) in enumerate(zip(clips, _scene_frames(spec), strict=True)):
+        if frames == 0:
+            continue
+        part = ffmpeg.input(_distinct_path(clip, clips[:scene].count(clip)), stream_loop=-1).video
+        part = part.filter("fps", spec.fps).filter("trim", end_frame=frames)
+        part = part.filter("setpts", "PTS-STARTPTS")
+        part = part.filter(
+            "scale", w=spec.width, h=spec.height, force_original_aspect_ratio="increase"
+        )
+        parts.append(part.filter("crop", w=spec.width, h=spec.height).filter("setsar", 1))
+    return ffmpeg.concat(*parts, v=1, a=0) if len(parts) > 1 else parts[0]
+
+
+def _distinct_path(clip: Path, reuse: int) -> str:
+    """An absolute clip path, spelled differently (`dir/./name`) each time it is reused.
+
+    ffmpeg-python merges equal inputs into one node, and one input cannot feed two scenes
+    without a split that would hold a whole scene of frames in memory; so a clip shown in two
+    scenes is simply opened twice.
+    """
+    return str(clip.parent) + "/" + "./" * reuse + clip.name
+
+
+def _soundtrack(spec: RenderSpec):
+    """Narration at -14 LUFS (the measured gain, peaks limited), padded, music ducked under."""
+    voice = ffmpeg.input(str(Path(spec.narration).absolute())).audio
+    for name, options in voice_filters(voice_gain_db(spec.loudness)):
+        voice = voice.filter(name, **options)
+    voice = voice.filter("apad", whole_dur=f"{spec.duration_s:.3f}")
+    if spec.music == "none":
+        return voice
+    split = voice.filter_multi_output("asplit")
+    ducked = ffmpeg.filter([_music(spec), split.stream(1)], "sidechaincompress", **DUCK)
+    return ffmpeg.filter([split.stream(0), ducked], "amix", inputs=2, duration="first", normalize=0)
+
+
+def _music(spec: RenderSpec):
+    """The bed before ducking: a generated pad or a looped file, faded in and out, kept low."""
+    total = spec.duration_s
+    if spec.music == "ambient":
+        bed = ffmpeg.input(_pad_source(spec.seed, total), f="lavfi").audio
+        gain = PAD_GAIN_DB
+    else:
+        bed = ffmpeg.input(str(Path(spec.music).absolute()), stream_loop=-1).audio
+        gain = MUSIC_FILE_GAIN_DB
+    bed = bed.filter(
+        "aformat", sample_fmts="fltp", sample_rates=SAMPLE_RATE, channel_layouts="stereo"
+    ).filter("atrim", duration=f"{total:.3f}")
+    fade = min(1.5, total / 4)
+    bed = bed.filter("afade", t="in", d=fade)
+    bed = bed.filter("afade", t="out", st=f"{total - fade:.3f}", d=fade)
+    return bed.filter("volume", f"{gain}dB")
+
+
+def _pad_source(seed: int, duration_s: float) -> str:
+    """A soft chord of slowly breathing sines picked by the seed; the right ear slightly detuned."""
+    rng = random.Random(seed)
+    root = rng.choice(PAD_ROOTS_HZ)
+    chord = rng.choice(PAD_CHORDS)
+    voices = [
+        (root * 2 ** (step / 12), amp, rng.uniform(0.05, 0.2), rng.uniform(0, 6.28))
+        for step, amp in zip(chord, (0.32, 0.22, 0.18, 0.12), strict=True)
+    ]
+
+    def channel(detune: float) -> str:
+        return "+".join(
+            f"{amp}*sin(2*PI*{freq * detune:.3f}*t)*(0.55+0.45*sin(2*PI*{lfo:.3f}*t+{phase:.3f}))"
+            for freq, amp, lfo, phase in voices
+        )
+
+    return f"aevalsrc=exprs={channel(1.0)}|{channel(1.003)}:s={PAD_RATE}:d={duration_s:.3f}"
+
+
+def _write_title(title: str, width: int, path: Path) -> int:
+    """Wrap the title to fit the thumbnail width; write it for drawtext; return the font size.
+
+    drawtext reads the text from a file so no title character needs filter escaping.
+    """
+    words = " ".join(title.split()).upper()
+    for size in (int(width * 0.11), int(width * 0.09), int(width * 0.075), int(width * 0.06)):
+        lines = textwrap.wrap(words, width=max(1, int(width * 0.88 / (size * 0.62))))
+        if len(lines) <= 5:
+            break
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return size
+
+
+def _thumbnail(picture, spec: RenderSpec, title_file: Path, size: int):
+    """The clean frame (no captions) about a second in, with the title large across it."""
+    frame = min(round(THUMBNAIL_AT_S * spec.fps), sum(_scene_frames(spec)) - 1)
+    picture = picture.filter("trim", start_frame=frame, end_frame=frame + 1)
+    return picture.filter(
+        "drawtext", fontfile=str(spec.font.file), textfile=str(title_file), expansion="none",
+        fontsize=size, fontcolor="white", borderw=max(2, size // 12), bordercolor="black",
+        line_spacing=size // 6, text_align="C", x="(w-text_w)/2", y="(h-text_h)*0.4",
+    )

@@ -1,0 +1,108 @@
+"""One content item through the whole job, in process, on the offline providers."""
+
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey, DagsterInstance, build_run_status_sensor_context
+
+from shorts_assets.automation import content_failure_sensor, content_status_sensor
+from shorts_assets.config import Settings
+from shorts_assets.definitions import build_definitions
+from shorts_assets.media.probe import probe
+from shorts_assets.partitions import content_items
+from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, write_sheet
+
+ITEM = "bees-test"
+MEDIA_SUFFIXES = {".json", ".wav", ".mp4", ".jpg", ".ass"}
+
+
+@pytest.fixture(scope="module")
+def produced(tmp_path_factory):
+    """Materialize one partition once; the tests below read what it left behind."""
+    home = tmp_path_factory.mktemp("home")
+    write_sheet(home / "content_sheet.csv", [{**GOOD_ROW, "music": "ambient", "item_id": ITEM, "status": "queued"}])
+    defs = build_definitions(Settings.from_env({"SHORTS_HOME": str(home)}))
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(content_items.name, [ITEM])
+    job = defs.resolve_job_def("content_pipeline")
+    result = job.execute_in_process(partition_key=ITEM, instance=instance, raise_on_error=False)
+    return home, defs, instance, result
+
+
+def test_every_asset_materializes_and_the_gate_passes(produced):
+    _, _, _, result = produced
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    materialized = {m.asset_key.path[0] for m in result.asset_materializations_for_node("rendered_video")} | {
+        e.asset_key.path[0] for e in result.get_asset_materialization_events() if e.asset_key}
+    assert materialized == {"idea", "script", "narration", "clips", "rendered_video", "published_post",
+                            "post_metrics"}
+    checks = result.get_asset_check_evaluations()
+    assert [(c.check_name, c.passed) for c in checks] == [("rendered_video_meets_spec", True)], \
+        [c.description for c in checks]
+
+
+def test_the_video_is_a_delivery_ready_short(produced):
+    home, *_ = produced
+    video = home / "store" / "rendered_video" / ITEM / "video.mp4"
+    info = probe(video)
+    assert (info.width, info.height, info.video_codec, info.audio_codec) == (1080, 1920, "h264", "aac")
+    assert info.duration_s <= 60 and (video.parent / "thumbnail.jpg").stat().st_size > 0
+
+
+def test_the_store_holds_only_json_records_and_media(produced):
+    home, *_ = produced
+    files = [p for p in (home / "store").rglob("*") if p.is_file()]
+    assert {p.suffix for p in files} <= MEDIA_SUFFIXES
+    assert not any(b"\x80\x04\x95" in p.read_bytes()[:3] for p in files)  # no pickle protocol headers
+    assert (home / "store" / "published_post" / ITEM / "posts" / "sandbox.json").is_file()
+
+
+def test_the_post_is_in_the_sandbox_channel(produced):
+    home, *_ = produced
+    posts = list((home / "sandbox_channel").iterdir())
+    assert len(posts) == 1 and (posts[0] / "video.mp4").is_file() and (posts[0] / "post.json").is_file()
+
+
+def test_republishing_makes_no_second_post(produced):
+    home, defs, instance, _ = produced
+    channel = home / "sandbox_channel"
+    before = {p.name: (p / "post.json").stat().st_mtime_ns for p in channel.iterdir()}
+    job = defs.resolve_job_def("content_pipeline")
+    again = job.execute_in_process(partition_key=ITEM, instance=instance,
+                                   asset_selection=[AssetKey("published_post")])
+    assert again.success
+    assert {p.name: (p / "post.json").stat().st_mtime_ns for p in channel.iterdir()} == before
+
+
+def test_status_is_written_back_when_the_run_ends(produced):
+    home, defs, instance, result = produced
+    with build_run_status_sensor_context(
+        sensor_name="content_status_sensor", dagster_instance=instance, dagster_run=result.dagster_run,
+        dagster_event=result.get_run_success_event(), resources=defs.resources) as context:
+        content_status_sensor(context)
+    row = read_sheet(home / "content_sheet.csv")[0]
+    assert row["status"] == "published" and row["error"] == ""
+    assert row["video_path"].endswith(f"rendered_video/{ITEM}/video.mp4")
+    assert row["post_url"].startswith("file://")
+
+
+def test_a_failed_run_writes_the_reason_to_its_row(produced, tmp_path):
+    home, defs, _, _ = produced
+    sheet = home / "content_sheet.csv"
+    rows = read_sheet(sheet)
+    write_sheet(sheet, [*rows, {"topic": "gone", "facts": "x", "item_id": "gone-item", "status": "queued"}])
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(content_items.name, ["gone-item"])
+    write_sheet(sheet, rows)  # the row disappears before the run reads it
+    result = defs.resolve_job_def("content_pipeline").execute_in_process(
+        partition_key="gone-item", instance=instance, raise_on_error=False)
+    assert not result.success
+    write_sheet(sheet, [*rows, {"topic": "gone", "facts": "x", "item_id": "gone-item", "status": "queued"}])
+    with build_run_status_sensor_context(
+        sensor_name="content_failure_sensor", dagster_instance=instance, dagster_run=result.dagster_run,
+        dagster_event=result.get_run_failure_event(), resources=defs.resources) as context:
+        content_failure_sensor(context.for_run_failure())
+    row = read_sheet(sheet)[-1]
+    assert row["status"] == "failed"
+    assert row["error"] == "idea: no row in the content sheet has item_id gone-item"
+    assert Path(home / "store" / "idea" / "gone-item").exists() is False
