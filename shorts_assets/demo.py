@@ -77,9 +77,6 @@ class Progress:
         active = False
         for run in self.runs():
             item = run.tags.get("dagster/partition", "?")
-            if self.status.get(run.run_id) != run.status:
-                self.status[run.run_id] = run.status
-                say(f"{item}: run {run.run_id[:8]} {run.status.value.lower()}")
             records = self.instance.all_logs(
                 run.run_id, of_type={DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
             )
@@ -87,6 +84,9 @@ class Progress:
                 mark = "done" if event.dagster_event.event_type == DagsterEventType.STEP_SUCCESS else "FAILED"
                 say(f"{item}:   {event.step_key} {mark}")
             self.seen[run.run_id] = len(records)
+            if self.status.get(run.run_id) != run.status:
+                self.status[run.run_id] = run.status
+                say(f"{item}: run {run.run_id[:8]} {run.status.value.lower()}")
             active |= run.status in ACTIVE_RUNS
         return active
 

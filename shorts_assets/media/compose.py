@@ -224,8 +224,10 @@ def _write_title(title: str, width: int, path: Path) -> int:
 
 
 def _thumbnail(picture, spec: RenderSpec, title_file: Path, size: int):
-    """The clean frame (no captions) about a second in, with the title large across it."""
-    frame = min(round(THUMBNAIL_AT_S * spec.fps), sum(_scene_frames(spec)) - 1)
+    """A clean frame (no captions) a second into the first scene after the title card, with
+    the title large across it: the card itself would show the title twice."""
+    start = spec.scene_starts[1] if len(spec.scene_starts) > 1 else 0.0
+    frame = min(round((start + THUMBNAIL_AT_S) * spec.fps), sum(_scene_frames(spec)) - 1)
     picture = picture.filter("trim", start_frame=frame, end_frame=frame + 1)
     return picture.filter(
         "drawtext", fontfile=str(spec.font.file), textfile=str(title_file), expansion="none",

@@ -106,3 +106,21 @@ def test_a_failed_run_writes_the_reason_to_its_row(produced, tmp_path):
     assert row["status"] == "failed"
     assert row["error"] == "idea: no row in the content sheet has item_id gone-item"
     assert Path(home / "store" / "idea" / "gone-item").exists() is False
+
+
+def test_the_whole_item_materializes_with_the_store_on_s3(s3_bucket, tmp_path):
+    client, bucket = s3_bucket
+    write_sheet(tmp_path / "content_sheet.csv", [{**GOOD_ROW, "item_id": ITEM, "status": "queued"}])
+    defs = build_definitions(Settings.from_env({
+        "SHORTS_HOME": str(tmp_path), "SHORTS_STORE": f"s3://{bucket}/factory",
+        "S3_ENDPOINT_URL": client.meta.endpoint_url}))
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(content_items.name, [ITEM])
+    result = defs.resolve_job_def("content_pipeline").execute_in_process(partition_key=ITEM, instance=instance)
+    assert result.success
+    keys = {o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix="factory/")["Contents"]}
+    assert {f"factory/rendered_video/{ITEM}/video.mp4", f"factory/published_post/{ITEM}/record.json",
+            f"factory/narration/{ITEM}/narration.wav"} <= keys
+    assert {Path(k).suffix for k in keys} <= MEDIA_SUFFIXES
+    assert not (tmp_path / "store").exists()
+    assert list((tmp_path / "cache").rglob("clip-00.mp4"))  # downstream steps read local copies
