@@ -1,4 +1,7 @@
-"""Quality gates. The video gate blocks publishing: a bad render never reaches a channel."""
+"""Quality gates. The video gate blocks publishing: a bad render never reaches a channel.
+
+It measures the stored file itself (probe, EBU R128 loudness), so the gate does not take the
+rendering step's word for what it made."""
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetIn, asset_check
 

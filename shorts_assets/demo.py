@@ -32,10 +32,15 @@ ACTIVE_RUNS = {DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRun
 
 
 def ensure_home() -> Path:
-    """DAGSTER_HOME with the embedded default instance config, unless one is configured."""
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(ROOT / ".dagster_home"))).resolve()
+    """DAGSTER_HOME with the embedded default instance config.
+
+    The project's own `.dagster_home` always gets the current dagster.yaml; a home the user
+    chose keeps whatever config it has, and gets the default only when it has none.
+    """
+    managed = ROOT / ".dagster_home"
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(managed))).resolve()
     home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
+    if home == managed.resolve() or not (home / "dagster.yaml").exists():
         shutil.copyfile(ROOT / "dagster.yaml", home / "dagster.yaml")
     return home
 

@@ -173,7 +173,6 @@ class RenderedVideo(Record):
     width: int
     height: int
     fps: float
-    loudness_lufs: float
     render_seconds: float
     attributes: dict[str, str] = Field(description="what the item is made of, for analytics")
 

@@ -4,7 +4,7 @@ from dagster import AssetExecutionContext, Output, asset
 
 from ..media.captions import build_ass, caption_font
 from ..media.compose import RenderSpec, render_video
-from ..media.probe import integrated_loudness, probe
+from ..media.probe import probe
 from ..models import Clips, Idea, MediaFile, Narration, RenderedVideo, Script
 from ..partitions import content_items
 from ..store import scratch_dir
@@ -49,7 +49,6 @@ def rendered_video(
         width=info.width,
         height=info.height,
         fps=info.fps,
-        loudness_lufs=integrated_loudness(spec.out_video),
         render_seconds=round(result.seconds, 2),
         attributes={
             "category": idea.category,
@@ -68,7 +67,6 @@ def rendered_video(
             "render_seconds": record.render_seconds,
             "realtime_factor": round(record.render_seconds / max(record.duration_s, 0.1), 3),
             "size": f"{record.width}x{record.height} @ {record.fps:g} fps",
-            "loudness_lufs": record.loudness_lufs,
             "megabytes": round(spec.out_video.stat().st_size / 1e6, 2),
         },
     )
