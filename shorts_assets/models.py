@@ -53,6 +53,14 @@ class MediaFile(Record):
         return Path(self.path)
 
 
+class Cost(Record):
+    """What one call to a paid service used and about what it cost, for the asset's metadata."""
+
+    service: str
+    units: dict[str, float] = Field(description="what was billed, e.g. prompt_tokens, characters, images")
+    usd: float = Field(ge=0, description="an estimate from the service's public prices")
+
+
 class HookStyle(StrEnum):
     question = "question"
     bold_claim = "bold-claim"
@@ -74,6 +82,7 @@ class Idea(Record):
     language: str = "en"
     target_seconds: int = Field(default=40, ge=10, le=60)
     music: str = "ambient"
+    media: list[str] = Field(default_factory=list, description="the row's own media, one link per scene")
 
     @field_validator("item_id")
     @classmethod
@@ -99,6 +108,7 @@ class Script(Record):
     description: str
     hashtags: list[str] = Field(default_factory=list)
     writer: str = Field(description="which writer made it")
+    costs: list[Cost] = Field(default_factory=list)
 
     @property
     def scenes(self) -> list[Scene]:
@@ -149,6 +159,7 @@ class Narration(Record):
     loudness: Loudness
     voice: str
     provider: str
+    costs: list[Cost] = Field(default_factory=list)
 
 
 class Clip(Record):
@@ -156,12 +167,14 @@ class Clip(Record):
     media: MediaFile
     duration_s: float
     source: str = Field(description="how the clip was made, or where it came from")
+    credit: str = Field(default="", description="attribution the footage's licence asks for")
 
 
 class Clips(Record):
     item_id: str
     clips: list[Clip]
     provider: str
+    costs: list[Cost] = Field(default_factory=list)
 
 
 class RenderedVideo(Record):

@@ -16,7 +16,7 @@ from .models import ITEM_ID, HookStyle, Idea
 
 LIMITS = {
     "topic": 120, "category": 40, "facts": 2000, "script": 1500, "hook_style": 20,
-    "voice": 30, "language": 10, "target_seconds": 10, "music": 20,
+    "voice": 30, "language": 10, "target_seconds": 10, "music": 20, "media": 4000,
 }
 IDEA_COLUMNS = tuple(LIMITS)
 LOWERCASE = ("category", "hook_style", "voice", "language", "music")
@@ -45,7 +45,7 @@ def slug(text: str, limit: int = 40) -> str:
 
 
 def split_facts(value: str) -> list[str]:
-    """Facts are one per line, or separated by `|` when a spreadsheet cell is one line."""
+    """Facts (and media links) are one per line, or separated by `|` in a one-line cell."""
     parts = re.split(r"\s*(?:\n|\|)\s*", value)
     return [part.strip() for part in parts if part.strip()]
 
@@ -81,9 +81,10 @@ def idea_from_row(values: dict[str, str], row: int) -> Idea:
     item_id = (values.get("item_id") or "").strip() or item_key(fields)
     if not ITEM_ID.match(item_id):
         raise RowError("item_id must be 3-64 characters of a-z, 0-9 and -")
-    given = {k: v for k, v in fields.items() if v and k not in ("facts",)}
+    lists = {"facts": split_facts(fields.pop("facts")), "media": split_facts(fields.pop("media"))}
+    given = {k: v for k, v in fields.items() if v}
     try:
-        return Idea(item_id=item_id, row=row, facts=split_facts(fields["facts"]), **given)
+        return Idea(item_id=item_id, row=row, **lists, **given)
     except ValidationError as error:
         problem = error.errors()[0]
         raise RowError(f"{'.'.join(map(str, problem['loc']))}: {problem['msg']}") from None

@@ -1,10 +1,10 @@
 from dagster import AssetExecutionContext, Output, ResourceParam, asset
 
-from ..models import Clip, Clips, MediaFile, Script
+from ..models import Clip, Clips, Idea, MediaFile, Script
 from ..partitions import content_items
-from ..providers.footage import Footage
+from ..providers.footage import ClipRequest, Footage
 from ..store import scratch_dir
-from . import SERVICE_RETRY, bad_input_is_permanent
+from . import SERVICE_RETRY, cost_metadata, service_call
 
 
 def clip_seconds(text: str) -> float:
@@ -13,18 +13,22 @@ def clip_seconds(text: str) -> float:
 
 
 @asset(partitions_def=content_items, group_name="production", pool="footage", retry_policy=SERVICE_RETRY)
-def clips(context: AssetExecutionContext, script: Script, footage: ResourceParam[Footage]) -> Output[Clips]:
-    """One vertical clip per scene, chosen from the scene's visual cue."""
+def clips(
+    context: AssetExecutionContext, idea: Idea, script: Script, footage: ResourceParam[Footage]
+) -> Output[Clips]:
+    """One vertical clip per scene, from the row's own media or the scene's visual cue."""
     work = scratch_dir(context)
-    made = []
+    made, costs = [], []
     for index, scene in enumerate(script.scenes):
         path = work / f"clip-{index:02d}.mp4"
-        seconds = clip_seconds(scene.narration)
-        with bad_input_is_permanent():
-            source = footage.make_clip(scene, index, script.item_id, seconds, path)
+        request = ClipRequest(item_id=idea.item_id, index=index, scene=scene, seconds=clip_seconds(scene.narration),
+                              out_path=path, media=idea.media[index] if index < len(idea.media) else "")
+        with service_call():
+            result = footage.make_clip(request)
+        costs += [result.cost] if result.cost else []
         made.append(Clip(scene=index, media=MediaFile(name=path.name, mime="video/mp4", path=path),
-                         duration_s=seconds, source=source))
-    record = Clips(item_id=script.item_id, clips=made, provider=type(footage).__name__)
+                         duration_s=request.seconds, source=result.source, credit=result.credit))
+    record = Clips(item_id=script.item_id, clips=made, provider=type(footage).__name__, costs=costs)
     return Output(
         record,
         metadata={
@@ -32,5 +36,6 @@ def clips(context: AssetExecutionContext, script: Script, footage: ResourceParam
             "seconds": round(sum(c.duration_s for c in made), 1),
             "megabytes": round(sum(c.media.local().stat().st_size for c in made) / 1e6, 2),
             "sources": ", ".join(c.source for c in made),
+            **cost_metadata(costs),
         },
     )

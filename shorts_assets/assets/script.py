@@ -3,7 +3,7 @@ from dagster import AssetExecutionContext, MetadataValue, Output, ResourceParam,
 from ..models import Idea, Script
 from ..partitions import content_items
 from ..providers.writers import Writer
-from . import SERVICE_RETRY, bad_input_is_permanent
+from . import SERVICE_RETRY, cost_metadata, service_call
 
 
 def preview(script: Script) -> str:
@@ -15,7 +15,7 @@ def preview(script: Script) -> str:
 @asset(partitions_def=content_items, group_name="planning", pool="llm", retry_policy=SERVICE_RETRY)
 def script(context: AssetExecutionContext, idea: Idea, writer: ResourceParam[Writer]) -> Output[Script]:
     """Hook, beats with visual cues and a call to action, from the writer."""
-    with bad_input_is_permanent():
+    with service_call():
         record = writer.write(idea)
     return Output(
         record,
@@ -25,5 +25,6 @@ def script(context: AssetExecutionContext, idea: Idea, writer: ResourceParam[Wri
             "word_count": record.word_count,
             "scenes": len(record.scenes),
             "preview": MetadataValue.md(preview(record)),
+            **cost_metadata(record.costs),
         },
     )

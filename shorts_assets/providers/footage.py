@@ -22,6 +22,7 @@ import random
 import tempfile
 import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -36,15 +37,34 @@ CARD_PREFIXES = ("title card:", "call to action card:")
 CARD_FONT = "Roboto-Black.ttf"
 
 
+@dataclass(frozen=True)
+class ClipRequest:
+    """One scene's picture to make: `seconds` long, written to `out_path`, no audio."""
+
+    item_id: str
+    index: int
+    scene: models.Scene
+    seconds: float
+    out_path: Path
+    media: str = ""  # the row's own media for this scene (a local path or URL), if it gave one
+
+
+@dataclass(frozen=True)
+class ClipMade:
+    source: str  # how it was made or where it came from
+    credit: str = ""  # attribution the footage's licence asks for
+    cost: models.Cost | None = None
+
+
+class NoFootage(LookupError):
+    """This provider has nothing for this scene; the next one listed is tried."""
+
+
 @runtime_checkable
 class Footage(Protocol):
-    """Makes the picture for one scene: a video file of `seconds`, no audio."""
+    """Makes the picture for one scene."""
 
-    def make_clip(
-        self, scene: models.Scene, index: int, item_id: str, seconds: float, out_path: Path
-    ) -> str:
-        """Write the clip for scene `index` of `item_id` to `out_path`; describe its source."""
-        ...
+    def make_clip(self, request: ClipRequest) -> ClipMade: ...
 
 
 # --------------------------------------------------------------------------------------------
@@ -327,14 +347,13 @@ class ProceduralFootage(dg.ConfigurableResource):
     preset: str = "ultrafast"
     crf: int = 26
 
-    def make_clip(
-        self, scene: models.Scene, index: int, item_id: str, seconds: float, out_path: Path
-    ) -> str:
+    def make_clip(self, request: ClipRequest) -> ClipMade:
+        scene, index, item_id, seconds = request.scene, request.index, request.item_id, request.seconds
         if not seconds > 0:
             raise ValueError(f"clip length must be positive, got {seconds}")
         if self.width % 2 or self.height % 2:
             raise ValueError(f"H.264 needs even dimensions, got {self.width}x{self.height}")
-        out = Path(out_path).absolute()
+        out = Path(request.out_path).absolute()
         out.parent.mkdir(parents=True, exist_ok=True)
         seed = scene_seed(item_id, index)
         rng = random.Random(seed)
@@ -346,11 +365,11 @@ class ProceduralFootage(dg.ConfigurableResource):
                     Path(tmp) / "text.txt",
                 )
                 self._encode(stream, seconds, out, f"make the text card for scene {index}")
-            return f"procedural:card seed={seed} {params}"
+            return ClipMade(source=f"procedural:card seed={seed} {params}")
         kind = generator_for(item_id, index)
         stream, params = GENERATORS[kind](rng, seed, self.width, self.height, self.fps, seconds)
         self._encode(stream, seconds, out, f"make the {kind} clip for scene {index}")
-        return f"procedural:{kind} seed={seed} {params}"
+        return ClipMade(source=f"procedural:{kind} seed={seed} {params}")
 
     def render(self, kind: str, seed: int, seconds: float, out_path: Path) -> str:
         """One clip from a named generator and seed (benchmarks, previews, tests)."""

@@ -51,6 +51,7 @@ class Speech:
     sample_rate: int
     duration_s: float
     words: list[models.WordTiming]
+    cost: models.Cost | None = None
 
 
 @runtime_checkable
@@ -59,6 +60,10 @@ class Voice(Protocol):
 
     def speak(self, scenes: list[str], voice: str, out_path: Path) -> Speech:
         """Speak `scenes` with `voice`; each WordTiming carries the index of its scene."""
+        ...
+
+    def cache_key(self, scenes: list[str], voice: str) -> str | None:
+        """A key for reusing a paid narration of the same text, voice and settings; None: don't."""
         ...
 
 
@@ -387,6 +392,9 @@ class EspeakVoice(dg.ConfigurableResource):
 
     rate_wpm: int = 165
     pitch: int = 50
+
+    def cache_key(self, scenes: list[str], voice: str) -> str | None:
+        return None  # free and fast: speaking again costs less than storing a copy
 
     def speak(self, scenes: list[str], voice: str, out_path: Path) -> Speech:
         if not 80 <= self.rate_wpm <= 450:

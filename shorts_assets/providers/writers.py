@@ -24,7 +24,9 @@ STOPWORDS = frozenset(
 class Writer(Protocol):
     name: str
 
-    def write(self, idea: Idea) -> Script: ...
+    def write(self, idea: Idea, hints: str = "") -> Script:
+        """A script for the idea; `hints` is the content strategy's advice, when there is one."""
+        ...
 
 
 def sentences(text: str) -> list[str]:
@@ -56,7 +58,8 @@ class BringYourOwnWriter(ConfigurableResource):
 
     name: str = "byo"
 
-    def write(self, idea: Idea) -> Script:
+    def write(self, idea: Idea, hints: str = "") -> Script:
+        """Hints are not used: this writer invents nothing beyond the row."""
         if idea.script:
             return self._from_script(idea)
         return self._from_facts(idea)

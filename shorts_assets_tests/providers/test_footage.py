@@ -15,6 +15,7 @@ from shorts_assets.media.probe import probe
 from shorts_assets.providers import footage
 from shorts_assets.providers.footage import (
     GENERATORS,
+    ClipRequest,
     Footage,
     ProceduralFootage,
     card_text,
@@ -51,13 +52,13 @@ def test_each_generator_makes_a_vertical_h264_clip(tmp_path, kind):
 def test_scene_clips_choose_their_generator_from_the_item_and_index(tmp_path):
     scene = models.Scene(narration="Bees dance.", visual="bees dancing on a honeycomb")
     out = tmp_path / "scene 1, take:2.mp4"  # odd names are fine
-    source = ProceduralFootage().make_clip(scene, 1, "honeybees-1", SECONDS, out)
+    source = ProceduralFootage().make_clip(ClipRequest("honeybees-1", 1, scene, SECONDS, out)).source
     kind = generator_for("honeybees-1", 1)
     assert source.startswith(f"procedural:{kind} seed={scene_seed('honeybees-1', 1)} ")
     _assert_clip(out)
 
     again = tmp_path / "again.mp4"
-    assert ProceduralFootage().make_clip(scene, 1, "honeybees-1", SECONDS, again) == source
+    assert ProceduralFootage().make_clip(ClipRequest("honeybees-1", 1, scene, SECONDS, again)).source == source
     assert hashlib.sha256(again.read_bytes()).digest() == hashlib.sha256(out.read_bytes()).digest()
 
 
@@ -71,7 +72,7 @@ def test_scene_clips_choose_their_generator_from_the_item_and_index(tmp_path):
 def test_text_cards(tmp_path, visual, words):
     scene = models.Scene(narration="Hello.", visual=visual)
     out = tmp_path / "card.mp4"
-    source = ProceduralFootage().make_clip(scene, 0, "honeybees-1", SECONDS, out)
+    source = ProceduralFootage().make_clip(ClipRequest("honeybees-1", 0, scene, SECONDS, out)).source
     assert source.startswith("procedural:card seed=")
     _assert_clip(out)
     assert [p.name for p in tmp_path.iterdir()] == ["card.mp4"], "temporary text file left behind"
@@ -137,8 +138,8 @@ def test_card_text_wraps_to_fit():
 def test_bad_lengths_are_clear_errors(tmp_path):
     scene = models.Scene(narration="x", visual="y")
     with pytest.raises(ValueError, match="positive"):
-        ProceduralFootage().make_clip(scene, 0, "honeybees-1", 0, tmp_path / "x.mp4")
+        ProceduralFootage().make_clip(ClipRequest("honeybees-1", 0, scene, 0, tmp_path / "x.mp4"))
     with pytest.raises(ValueError, match="even"):
-        ProceduralFootage(width=1081).make_clip(scene, 0, "honeybees-1", 1, tmp_path / "x.mp4")
+        ProceduralFootage(width=1081).make_clip(ClipRequest("honeybees-1", 0, scene, 1, tmp_path / "x.mp4"))
     with pytest.raises(ValueError, match="unknown generator"):
         ProceduralFootage().render("plasma", 1, 1, tmp_path / "x.mp4")

@@ -1,0 +1,113 @@
+"""Local fakes of the outside services, one module each, all built on `FakeServer`.
+
+Each fake is a real HTTP server on 127.0.0.1 that speaks its service's wire format, so the
+vendors' own client libraries are exercised as in production. Tests read `requests` to
+check what was sent and queue faults with `fail_next` to check retries and permanent errors.
+No test ever reaches the internet.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body)
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes | str | dict | list = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False  # close the connection without answering
+
+    def encoded(self) -> tuple[bytes, dict[str, str]]:
+        headers = dict(self.headers)
+        body = self.body
+        if isinstance(body, dict | list):
+            body = json.dumps(body).encode()
+            headers.setdefault("Content-Type", "application/json")
+        elif isinstance(body, str):
+            body = body.encode()
+        return body, headers
+
+
+class FakeServer:
+    """Subclasses implement `handle(request) -> Response`; faults queued with `fail_next` come first."""
+
+    def __init__(self):
+        self.requests: list[Request] = []
+        self.faults: list[tuple[str, Response]] = []
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def _serve(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                url = urlsplit(self.path)
+                request = Request(self.command, url.path, parse_qs(url.query), dict(self.headers.items()), body)
+                with fake.lock:
+                    fake.requests.append(request)
+                    fault = next((f for f in fake.faults if url.path.startswith(f[0])), None)
+                    if fault:
+                        fake.faults.remove(fault)
+                response = fault[1] if fault else fake.handle(request)
+                if response.drop:
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                payload, headers = response.encoded()
+                self.send_response(response.status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fail_next(self, response: Response, path_prefix: str = "/", times: int = 1) -> None:
+        """The next `times` requests under `path_prefix` get `response` instead of an answer."""
+        with self.lock:
+            self.faults.extend((path_prefix, response) for _ in range(times))
+
+    def handle(self, request: Request) -> Response:
+        raise NotImplementedError
+
+    def calls(self, method: str, path_prefix: str = "/") -> list[Request]:
+        return [r for r in self.requests if r.method == method and r.path.startswith(path_prefix)]
