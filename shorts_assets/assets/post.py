@@ -2,9 +2,10 @@ from dagster import AssetExecutionContext, MetadataValue, Output, asset
 
 from ..models import Idea, Post, PublishedPost, RenderedVideo, Script
 from ..partitions import content_items
+from ..providers import PermanentError, TransientError
 from ..providers.platforms import Platforms, Upload
 from ..store import Store, StoreResource
-from . import SERVICE_RETRY
+from . import SERVICE_RETRY, service_call
 
 
 def publish_once(platform, upload: Upload, store: Store) -> Post:
@@ -19,6 +20,26 @@ def publish_once(platform, upload: Upload, store: Store) -> Post:
     post = platform.publish(upload)
     store.put_json(ledger, post.model_dump(mode="json"))
     return post
+
+
+def publish_everywhere(platforms: list, upload: Upload, store: Store) -> list[Post]:
+    """Every platform is tried even when one fails: a failure never undoes another's post,
+    and the retry (the ledger) only does what is missing. Any transient failure makes the
+    whole step worth retrying; otherwise the failures are permanent."""
+    posts, failures = [], []
+    for platform in platforms:
+        try:
+            posts.append(publish_once(platform, upload, store))
+        except Exception as error:  # noqa: BLE001 - reported below, after the other platforms
+            failures.append((platform.name, error))
+    if not failures:
+        return posts
+    done = f" (published on {', '.join(p.platform for p in posts)})" if posts else ""
+    message = "; ".join(f"{name}: {error}" for name, error in failures) + done
+    if all(isinstance(error, PermanentError | ValueError) for _, error in failures):
+        raise PermanentError(message)
+    waits = [e.retry_after for _, e in failures if isinstance(e, TransientError) and e.retry_after]
+    raise TransientError(message, retry_after=max(waits) if waits else None)
 
 
 @asset(partitions_def=content_items, group_name="distribution", pool="upload", retry_policy=SERVICE_RETRY)
@@ -41,7 +62,8 @@ def published_post(
         attributes=rendered_video.attributes,
         duration_s=rendered_video.duration_s,
     )
-    posts = [publish_once(platform, upload, store.open()) for platform in platforms.enabled()]
+    with service_call():
+        posts = publish_everywhere(platforms.enabled(), upload, store.open())
     record = PublishedPost(item_id=idea.item_id, posts=posts)
     return Output(
         record,
