@@ -227,7 +227,7 @@ _VOICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_+-]{0,40}$")
 
 
 @dataclass
-class _Token:
+class Token:
     word: str  # as the caller wrote it
     scene: int
     start_char: int  # span in the spoken text
@@ -236,12 +236,12 @@ class _Token:
     clause_end: bool = False
 
 
-def _spoken_text(scenes: list[str]) -> tuple[str, list[_Token]]:
+def spoken_text(scenes: list[str]) -> tuple[str, list[Token]]:
     """Join the scenes into one text, each scene ending a sentence; remember token spans."""
     if not scenes:
         raise ValueError("nothing to speak: no scenes")
     parts: list[str] = []
-    tokens: list[_Token] = []
+    tokens: list[Token] = []
     cursor = 0
     for index, scene in enumerate(scenes):
         words = (scene or "").split()
@@ -256,7 +256,7 @@ def _spoken_text(scenes: list[str]) -> tuple[str, list[_Token]]:
                 # scene starts in lower case (". café" alone does not).
                 parts.append("\n" if position == 0 else " ")
                 cursor += 1
-            tokens.append(_Token(word, index, cursor, cursor + len(spoken)))
+            tokens.append(Token(word, index, cursor, cursor + len(spoken)))
             parts.append(spoken)
             cursor += len(spoken)
     return "".join(parts), tokens
@@ -285,7 +285,7 @@ def _audible_end(samples: array, rate: int, start_s: float, stop_s: float, floor
 
 
 def _timings(
-    tokens: list[_Token], marks: list[_Mark], samples: array, rate: int
+    tokens: list[Token], marks: list[_Mark], samples: array, rate: int
 ) -> list[models.WordTiming]:
     starts = [token.start_char for token in tokens]
 
@@ -318,8 +318,8 @@ def _timings(
     # Group tokens into timed words: an unspoken token joins a neighbour in its own scene
     # (the word before it, or at the start of a scene the word after it), and a token heard
     # no later than the word before it joins that word, so starts always increase.
-    groups: list[list[_Token]] = []
-    pending: list[_Token] = []  # unspoken tokens at a scene's start, waiting for a word
+    groups: list[list[Token]] = []
+    pending: list[Token] = []  # unspoken tokens at a scene's start, waiting for a word
     for token in tokens:
         last = groups[-1] if groups and groups[-1][0].scene == token.scene else None
         if token.start_ms is not None and (last is None or token.start_ms > _head(last).start_ms):
@@ -365,12 +365,12 @@ def _timings(
     return words
 
 
-def _head(group: list[_Token]) -> _Token:
+def _head(group: list[Token]) -> Token:
     """The first spoken token of a word group: its start is the word's start."""
     return next(token for token in group if token.start_ms is not None)
 
 
-def _attach(groups: list[list[_Token]], pending: list[_Token]) -> None:
+def _attach(groups: list[list[Token]], pending: list[Token]) -> None:
     """Join unspoken trailing tokens to the last word of their scene."""
     scene = pending[0].scene
     if not groups or groups[-1][0].scene != scene:
@@ -404,7 +404,7 @@ class EspeakVoice(dg.ConfigurableResource):
         if not isinstance(voice, str) or not _VOICE_NAME.match(voice):
             raise ValueError(f"not an espeak-ng voice name: {voice!r}")
         voice = VOICE_ALIASES.get(voice.lower(), voice)
-        text, tokens = _spoken_text(list(scenes))
+        text, tokens = spoken_text(list(scenes))
         with _Espeak.lock:
             engine = _espeak()
             pcm, marks = engine.synth(text, voice, self.rate_wpm, self.pitch)

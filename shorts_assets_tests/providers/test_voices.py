@@ -122,14 +122,14 @@ def _marks(*events: tuple[int, int, int]) -> list[voices._Mark]:
 def test_events_between_words_go_to_the_word_that_has_none():
     # "😀" is spoken as two words: espeak reports the second on the space after the emoji,
     # while "test" has its own event.
-    text, tokens = voices._spoken_text(["emoji 😀 test"])
+    text, tokens = voices.spoken_text(["emoji 😀 test"])
     assert text == "emoji 😀 test."
     marks = _marks((1, 0, 0), (1, 6, 300), (1, 7, 600), (1, 8, 900), (5, 13, 1200))
     words = voices._timings(tokens, marks, voices.array("h", [1000] * 26460), 22050)
     assert [(w.word, w.start) for w in words] == [("emoji", 0.0), ("😀", 0.3), ("test", 0.9)]
 
     # After a period that does not end a sentence espeak reports the next word on the space.
-    text, tokens = voices._spoken_text(["one e.g. two"])
+    text, tokens = voices.spoken_text(["one e.g. two"])
     marks = _marks((1, 0, 0), (1, 4, 300), (1, 8, 600), (5, 12, 900))
     words = voices._timings(tokens, marks, voices.array("h", [1000] * 22050), 22050)
     assert [(w.word, w.start) for w in words] == [("one", 0.0), ("e.g.", 0.3), ("two", 0.6)]

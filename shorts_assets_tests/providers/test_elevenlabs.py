@@ -1,0 +1,182 @@
+"""ElevenLabs narration through the real `elevenlabs` SDK, against a local fake of the API."""
+
+from __future__ import annotations
+
+import time
+import wave
+from types import SimpleNamespace
+
+import pytest
+from dagster import DagsterInstance, build_asset_context
+from dagster_aws.s3 import S3Resource
+from elevenlabs.core import http_client
+
+from shorts_assets.assets.narration import cached_speech, narration
+from shorts_assets.models import Idea, Scene, Script
+from shorts_assets.providers import PermanentError, TransientError
+from shorts_assets.providers.elevenlabs_voice import ElevenLabsVoice
+from shorts_assets.providers.voices import Voice
+from shorts_assets.store import StoreResource
+from shorts_assets_tests.fakes import Response
+from shorts_assets_tests.fakes.elevenlabs_api import FakeElevenLabs, error
+
+KEY = "sk_test_0123456789abcdef"
+ROW_VOICE = "pNInz6obpgDQGcFmaJgB"
+SCENES = ["Bees dance to share maps", "A hive keeps its brood at 35 degrees.", "Follow for more"]
+TTS = "/v1/text-to-speech/"
+
+
+@pytest.fixture
+def sleeps(monkeypatch) -> list[float]:
+    """The SDK's retry sleeps, recorded instead of slept."""
+    slept: list[float] = []
+    monkeypatch.setattr(http_client, "time", SimpleNamespace(sleep=slept.append, time=time.time))
+    return slept
+
+
+@pytest.fixture
+def fake():
+    with FakeElevenLabs(api_key=KEY) as server:
+        yield server
+
+
+def make_voice(fake, **fields) -> ElevenLabsVoice:
+    return ElevenLabsVoice(api_key=fields.pop("api_key", KEY), base_url=fake.url, **fields)
+
+
+def test_is_a_voice(fake):
+    assert isinstance(make_voice(fake), Voice)
+
+
+def test_speaks_all_scenes_in_one_request_with_word_timings(fake, tmp_path, sleeps):
+    voice = make_voice(fake, stability=0.4, speed=1.1)
+    speech = voice.speak(SCENES, ROW_VOICE, tmp_path / "narration.wav")
+
+    [request] = fake.calls("POST", TTS)
+    assert request.path == f"{TTS}{ROW_VOICE}/with-timestamps"
+    assert request.headers["xi-api-key"] == KEY
+    assert request.query["output_format"] == ["mp3_44100_128"]
+    body = request.json()
+    text = "Bees dance to share maps.\nA hive keeps its brood at 35 degrees.\nFollow for more."
+    assert body["text"] == text
+    assert body["model_id"] == "eleven_multilingual_v2"
+    assert body["voice_settings"] == {"stability": 0.4, "similarity_boost": 0.75, "style": 0.0, "speed": 1.1}
+
+    with wave.open(str(speech.path)) as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, 44100)
+        assert wav.getnframes() / wav.getframerate() == pytest.approx(speech.duration_s, abs=1e-6)
+    assert speech.sample_rate == 44100
+    assert speech.duration_s == pytest.approx(len(text) * 0.06, abs=0.1)  # the fake's 0.06 s a character
+
+    expected = [(word, i) for i, scene in enumerate(SCENES) for word in scene.split()]
+    assert [(w.word, w.scene) for w in speech.words] == expected
+    first, last = speech.words[0], speech.words[-1]
+    assert (first.start, first.end) == (0.0, pytest.approx(4 * 0.06))  # "Bees"
+    hive = text.index("hive")
+    assert speech.words[6].word == "hive"
+    hive_word = speech.words[6]
+    assert (hive_word.start, hive_word.end) == (pytest.approx(hive * 0.06), pytest.approx((hive + 4) * 0.06))
+    assert last.end <= speech.duration_s
+
+    assert speech.cost.service == "elevenlabs"
+    assert speech.cost.units == {"characters": len(text)}  # from the character-cost header
+    assert speech.cost.usd == pytest.approx(len(text) / 1000 * 0.10)
+    assert not sleeps
+    assert not list(tmp_path.glob(".*"))  # no partial or downloaded files left behind
+
+
+def test_a_row_voice_that_is_no_voice_id_uses_the_default(fake, tmp_path):
+    make_voice(fake, default_voice_id="AZnzlk1XvdvUeBnXmlld").speak(["Hello there"], "en-us", tmp_path / "a.wav")
+    assert fake.calls("POST", TTS)[0].path == f"{TTS}AZnzlk1XvdvUeBnXmlld/with-timestamps"
+
+
+def test_pcm_output_is_converted_too(fake, tmp_path):
+    speech = make_voice(fake, output_format="pcm_22050").speak(["Hello there"], "", tmp_path / "a.wav")
+    assert speech.sample_rate == 44100
+    assert speech.duration_s == pytest.approx(len("Hello there.") * 0.06, abs=0.01)
+
+
+def test_cache_key_is_stable_and_changes_with_what_changes_the_audio(fake):
+    voice = make_voice(fake)
+    key = voice.cache_key(SCENES, "en-us")
+    assert key == make_voice(fake).cache_key(list(SCENES), "en-us") and len(key) == 64
+    assert key == voice.cache_key(SCENES, "")  # both mean the default voice
+    assert KEY not in key
+    changed = {
+        voice.cache_key([*SCENES[:2], "Follow for more!"], "en-us"),
+        voice.cache_key(SCENES, ROW_VOICE),
+        make_voice(fake, stability=0.3).cache_key(SCENES, "en-us"),
+        make_voice(fake, model_id="eleven_flash_v2_5").cache_key(SCENES, "en-us"),
+        make_voice(fake, output_format="pcm_44100").cache_key(SCENES, "en-us"),
+    }
+    assert key not in changed and len(changed) == 5
+
+
+def test_a_server_error_is_retried_by_the_sdk(fake, tmp_path, sleeps):
+    fake.fail_next(Response(500, {"detail": {"status": "internal_error", "message": "oops"}}), TTS)
+    speech = make_voice(fake).speak(SCENES, ROW_VOICE, tmp_path / "narration.wav")
+    assert len(fake.calls("POST", TTS)) == 2 and len(sleeps) == 1
+    assert speech.words
+
+
+def test_busy_after_the_sdk_retries_is_transient_with_retry_after(fake, tmp_path, sleeps):
+    busy = error(429, "too_many_concurrent_requests", "Too many concurrent requests.", {"Retry-After": "7"})
+    fake.fail_next(busy, TTS, times=2)
+    with pytest.raises(TransientError) as raised:
+        make_voice(fake).speak(SCENES, ROW_VOICE, tmp_path / "narration.wav")
+    assert raised.value.retry_after == 7
+    assert "too_many_concurrent_requests" in str(raised.value)
+    assert sleeps == [7]  # the SDK honoured Retry-After once, then we handed over to Dagster
+    assert len(fake.calls("POST", TTS)) == 2
+
+
+def test_a_dropped_connection_is_transient(fake, tmp_path):
+    fake.fail_next(Response(drop=True), TTS)
+    with pytest.raises(TransientError, match="could not reach ElevenLabs"):
+        make_voice(fake, max_retries=0).speak(SCENES, ROW_VOICE, tmp_path / "narration.wav")
+
+
+def test_a_bad_key_is_permanent_and_names_the_variable_not_the_key(fake, tmp_path):
+    wrong = "sk_wrong_key_that_must_not_leak"
+    with pytest.raises(PermanentError) as raised:
+        make_voice(fake, api_key=wrong).speak(SCENES, ROW_VOICE, tmp_path / "narration.wav")
+    assert "ELEVENLABS_API_KEY" in str(raised.value)
+    assert wrong not in str(raised.value) and KEY not in str(raised.value)
+    assert fake.calls("POST", TTS)[0].headers["xi-api-key"] == wrong
+
+
+def test_quota_exceeded_is_permanent_even_though_it_comes_as_401(fake, tmp_path, sleeps):
+    fake.fail_next(error(401, "quota_exceeded", "This request exceeds your quota of 10000. You have 3 credits"
+                                                " remaining, while 91 credits are required for this request."), TTS)
+    with pytest.raises(PermanentError, match="out of credits") as raised:
+        make_voice(fake).speak(SCENES, ROW_VOICE, tmp_path / "narration.wav")
+    assert "ELEVENLABS_API_KEY" not in str(raised.value)
+    assert len(fake.calls("POST", TTS)) == 1 and not sleeps
+
+
+def test_a_refused_request_is_permanent(fake, tmp_path):
+    fake.fail_next(Response(422, {"detail": [{"loc": ["body", "voice_settings"], "msg": "speed too high"}]}), TTS)
+    with pytest.raises(PermanentError, match="speed too high"):
+        make_voice(fake).speak(SCENES, ROW_VOICE, tmp_path / "narration.wav")
+
+
+def test_the_narration_asset_pays_once_for_the_same_text(fake, tmp_path):
+    """Rematerializing reuses the stored audio under cache/voice/<key>/: no second request."""
+    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path / "cache"), s3=S3Resource())
+    voice = make_voice(fake)
+    idea = Idea(item_id="bees-test", row=1, topic="honeybees")
+    script = Script(item_id="bees-test", title="Bees", hook=SCENES[0], call_to_action=SCENES[2],
+                    beats=[Scene(narration=SCENES[1], visual="bees")], description="bees", writer="test")
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("content_item", ["bees-test"])
+
+    def materialize():
+        context = build_asset_context(partition_key="bees-test", instance=instance)
+        return narration(context=context, idea=idea, script=script, voice=voice, store=store)
+
+    first, second = materialize(), materialize()
+    assert len(fake.calls("POST", TTS)) == 1
+    assert first.metadata["from_cache"].value is False and second.metadata["from_cache"].value is True
+    assert second.value.words == first.value.words and second.value.costs == []
+    assert second.value.audio.path.read_bytes() == first.value.audio.path.read_bytes()
+    assert cached_speech(store, voice.cache_key(SCENES, "en-gb"), tmp_path / "x.wav") is not None  # same voice id
