@@ -22,7 +22,8 @@ def clips(
     for index, scene in enumerate(script.scenes):
         path = work / f"clip-{index:02d}.mp4"
         request = ClipRequest(item_id=idea.item_id, index=index, scene=scene, seconds=clip_seconds(scene.narration),
-                              out_path=path, media=idea.media[index] if index < len(idea.media) else "")
+                              out_path=path, media=idea.media[index] if index < len(idea.media) else "",
+                              topic=idea.topic)
         with service_call():
             result = footage.make_clip(request)
         costs += [result.cost] if result.cost else []

@@ -47,6 +47,7 @@ class ClipRequest:
     seconds: float
     out_path: Path
     media: str = ""  # the row's own media for this scene (a local path or URL), if it gave one
+    topic: str = ""  # what the whole video is about, for providers that search or generate
 
 
 @dataclass(frozen=True)

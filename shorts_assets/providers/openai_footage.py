@@ -1,0 +1,148 @@
+"""OpenAI image footage: one generated portrait still per scene, brought to life with a slow
+pan or zoom (ffmpeg's zoompan), so a scene is a moving vertical clip like any other.
+
+The motion comes from the scene seed (sha256 of item id and scene index), so a scene keeps
+its motion across runs and neighbouring scenes usually differ. Title and call-to-action
+cards get a picture too (the captions carry the words); the prompt asks for no lettering,
+which image models draw badly.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import tempfile
+from pathlib import Path
+
+import ffmpeg
+import openai
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from ..media.ffmpeg import run
+from ..models import Cost
+from . import PermanentError
+from .footage import ClipMade, ClipRequest, card_text, scene_seed
+from .openai_errors import openai_errors
+
+STYLE = "Vertical 9:16 picture, cinematic, rich detail. No text, letters, captions or logos anywhere in the image."
+IMAGE_KINDS = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+ZOOM = 0.12  # how far the camera moves in: 12 % of the frame over the clip
+# (zoom, x, y) zoompan expressions of the progress {p} (0 -> 1); x, y are the crop's top-left corner.
+CENTRE_X, CENTRE_Y = "(iw-iw/zoom)/2", "(ih-ih/zoom)/2"
+MOTIONS = {
+    "zoom-in": (f"1+{ZOOM}*{{p}}", CENTRE_X, CENTRE_Y),
+    "zoom-out": (f"1+{ZOOM}*(1-{{p}})", CENTRE_X, CENTRE_Y),
+    "pan-right": (f"1+{ZOOM}", "(iw-iw/zoom)*{p}", CENTRE_Y),
+    "pan-left": (f"1+{ZOOM}", "(iw-iw/zoom)*(1-{p})", CENTRE_Y),
+    "pan-down": (f"1+{ZOOM}", CENTRE_X, "(ih-ih/zoom)*{p}"),
+    "pan-up": (f"1+{ZOOM}", CENTRE_X, "(ih-ih/zoom)*(1-{p})"),
+}
+
+
+def image_prompt(visual: str, topic: str = "") -> str:
+    """The scene's visual cue as an image prompt; a card's text becomes its subject."""
+    text = card_text(visual)
+    subject = visual.strip() if text is None else f"An eye-catching cover picture for a short video: {text}"
+    about = f" The video is about {topic}." if topic else ""
+    return f"{subject}.{about} {STYLE}"
+
+
+def image_kind(data: bytes) -> str | None:
+    """The file extension for PNG, JPEG or WebP bytes, or None when they are none of those."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return next((kind for magic, kind in IMAGE_KINDS.items() if data.startswith(magic)), None)
+
+
+def motion_for(item_id: str, index: int) -> str:
+    return sorted(MOTIONS)[scene_seed(item_id, index) % len(MOTIONS)]
+
+
+class OpenAIImageFootage(ConfigurableResource):
+    """Footage from OpenAI's image API (or a compatible server), animated with a pan or zoom."""
+
+    name: str = "openai-images"
+    api_key: str = Field(description="OPENAI_API_KEY")
+    base_url: str = Field(default="", description="OPENAI_BASE_URL; empty means the SDK's default")
+    model: str = Field(default="gpt-image-1", description="SHORTS_OPENAI_IMAGE_MODEL")
+    size: str = Field(default="1024x1536", description="portrait; the clip is cropped to 9:16 from it")
+    quality: str = Field(default="medium", description="SHORTS_OPENAI_IMAGE_QUALITY; empty sends none")
+    usd_per_image: float = Field(default=0.063, description="for the cost estimate (gpt-image-1, 1024x1536, medium)")
+    max_retries: int = Field(default=2, description="the SDK's own retries before the step's RetryPolicy")
+    timeout: float = Field(default=180.0, description="seconds per request; gpt-image-1 can take a minute")
+    width: int = 1080
+    height: int = 1920
+    fps: int = 30
+    preset: str = "ultrafast"
+    crf: int = 23
+
+    def make_clip(self, request: ClipRequest) -> ClipMade:
+        if not request.seconds > 0:
+            raise ValueError(f"clip length must be positive, got {request.seconds}")
+        out = Path(request.out_path).absolute()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        image, kind = self._image(request)
+        motion = motion_for(request.item_id, request.index)
+        with tempfile.TemporaryDirectory(dir=out.parent, prefix=".image-") as tmp:
+            still = Path(tmp) / f"scene.{kind}"
+            still.write_bytes(image)
+            self._animate(still, motion, request.seconds, out, f"animate the image of scene {request.index}")
+        return ClipMade(
+            source=f"openai-images:{self.model} motion={motion}",
+            cost=Cost(service="openai-images", units={"images": 1}, usd=self.usd_per_image),
+        )
+
+    def _image(self, request: ClipRequest) -> tuple[bytes, str]:
+        """The scene's picture and its file extension; anything but a real image is an error."""
+        client = openai.OpenAI(
+            api_key=self.api_key, base_url=self.base_url or None, max_retries=self.max_retries, timeout=self.timeout
+        )
+        options = {"quality": self.quality} if self.quality else {}
+        if not self.model.startswith("gpt-image"):
+            # dall-e answers with a URL unless asked; the gpt-image models always send base64
+            # and reject the parameter.
+            options["response_format"] = "b64_json"
+        with openai_errors(f"draw scene {request.index} of {request.item_id}"):
+            result = client.images.generate(
+                model=self.model, prompt=image_prompt(request.scene.visual, request.topic), size=self.size, n=1, **options
+            )
+        encoded = result.data[0].b64_json if result.data else None
+        if not encoded:
+            raise PermanentError(
+                f"OpenAI model {self.model} sent no image data (b64_json) for scene {request.index} "
+                f"of {request.item_id}: check that the server supports base64 image responses."
+            )
+        try:
+            image = base64.b64decode(encoded, validate=True)
+        except binascii.Error:
+            image = b""
+        if (kind := image_kind(image)) is None:
+            raise PermanentError(
+                f"OpenAI model {self.model} sent a corrupt image for scene {request.index} of {request.item_id} "
+                f"({len(image)} bytes that are not PNG, JPEG or WebP base64)."
+            )
+        return image, kind
+
+    def _animate(self, still: Path, motion: str, seconds: float, out: Path, what: str) -> None:
+        """A `seconds` long clip of the still, cropped to the output's shape, slowly moving.
+
+        The still is scaled to twice the output size first: zoompan moves its crop in whole
+        input pixels, and finer pixels make the motion smooth instead of jittery.
+        """
+        frames = max(round(seconds * self.fps), 1)
+        zoom, x, y = (e.format(p=f"on/{max(frames - 1, 1)}") for e in MOTIONS[motion])
+        w, h = self.width * 2, self.height * 2
+        stream = (
+            ffmpeg.input(str(still))
+            .filter("scale", w, h, force_original_aspect_ratio="increase", flags="bicubic")
+            .filter("crop", w, h)
+            .filter("setsar", 1)
+            .filter("zoompan", z=zoom, x=x, y=y, d=frames, s=f"{self.width}x{self.height}", fps=self.fps)
+            .filter("format", "yuv420p")
+        )
+        output = ffmpeg.output(
+            stream, str(out), t=f"{seconds:.3f}", r=self.fps, vcodec="libx264", preset=self.preset, crf=self.crf,
+            pix_fmt="yuv420p", movflags="+faststart", an=None, **{"x264-params": "log-level=error"},
+        )
+        run(output, what)

@@ -1,0 +1,110 @@
+"""A fake of OpenAI's chat completions and image generation endpoints.
+
+The SDK's base_url is `fake.url + "/v1"`. Chat completions answer with JSON filled in from
+the `json_schema` the request sent (so a writer's schema is really exercised), and image
+generations with a small PNG, as OpenAI does: gpt-image models always send base64 and reject
+`response_format`. A wrong API key gets OpenAI's 401, which quotes the key back, so tests can
+check that it never leaks into our errors.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+import time
+import zlib
+
+from . import FakeServer, Request, Response
+
+
+def png(width: int = 64, height: int = 96) -> bytes:
+    """A real RGB PNG with a diagonal gradient, made with zlib alone."""
+    rows = b"".join(
+        b"\x00" + bytes(c for x in range(width) for c in (x * 255 // width, y * 255 // height, 128))
+        for y in range(height)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def error(status: int, message: str, code: str | None = None, kind: str = "invalid_request_error",
+          headers: dict[str, str] | None = None) -> Response:
+    """An error in OpenAI's shape, for `fail_next`."""
+    body = {"error": {"message": message, "type": kind, "param": None, "code": code}}
+    return Response(status, body, headers=headers or {})
+
+
+def fill(schema: dict, defs: dict, name: str = "value"):
+    """An instance of a JSON schema: strings name their field, arrays have two items."""
+    if "$ref" in schema:
+        return fill(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, name)
+    kind = schema.get("type")
+    if kind == "object":
+        return {key: fill(sub, defs, key) for key, sub in schema.get("properties", {}).items()}
+    if kind == "array":
+        return [fill(schema["items"], defs, f"{name} {i}") for i in (1, 2)]
+    if kind in ("integer", "number"):
+        return 1
+    if kind == "boolean":
+        return True
+    return f"{name} text"
+
+
+def bearer(request: Request) -> str:
+    """The API key a request carried (header names are case-insensitive)."""
+    value = next((v for k, v in request.headers.items() if k.lower() == "authorization"), "")
+    return value.removeprefix("Bearer ")
+
+
+class FakeOpenAI(FakeServer):
+    def __init__(self, api_key: str = "sk-test-fake-key"):
+        super().__init__()
+        self.api_key = api_key
+        self.usage = {"prompt_tokens": 1200, "completion_tokens": 300}
+        self.image = png()
+        self.replies: list[dict] = []  # queued overrides of the next completions' message/finish_reason
+
+    def queue_reply(self, *, content: str | None = None, refusal: str | None = None,
+                    finish_reason: str = "stop") -> None:
+        """The next completion answers with this instead of schema-filled JSON."""
+        with self.lock:
+            self.replies.append({"content": content, "refusal": refusal, "finish_reason": finish_reason})
+
+    def handle(self, request: Request) -> Response:
+        if bearer(request) != self.api_key:
+            given = bearer(request)
+            return error(401, f"Incorrect API key provided: {given}.", "invalid_api_key")
+        if request.method == "POST" and request.path == "/v1/chat/completions":
+            return self._completion(request.json())
+        if request.method == "POST" and request.path == "/v1/images/generations":
+            return self._image(request.json())
+        return error(404, f"Invalid URL ({request.method} {request.path})", kind="invalid_request_error")
+
+    def _completion(self, body: dict) -> Response:
+        with self.lock:
+            reply = self.replies.pop(0) if self.replies else None
+        if reply is None:
+            schema = body["response_format"]["json_schema"]["schema"]
+            content = json.dumps(fill(schema, schema.get("$defs", {})))
+            reply = {"content": content, "refusal": None, "finish_reason": "stop"}
+        message = {"role": "assistant", "content": reply["content"], "refusal": reply["refusal"]}
+        usage = {**self.usage, "total_tokens": sum(self.usage.values())}
+        return Response(200, {
+            "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": body["model"],
+            "choices": [{"index": 0, "message": message, "finish_reason": reply["finish_reason"], "logprobs": None}],
+            "usage": usage,
+        })
+
+    def _image(self, body: dict) -> Response:
+        if body["model"].startswith("gpt-image") and "response_format" in body:
+            return error(400, "Unknown parameter: 'response_format'.", "unknown_parameter")
+        return Response(200, {
+            "created": int(time.time()),
+            "data": [{"b64_json": base64.b64encode(self.image).decode()}],
+            "usage": {"input_tokens": 20, "output_tokens": 1056, "total_tokens": 1076},
+        })

@@ -1,0 +1,241 @@
+"""The OpenAI writer and image footage, through the real SDK against a local fake of the API."""
+
+from __future__ import annotations
+
+import base64
+import time
+import types
+
+import openai._base_client
+import pytest
+
+from shorts_assets import models
+from shorts_assets.media.probe import probe
+from shorts_assets.providers import PermanentError, TransientError
+from shorts_assets.providers.footage import ClipRequest, Footage
+from shorts_assets.providers.openai_errors import retry_after
+from shorts_assets.providers.openai_footage import MOTIONS, OpenAIImageFootage, motion_for
+from shorts_assets.providers.openai_writer import OpenAIWriter, user_prompt
+from shorts_assets_tests.fakes import Response
+from shorts_assets_tests.fakes.openai_api import FakeOpenAI, bearer, error
+
+CHAT, IMAGES = "/v1/chat/completions", "/v1/images/generations"
+FACTS = ["Bees dance to tell each other where flowers are.", "A hive keeps its brood at 35 degrees."]
+IDEA = models.Idea(item_id="honeybees-1", row=2, topic="honeybees", category="nature", facts=FACTS,
+                   target_seconds=20)
+HINTS = "Question hooks kept viewers longest last week."
+
+
+@pytest.fixture
+def sleeps(monkeypatch) -> list[float]:
+    """The SDK's retry waits, recorded instead of slept."""
+    waits: list[float] = []
+    monkeypatch.setattr(openai._base_client, "time", types.SimpleNamespace(sleep=waits.append, time=time.time))
+    return waits
+
+
+@pytest.fixture
+def fake(sleeps):
+    with FakeOpenAI() as server:
+        yield server
+
+
+def writer(fake, **fields) -> OpenAIWriter:
+    return OpenAIWriter(**{"api_key": fake.api_key, "base_url": fake.url + "/v1", **fields})
+
+
+def footage(fake, **fields) -> OpenAIImageFootage:
+    return OpenAIImageFootage(**{"api_key": fake.api_key, "base_url": fake.url + "/v1", **fields})
+
+
+def request(tmp_path, visual="bees dancing on a honeycomb, macro", seconds=1.5, index=1) -> ClipRequest:
+    scene = models.Scene(narration="Bees dance.", visual=visual)
+    return ClipRequest("honeybees-1", index, scene, seconds, tmp_path / f"clip-{index}.mp4")
+
+
+# --------------------------------------------------------------------------------------------
+# Writer
+
+
+def test_writer_sends_the_idea_and_hints_and_maps_the_structured_reply(fake):
+    script = writer(fake).write(IDEA, hints=HINTS)
+
+    (sent,) = fake.calls("POST", CHAT)
+    body = sent.json()
+    assert bearer(sent) == fake.api_key
+    assert body["model"] == "gpt-4o-mini"
+    system, user = body["messages"]
+    assert system["role"] == "system" and "never invent" in system["content"]
+    assert all(fact in user["content"] for fact in FACTS)
+    assert HINTS in user["content"] and "honeybees" in user["content"]
+    assert "at most 52 words" in user["content"]  # 20 s at 2.6 words a second
+    assert body["response_format"]["type"] == "json_schema"
+    schema = body["response_format"]["json_schema"]
+    assert schema["strict"] is True
+    assert set(schema["schema"]["required"]) == {
+        "title", "hook", "beats", "description", "hashtags", "call_to_action"
+    }
+
+    assert script.item_id == "honeybees-1" and script.writer == "openai:gpt-4o-mini"
+    assert script.title == "title text" and script.hook == "hook text"
+    assert [(b.narration, b.visual) for b in script.beats] == [("narration text", "visual_prompt text")] * 2
+    assert script.hashtags == ["#hashtags1text", "#hashtags2text"]
+    assert script.call_to_action == "call_to_action text"
+    (cost,) = script.costs
+    assert cost.service == "openai"
+    assert cost.units == {"prompt_tokens": 1200, "completion_tokens": 300}
+    assert cost.usd == pytest.approx((1200 * 0.15 + 300 * 0.60) / 1e6)
+
+
+def test_prompt_keeps_the_rows_own_script_and_language():
+    idea = IDEA.model_copy(update={"script": "Bees can count. They really can.", "facts": [], "language": "de"})
+    prompt = user_prompt(idea, "")
+    assert "Bees can count. They really can." in prompt and "'de'" in prompt
+    assert "Facts to use" not in prompt and "Advice" not in prompt
+
+
+def test_writer_retries_a_503_then_succeeds(fake, sleeps):
+    fake.fail_next(error(503, "The server is overloaded.", kind="server_error"), CHAT)
+    script = writer(fake).write(IDEA)
+    assert len(fake.calls("POST", CHAT)) == 2 and len(sleeps) == 1
+    assert len(script.beats) == 2
+
+
+def test_writer_rate_limited_past_the_sdk_retries_is_transient_with_retry_after(fake, sleeps):
+    limited = error(429, "Rate limit reached for gpt-4o-mini.", "rate_limit_exceeded", headers={"Retry-After": "7"})
+    fake.fail_next(limited, CHAT, times=3)
+    with pytest.raises(TransientError) as caught:
+        writer(fake).write(IDEA)
+    assert caught.value.retry_after == 7
+    assert sleeps == [7, 7]  # the SDK waited as told before giving up
+    assert len(fake.calls("POST", CHAT)) == 3
+
+
+def test_writer_dropped_connection_is_transient(fake):
+    fake.fail_next(Response(drop=True), CHAT)
+    with pytest.raises(TransientError, match="Could not reach OpenAI"):
+        writer(fake, max_retries=0).write(IDEA)
+
+
+def test_bad_key_is_permanent_names_the_variable_and_hides_the_key(fake):
+    secret = "sk-proj-wrong-0123456789"
+    with pytest.raises(PermanentError) as caught:
+        writer(fake, api_key=secret).write(IDEA)
+    message = str(caught.value)
+    assert "OPENAI_API_KEY" in message and secret not in message
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert len(fake.calls("POST", CHAT)) == 1  # 401 is not retried
+
+
+@pytest.mark.parametrize(
+    ("fault", "says"),
+    [
+        (error(429, "You exceeded your current quota.", "insufficient_quota"), "billing"),
+        (error(400, "Invalid schema for response_format.", "invalid_request_error"), r"rejected the request \(400\)"),
+        (error(404, "The model `gpt-9` does not exist.", "model_not_found"), "OPENAI_BASE_URL"),
+    ],
+)
+def test_writer_permanent_errors(fake, fault, says):
+    fake.fail_next(fault, CHAT, times=3)
+    with pytest.raises(PermanentError, match=says):
+        writer(fake).write(IDEA)
+
+
+@pytest.mark.parametrize(
+    ("reply", "says"),
+    [
+        ({"refusal": "I can't help with that."}, "refused to write the script for honeybees-1: I can't help"),
+        ({"content": '{"title": "Bees', "finish_reason": "length"}, "token limit"),
+        ({"content": "", "finish_reason": "content_filter"}, "content filter"),
+    ],
+)
+def test_writer_refusals_and_cut_replies_are_permanent(fake, reply, says):
+    fake.queue_reply(**reply)
+    with pytest.raises(PermanentError, match=says):
+        writer(fake).write(IDEA)
+    assert len(fake.calls("POST", CHAT)) == 1
+
+
+@pytest.mark.parametrize("content", ['{"title": "Bees"}', '{"title": "t", "hook": "h", "beats": [], '
+                                     '"description": "d", "hashtags": [], "call_to_action": ""}'])
+def test_writer_reply_that_misses_the_schema_is_transient(fake, content):
+    fake.queue_reply(content=content)
+    with pytest.raises(TransientError, match="unusable script"):
+        writer(fake).write(IDEA)
+
+
+def test_retry_after_reads_milliseconds_seconds_and_dates():
+    assert retry_after({"retry-after-ms": "1500"}) == 1.5
+    assert retry_after({"retry-after": "3"}) == 3
+    assert retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0  # in the past
+    assert retry_after({}) is None and retry_after({"retry-after": "soon"}) is None
+
+
+# --------------------------------------------------------------------------------------------
+# Image footage
+
+
+def test_is_footage():
+    assert isinstance(OpenAIImageFootage(api_key="x"), Footage)
+
+
+def test_image_clip_is_a_moving_vertical_h264_clip_of_the_requested_length(fake, tmp_path):
+    made = footage(fake).make_clip(request(tmp_path, seconds=1.5))
+
+    (sent,) = fake.calls("POST", IMAGES)
+    body = sent.json()
+    assert body["model"] == "gpt-image-1" and body["size"] == "1024x1536" and body["n"] == 1
+    assert body["quality"] == "medium"
+    assert "response_format" not in body  # gpt-image models reject it
+    assert body["prompt"].startswith("bees dancing on a honeycomb, macro.") and "No text" in body["prompt"]
+
+    info = probe(tmp_path / "clip-1.mp4")
+    assert (info.width, info.height, info.fps) == (1080, 1920, 30)
+    assert (info.video_codec, info.pix_fmt, info.audio_codec) == ("h264", "yuv420p", None)
+    assert info.duration_s == pytest.approx(1.5, abs=0.05)
+    assert made.source == f"openai-images:gpt-image-1 motion={motion_for('honeybees-1', 1)}"
+    assert made.cost == models.Cost(service="openai-images", units={"images": 1}, usd=0.063)
+    assert [p.name for p in tmp_path.iterdir()] == ["clip-1.mp4"]  # the still was temporary
+
+
+def test_dall_e_is_asked_for_base64_and_cards_become_cover_pictures(fake, tmp_path):
+    footage(fake, model="dall-e-3", quality="").make_clip(request(tmp_path, visual="title card: Honeybees", index=0))
+    body = fake.calls("POST", IMAGES)[0].json()
+    assert body["response_format"] == "b64_json" and "quality" not in body
+    assert body["prompt"].startswith("An eye-catching cover picture for a short video: Honeybees.")
+
+
+def test_motion_is_stable_per_scene_and_varies_across_scenes():
+    motions = [motion_for("honeybees-1", index) for index in range(12)]
+    assert motions == [motion_for("honeybees-1", index) for index in range(12)]
+    assert set(motions) <= set(MOTIONS) and len(set(motions)) > 2
+
+
+def test_image_500_then_success(fake, sleeps, tmp_path):
+    fake.fail_next(error(500, "The server had an error.", kind="server_error"), IMAGES)
+    footage(fake).make_clip(request(tmp_path, seconds=0.5))
+    assert len(fake.calls("POST", IMAGES)) == 2 and len(sleeps) == 1
+    assert probe(tmp_path / "clip-1.mp4").duration_s == pytest.approx(0.5, abs=0.05)
+
+
+@pytest.mark.parametrize("code", ["content_policy_violation", "moderation_blocked"])
+def test_content_policy_is_permanent(fake, tmp_path, code):
+    fake.fail_next(error(400, "Your request was rejected by the safety system.", code), IMAGES)
+    with pytest.raises(PermanentError, match="content policy rejected the request to draw scene 1 of honeybees-1"):
+        footage(fake).make_clip(request(tmp_path))
+
+
+def test_bad_key_for_images_names_the_variable(fake, tmp_path):
+    with pytest.raises(PermanentError, match="OPENAI_API_KEY") as caught:
+        footage(fake, api_key="sk-nope-42").make_clip(request(tmp_path))
+    assert "sk-nope-42" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "b64", [base64.b64encode(b"<html>not an image</html>").decode(), "%%% not base64 %%%"]
+)
+def test_corrupt_image_is_permanent(fake, tmp_path, b64):
+    fake.fail_next(Response(200, {"created": 1, "data": [{"b64_json": b64}]}), IMAGES)
+    with pytest.raises(PermanentError, match="corrupt image"):
+        footage(fake).make_clip(request(tmp_path))
+    assert not (tmp_path / "clip-1.mp4").exists()
