@@ -105,7 +105,8 @@ class OpenAIImageFootage(ConfigurableResource):
             options["response_format"] = "b64_json"
         with openai_errors(f"draw scene {request.index} of {request.item_id}"):
             result = client.images.generate(
-                model=self.model, prompt=image_prompt(request.scene.visual, request.topic), size=self.size, n=1, **options
+                model=self.model, prompt=image_prompt(request.scene.visual, request.topic), size=self.size, n=1,
+                **options,
             )
         encoded = result.data[0].b64_json if result.data else None
         if not encoded:
