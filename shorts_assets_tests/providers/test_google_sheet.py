@@ -1,0 +1,200 @@
+import json
+import socket
+from types import SimpleNamespace
+
+import gspread.http_client
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from dagster import DagsterInstance, SensorResult, build_sensor_context
+
+from shorts_assets.automation import content_sheet_sensor
+from shorts_assets.providers import PermanentError, TransientError
+from shorts_assets.providers.google_sheet import GoogleSheet
+from shorts_assets.providers.sheets import STATUS_COLUMNS
+from shorts_assets.rows import IDEA_COLUMNS
+from shorts_assets_tests.conftest import GOOD_ROW
+from shorts_assets_tests.fakes import Response
+from shorts_assets_tests.fakes.sheets_api import FakeSheets, error
+
+EMAIL = "shorts-bot@test-project.iam.gserviceaccount.com"
+BUSY = Response(429, {"error": {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}},
+                headers={"Retry-After": "7"})
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    """Fails the test when anything, google-auth's background lookups included, resolves an outside host."""
+    tried: list[str] = []
+    resolve = socket.getaddrinfo
+
+    def local_only(host, *args, **kwargs):
+        if host not in ("127.0.0.1", "localhost"):
+            tried.append(host)
+            raise socket.gaierror(f"{host}: no internet in tests")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", local_only)
+    yield
+    assert tried == []
+
+
+@pytest.fixture(scope="module")
+def private_key() -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+def account(fake: FakeSheets, private_key: str) -> dict:
+    return {"type": "service_account", "project_id": "test-project", "private_key_id": "key-1",
+            "private_key": private_key, "client_email": EMAIL, "client_id": "1",
+            "token_uri": f"{fake.url}/token"}
+
+
+@pytest.fixture
+def connect(tmp_path, private_key):
+    """A GoogleSheet on the fake, its key in a file as GOOGLE_APPLICATION_CREDENTIALS names it."""
+
+    def connect(fake: FakeSheets, **fields) -> GoogleSheet:
+        key_file = tmp_path / "service-account.json"
+        key_file.write_text(json.dumps(account(fake, private_key)))
+        return GoogleSheet(**{"spreadsheet_key": fake.key, "credentials_file": str(key_file),
+                              "api_root": fake.url, **fields})
+
+    return connect
+
+
+@pytest.fixture
+def waits(monkeypatch) -> list[float]:
+    """gspread's back-off sleeps, recorded instead of slept."""
+    slept: list[float] = []
+    monkeypatch.setattr(gspread.http_client, "time", SimpleNamespace(sleep=slept.append))
+    return slept
+
+
+def table(columns, rows) -> list[list[str]]:
+    return [list(columns), *([row.get(c, "") for c in columns] for row in rows)]
+
+
+def test_rows_are_read_by_header_whatever_the_column_order(connect):
+    grid = table(["music", "notes", "topic", "facts"], [GOOD_ROW, {}, {"topic": "second", "notes": "n"}])
+    with FakeSheets({"ideas": grid}) as fake:
+        sheet = connect(fake)
+        rows = sheet.rows()
+        assert [r.number for r in rows] == [1, 2, 3]
+        assert rows[0].values == {"music": "none", "notes": "", "topic": "honeybees", "facts": GOOD_ROW["facts"]}
+        assert rows[1].values["topic"] == "" and rows[2].values == {"music": "", "notes": "n", "topic": "second",
+                                                                    "facts": ""}
+        assert [r.number for r in sheet.rows(after=2)] == [3]
+        reads = fake.calls("GET", "/v4/")
+        assert [r.path for r in reads] == ["/v4/spreadsheets/sheet-key/values/%27ideas%27"] * 2
+        assert len(fake.assertions) == 1  # the token is reused until it expires
+        claims = fake.assertions[0]
+        assert claims["iss"] == EMAIL and claims["scope"] == "https://www.googleapis.com/auth/spreadsheets"
+
+
+def test_update_rows_is_one_raw_batch_that_never_writes_formulas(connect):
+    rows = [{**GOOD_ROW, "topic": f"topic {n}"} for n in range(10)]
+    with FakeSheets({"ideas": table(IDEA_COLUMNS, rows)}) as fake:
+        evil = ["=IMPORTXML(\"http://x\",\"//a\")", "+cmd|' /C calc'!A0", "@SUM(A1)"]
+        connect(fake).update_rows({
+            n: {"item_id": f"topic-{n}", "status": "queued", "error": evil[n % 3]} for n in range(1, 11)
+        })
+        writes = fake.calls("POST", "/v4/spreadsheets/sheet-key/values:batchUpdate")
+        assert len(writes) == 1
+        body = writes[0].json()
+        assert body["valueInputOption"] == "RAW"
+        assert body["data"][0] == {"range": "'ideas'!K1", "values": [["item_id"]]}
+        assert {"range": "'ideas'!L11", "values": [["queued"]]} in body["data"]
+        records = fake.records("ideas")
+        assert list(records[0]) == [*IDEA_COLUMNS, *STATUS_COLUMNS]
+        assert [r["error"] for r in records[:3]] == ["'+cmd|' /C calc'!A0", "'@SUM(A1)", "'=IMPORTXML(\"http://x\",\"//a\")"]
+        assert records[9]["item_id"] == "topic-10" and records[9]["updated_at"].endswith("Z")
+        assert records[9]["topic"] == "topic 9" and records[9]["video_path"] == ""
+
+
+def test_status_columns_are_added_once_even_past_the_grid_edge(connect):
+    with FakeSheets({"ideas": table(["topic", "facts"], [GOOD_ROW])}, column_count=2) as fake:
+        sheet = connect(fake)
+        sheet.update_rows({1: {"status": "queued"}})
+        grow = fake.calls("POST", "/v4/spreadsheets/sheet-key:batchUpdate")
+        assert [r.json()["requests"] for r in grow] == [
+            [{"appendDimension": {"sheetId": 0, "dimension": "COLUMNS", "length": len(STATUS_COLUMNS)}}]
+        ]
+        sheet.update_rows({1: {"status": "rendered"}})
+        second = fake.calls("POST", "/v4/spreadsheets/sheet-key/values:batchUpdate")[-1].json()["data"]
+        assert [item["range"] for item in second] == ["'ideas'!D2", "'ideas'!H2"]  # status, updated_at
+        assert fake.grid("ideas")[0] == ["topic", "facts", *STATUS_COLUMNS]
+        assert len(fake.calls("GET", "/v4/spreadsheets/sheet-key")) == 3  # header, metadata, header
+
+
+def test_update_item_finds_the_row_by_its_item_id(connect):
+    columns = ["status", "item_id", "topic", "error", "notes"]
+    grid = table(columns, [{"topic": "a", "item_id": "a-1"}, {"topic": "b", "item_id": "b-2", "notes": "keep"}])
+    with FakeSheets({"ideas": grid}) as fake:
+        sheet = connect(fake)
+        sheet.update_item("b-2", {"status": "failed", "error": "=HYPERLINK(\"evil\")"})
+        records = fake.records("ideas")
+        assert records[0]["status"] == "" and records[1]["status"] == "failed"
+        assert records[1]["error"] == "'=HYPERLINK(\"evil\")" and records[1]["notes"] == "keep"
+        assert sheet.find("b-2").number == 2 and sheet.find("nope") is None
+        with pytest.raises(KeyError, match="nope"):
+            sheet.update_item("nope", {"status": "x"})
+
+
+def test_busy_sheets_are_retried_with_gspreads_back_off(connect, waits):
+    with FakeSheets({"ideas": table(["topic"], [GOOD_ROW])}) as fake:
+        sheet = connect(fake)
+        fake.fail_next(BUSY, "/v4/", times=2)
+        assert sheet.rows()[0].values["topic"] == "honeybees"
+        assert waits == [2, 4]
+        fake.fail_next(BUSY, "/v4/", times=99)
+        before = len(fake.calls("GET", "/v4/"))
+        with pytest.raises(TransientError, match="429") as busy:
+            sheet.rows()
+        assert busy.value.retry_after == 7 and waits[2:] == [2, 4, 8, 16]
+        assert len(fake.calls("GET", "/v4/")) - before == 5  # gives up after one last attempt
+        fake.faults.clear()
+        fake.fail_next(Response(drop=True), "/v4/")
+        with pytest.raises(TransientError, match="could not be reached"):
+            sheet.rows()
+
+
+def test_a_sheet_not_shared_with_the_account_says_so_without_the_key(connect, private_key):
+    with FakeSheets({"ideas": table(["topic"], [GOOD_ROW])}) as fake:
+        fake.fail_next(error(403, "PERMISSION_DENIED", "The caller does not have permission"), "/v4/")
+        with pytest.raises(PermanentError) as refused:
+            connect(fake).rows()
+        message = str(refused.value)
+        assert "GOOGLE_APPLICATION_CREDENTIALS" in message and EMAIL in message
+        secret = private_key.splitlines()[1]
+        assert "PRIVATE KEY" not in message and secret not in message and secret not in repr(refused.value.__cause__)
+
+
+def test_a_wrong_key_or_worksheet_names_the_variable_to_fix(connect):
+    with FakeSheets({"ideas": table(["topic"], [GOOD_ROW])}) as fake:
+        with pytest.raises(PermanentError, match="SHORTS_GOOGLE_SHEET_KEY"):
+            connect(fake, spreadsheet_key="not-my-sheet").rows()
+        with pytest.raises(PermanentError, match="SHORTS_GOOGLE_WORKSHEET"):
+            connect(fake, worksheet="Sheet1").update_rows({1: {"status": "x"}})
+        with pytest.raises(PermanentError, match="SHORTS_GOOGLE_CREDENTIALS_JSON"):
+            GoogleSheet(spreadsheet_key=fake.key, credentials_json='{"type": "authorized_user"}',
+                        api_root=fake.url).rows()
+
+
+def test_the_content_sheet_sensor_runs_on_a_google_sheet(private_key):
+    bad = {**GOOD_ROW, "topic": "ant colonies", "hook_style": "??"}
+    grid = table(["notes", *IDEA_COLUMNS], [GOOD_ROW, {}, bad, {"topic": "   "}])
+    with FakeSheets({"ideas": grid}) as fake, DagsterInstance.ephemeral() as instance:
+        sheet = GoogleSheet(spreadsheet_key=fake.key, credentials_json=json.dumps(account(fake, private_key)),
+                            api_root=fake.url)
+        result = content_sheet_sensor(build_sensor_context(instance=instance, resources={"sheet": sheet}))
+        assert isinstance(result, SensorResult) and json.loads(result.cursor) == {"rows": 4}
+        [run] = result.run_requests
+        records = fake.records("ideas")
+        assert [r["status"] for r in records] == [
+            "queued", "", "rejected: hook_style must be one of question, bold-claim, number, story", ""]
+        assert records[0]["item_id"] == run.partition_key and run.partition_key.startswith("honeybees-")
+        assert len(fake.calls("POST", "/v4/spreadsheets/sheet-key/values:batchUpdate")) == 1
+        assert "PRIVATE KEY" not in repr(sheet)
