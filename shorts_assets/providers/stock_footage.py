@@ -1,0 +1,463 @@
+"""Footage from outside: Pexels stock video, the row's own media, and the chain that tries them.
+
+All three implement `Footage.make_clip` from `providers.footage`. Every clip leaves here as
+1080x1920, 30 fps, H.264 yuv420p with no audio, exactly `request.seconds` long: a video is
+scaled to cover the frame, centre-cropped and looped when short; a still image becomes a
+slow zoom.
+
+Downloads are streamed with a size limit and kept in a cache by content hash, found again by
+a key (a Pexels file id, a URL), so a retried step or a second scene never downloads the
+same file twice. The Pexels API key is sent to the API only, never to the file hosts.
+
+`FootageChain` tries the providers SHORTS_FOOTAGE names, in order: `NoFootage` moves on to
+the next; a `PermanentError` or `TransientError` stops the chain, because a bad key or a bad
+row link should be fixed, not papered over by the next provider.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar
+from urllib.parse import urlsplit
+
+import dagster as dg
+import ffmpeg
+import httpx
+from pydantic import model_validator
+
+from shorts_assets.media.ffmpeg import MediaError, run
+from shorts_assets.providers import PermanentError, TransientError
+from shorts_assets.providers.footage import ClipMade, ClipRequest, NoFootage, ProceduralFootage, card_text, scene_seed
+from shorts_assets.providers.http_errors import retry_after
+from shorts_assets.providers.openai_footage import OpenAIImageFootage
+
+WIDTH, HEIGHT, FPS = 1080, 1920, 30
+PRESET, CRF = "ultrafast", 23  # an intermediate: the renderer encodes the final video
+ZOOM = 0.12  # how much a still image grows over its clip
+CHUNK = 1 << 16
+MAX_RATE_LIMIT_WAIT_S = 3600.0  # a longer wait means the quota is used up: permanent
+QUERY_CHARS = 100
+MB = 1024 * 1024
+
+
+# --------------------------------------------------------------------------------------------
+# Conforming: any video or image to a 1080x1920 30 fps clip
+
+
+def _encode(stream, seconds: float, out: Path, what: str) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    output = ffmpeg.output(
+        stream.filter("setsar", 1).filter("format", "yuv420p"), str(out), t=f"{seconds:.3f}", r=FPS,
+        vcodec="libx264", preset=PRESET, crf=CRF, pix_fmt="yuv420p", movflags="+faststart", an=None,
+        **{"x264-params": "log-level=error"},
+    )
+    run(output, what)
+
+
+def _cover(stream):
+    """Scale to cover the frame, keeping the aspect ratio, and keep the centre."""
+    return stream.filter("scale", WIDTH, HEIGHT, force_original_aspect_ratio="increase").filter("crop", WIDTH, HEIGHT)
+
+
+def conform_video(src: Path, seconds: float, out: Path) -> None:
+    """Any video to a clip of `seconds`: cover-scaled, centre-cropped, looped if short, silent."""
+    stream = ffmpeg.input(str(Path(src).absolute()), stream_loop=-1).video
+    _encode(_cover(stream).filter("fps", FPS), seconds, Path(out).absolute(), f"conform {Path(src).name}")
+
+
+def animate_image(src: Path, seconds: float, out: Path) -> None:
+    """A still image to a clip of `seconds` that zooms in slowly, so the picture is never static.
+
+    zoompan makes every frame from the one input frame; it crops at whole pixels, so the
+    image is covered at twice the output size first, which keeps the zoom from stepping.
+    """
+    frames = max(1, round(seconds * FPS))
+    stream = ffmpeg.input(str(Path(src).absolute())).video
+    stream = (
+        stream.filter("scale", 2 * WIDTH, 2 * HEIGHT, force_original_aspect_ratio="increase")
+        .filter("crop", 2 * WIDTH, 2 * HEIGHT)
+        .filter("zoompan", z=f"1+{ZOOM}*on/{frames}", x="iw/2-iw/zoom/2", y="ih/2-ih/zoom/2", d=frames,
+                s=f"{WIDTH}x{HEIGHT}", fps=FPS)
+    )
+    _encode(stream, seconds, Path(out).absolute(), f"animate {Path(src).name}")
+
+
+def conform(src: Path, mime: str, seconds: float, out: Path) -> None:
+    if not seconds > 0:
+        raise ValueError(f"clip length must be positive, got {seconds}")
+    if mime.startswith("image/") and mime != "image/gif":  # a GIF moves: treat it as a video
+        animate_image(src, seconds, out)
+    else:
+        conform_video(src, seconds, out)
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP: classifying answers, and downloads with a size limit kept by content hash
+
+
+class Unusable(Exception):
+    """The file behind a link cannot be used (too big, wrong type, gone). Each provider
+    decides what that means: Pexels moves on (NoFootage), a row's own link is a bad row."""
+
+
+def public_url(url: str) -> str:
+    """A URL without credentials, query or fragment (signed links carry tokens there)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return f"{parts.scheme}://{netloc}{parts.path}"
+
+
+def rate_limit_wait(response: httpx.Response) -> float | None:
+    """How long a 429 asks us to wait: Retry-After, else Pexels' X-Ratelimit-Reset (the UNIX
+    time the limit resets; a small number is read as seconds from now)."""
+    wait = retry_after(response)
+    reset = response.headers.get("x-ratelimit-reset", "").strip()
+    if wait is None and re.fullmatch(r"\d+(\.\d+)?", reset):
+        value = float(reset)
+        wait = max(0.0, value - time.time()) if value > 1e9 else value
+    return wait
+
+
+def transient(response: httpx.Response, what: str) -> TransientError | None:
+    """A TransientError for 429 and 5xx answers (with the server's wait), else None."""
+    if response.status_code == 429:
+        return TransientError(f"{what} answered HTTP 429", rate_limit_wait(response))
+    if response.status_code >= 500:
+        return TransientError(f"{what} answered HTTP {response.status_code}", retry_after(response))
+    return None
+
+
+@dataclass(frozen=True)
+class Download:
+    path: Path
+    mime: str
+    sha256: str
+    downloaded: bool  # False when it came from the cache
+
+
+class DownloadCache:
+    """Files kept as `blobs/<sha256>.<ext>`, found again through `keys/<sha256 of key>.json`."""
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+
+    def fetch(self, client: httpx.Client, url: str, key: str, max_bytes: int,
+              accept: Callable[[str], str]) -> Download:
+        """The file behind `url`, from the cache when `key` was fetched before.
+
+        `accept(content_type)` returns the MIME type to keep or raises `Unusable`.
+        """
+        return self.lookup(key) or self._remember(key, self._download(client, url, max_bytes, accept))
+
+    def lookup(self, key: str) -> Download | None:
+        try:
+            entry = json.loads(self._key_path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        path = self.root / "blobs" / entry["name"]
+        return Download(path, entry["mime"], entry["sha256"], downloaded=False) if path.is_file() else None
+
+    def _key_path(self, key: str) -> Path:
+        return self.root / "keys" / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
+
+    def _remember(self, key: str, download: Download) -> Download:
+        entry = {"sha256": download.sha256, "mime": download.mime, "name": download.path.name}
+        self._atomic_write(self._key_path(key), json.dumps(entry).encode())
+        return download
+
+    def _atomic_write(self, path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".part-", delete=False) as handle:
+            handle.write(data)
+        os.replace(handle.name, path)
+
+    def _download(self, client: httpx.Client, url: str, max_bytes: int, accept: Callable[[str], str]) -> Download:
+        where = public_url(url)
+        blobs = self.root / "blobs"
+        blobs.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=blobs, prefix=".part-", delete=False) as handle:
+            part = Path(handle.name)
+            try:
+                with client.stream("GET", url) as response:
+                    if error := transient(response, where):
+                        raise error
+                    if response.status_code >= 400:
+                        raise Unusable(f"{where} answered HTTP {response.status_code}")
+                    mime = accept(response.headers.get("content-type", "").split(";")[0].strip().lower())
+                    digest = _stream_to(response, handle, max_bytes, where)
+                handle.close()  # flushed, so the signature check reads what was written
+                _check_signature(part, mime, where)
+            except httpx.TransportError as error:
+                part.unlink(missing_ok=True)
+                raise TransientError(f"downloading {where} failed: {type(error).__name__}") from error
+            except BaseException:
+                part.unlink(missing_ok=True)
+                raise
+        path = blobs / f"{digest}{mimetypes.guess_extension(mime) or ''}"
+        os.replace(part, path)
+        return Download(path, mime, digest, downloaded=True)
+
+
+def _stream_to(response: httpx.Response, handle, max_bytes: int, where: str) -> str:
+    """Write the body to `handle`, stopping as soon as it passes `max_bytes`; its sha256."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise Unusable(f"{where} is {int(declared) / MB:.1f} MB, over the {max_bytes / MB:g} MB limit")
+    digest, size = hashlib.sha256(), 0
+    for chunk in response.iter_bytes(CHUNK):
+        size += len(chunk)
+        if size > max_bytes:
+            raise Unusable(f"{where} is over the {max_bytes / MB:g} MB limit")
+        digest.update(chunk)
+        handle.write(chunk)
+    return digest.hexdigest()
+
+
+def _check_signature(path: Path, mime: str, where: str) -> None:
+    """An MP4 starts with an 'ftyp' box; anything else (an error page, say) is not one."""
+    if mime == "video/mp4":
+        with open(path, "rb") as handle:
+            if handle.read(8)[4:8] != b"ftyp":
+                raise Unusable(f"{where} is not an MP4 file (no 'ftyp' box)")
+
+
+def _client(timeout: float, **kwargs) -> httpx.Client:
+    return httpx.Client(timeout=timeout, follow_redirects=True, **kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# Pexels
+
+
+def search_query(visual: str) -> str:
+    """The scene's visual cue as a search query: one line, at most QUERY_CHARS, whole words."""
+    words = " ".join(visual.split())
+    return words if len(words) <= QUERY_CHARS else words[:QUERY_CHARS].rsplit(" ", 1)[0]
+
+
+def portrait_mp4s(video: dict) -> list[dict]:
+    return [
+        f for f in video.get("video_files") or []
+        if f.get("file_type") == "video/mp4" and f.get("link") and (f.get("height") or 0) > (f.get("width") or 0)
+    ]
+
+
+def best_file(files: list[dict]) -> dict:
+    """The file nearest 1080x1920; on a tie the smaller one (a shorter download)."""
+    return min(files, key=lambda f: (abs(f["width"] - WIDTH) + abs(f["height"] - HEIGHT), f["width"] * f["height"],
+                                     f.get("id", 0)))
+
+
+def _accept_mp4(content_type: str) -> str:
+    if content_type in ("video/mp4", "application/octet-stream", "binary/octet-stream"):
+        return "video/mp4"
+    raise Unusable(f"the file is {content_type or 'of no stated type'}, not video/mp4")
+
+
+class PexelsFootage(dg.ConfigurableResource):
+    """Portrait stock video from Pexels, searched by the scene's visual cue.
+
+    The video is chosen among the results by the scene's seed, so a re-run picks the same one.
+    Text cards and scenes with no usable result are NoFootage: the next provider draws them.
+    A file over `max_download_mb` or of the wrong type is NoFootage too: it is a property of
+    that stock video, so no retry and no edit to the sheet can fix it, and moving on can.
+    """
+
+    name: ClassVar[str] = "pexels"
+
+    api_key: str
+    cache_dir: str
+    base_url: str = "https://api.pexels.com"
+    max_download_mb: float = 80
+    timeout: float = 30.0
+    per_page: int = 15
+
+    def make_clip(self, request: ClipRequest) -> ClipMade:
+        if card_text(request.scene.visual) is not None:
+            raise NoFootage("a text card is drawn, not searched for")
+        query = search_query(request.scene.visual)
+        if not query:
+            raise NoFootage("the scene has no visual cue to search for")
+        videos = [v for v in self._search(query) if portrait_mp4s(v)]
+        if not videos:
+            raise NoFootage(f"Pexels has no portrait MP4 video for {query!r}")
+        video = videos[scene_seed(request.item_id, request.index) % len(videos)]
+        chosen = best_file(portrait_mp4s(video))
+        with _client(self.timeout) as client:  # no Authorization: the files live on a CDN
+            try:
+                download = DownloadCache(self.cache_dir).fetch(
+                    client, chosen["link"], f"pexels:{video['id']}:{chosen.get('id')}",
+                    int(self.max_download_mb * MB), _accept_mp4,
+                )
+            except Unusable as error:
+                raise NoFootage(f"Pexels video {video['id']}: {error}") from error
+        conform(download.path, download.mime, request.seconds, Path(request.out_path))
+        user = video.get("user") or {}
+        return ClipMade(
+            source=f"pexels:video {video['id']} file {chosen.get('id')} {chosen['width']}x{chosen['height']}",
+            credit=f"Video by {user.get('name') or 'unknown'} on Pexels ({video.get('url', 'https://www.pexels.com')})",
+        )
+
+    def _search(self, query: str) -> list[dict]:
+        if not self.api_key:
+            raise PermanentError("Pexels needs an API key: set PEXELS_API_KEY (https://www.pexels.com/api/)")
+        params = {"query": query, "orientation": "portrait", "size": "medium", "per_page": self.per_page}
+        try:
+            with _client(self.timeout, base_url=self.base_url) as client:
+                response = client.get("/videos/search", params=params, headers={"Authorization": self.api_key})
+        except httpx.TransportError as error:
+            raise TransientError(f"Pexels search failed: {type(error).__name__}") from error
+        _raise_for_pexels(response)
+        try:
+            return list(response.json().get("videos") or [])
+        except (ValueError, AttributeError) as error:
+            raise TransientError("Pexels answered the search with something other than its JSON") from error
+
+
+def _raise_for_pexels(response: httpx.Response) -> None:
+    status = response.status_code
+    if status in (401, 403):
+        raise PermanentError(
+            f"Pexels refused the API key (HTTP {status}): set PEXELS_API_KEY to a key from https://www.pexels.com/api/"
+        )
+    if status == 429:
+        wait = rate_limit_wait(response)
+        if wait is not None and wait > MAX_RATE_LIMIT_WAIT_S:
+            until = datetime.fromtimestamp(time.time() + wait, UTC).strftime("%Y-%m-%d %H:%M UTC")
+            raise PermanentError(
+                f"Pexels' request quota is used up until {until}: wait, ask Pexels for a higher limit, "
+                "or take pexels out of SHORTS_FOOTAGE"
+            )
+        raise TransientError("Pexels is rate limiting us (HTTP 429)", wait)
+    if error := transient(response, "Pexels search"):
+        raise error
+    if status >= 400:
+        raise PermanentError(f"Pexels refused the search (HTTP {status}): {response.text[:200]}")
+
+
+# --------------------------------------------------------------------------------------------
+# The row's own media
+
+
+def _media_type(name: str) -> str | None:
+    mime = mimetypes.guess_type(name)[0] or ""
+    return mime if mime.startswith(("video/", "image/")) else None
+
+
+class RowMediaFootage(dg.ConfigurableResource):
+    """The picture the row itself links for the scene: a file under `media_root`, or an
+    http(s) URL. A bad link is a PermanentError naming it: the person who gave it must fix
+    the row's media column; quietly using other footage would hide the mistake."""
+
+    name: ClassVar[str] = "row-media"
+
+    media_root: str
+    cache_dir: str
+    max_download_mb: float = 80
+    timeout: float = 30.0
+
+    def make_clip(self, request: ClipRequest) -> ClipMade:
+        media = request.media.strip()
+        if not media:
+            raise NoFootage("the row gave no media for this scene")
+        if "://" in media:
+            (path, mime), source = self._download(media), public_url(media)
+            credit = source
+        else:
+            (path, mime), source = self._local(media), media
+            credit = ""
+        try:
+            conform(path, mime, request.seconds, Path(request.out_path))
+        except MediaError as error:
+            message = f"the row's media {source!r} is not a video or image ffmpeg can read: {error}"
+            raise PermanentError(message) from error
+        return ClipMade(source=f"row-media:{source}", credit=credit)
+
+    def _local(self, media: str) -> tuple[Path, str]:
+        """A file inside `media_root` once symlinks and '..' are resolved; nothing else."""
+        root = Path(self.media_root).resolve()
+        path = (root / media).resolve()
+        if not path.is_relative_to(root):
+            raise PermanentError(f"the row's media {media!r} is outside the media folder {root} (SHORTS_MEDIA_ROOT)")
+        if not path.is_file():
+            raise PermanentError(f"the row's media {media!r} does not exist in {root} (SHORTS_MEDIA_ROOT)")
+        mime = _media_type(path.name)
+        if mime is None:
+            raise PermanentError(f"the row's media {media!r} is not a video or image file (by its extension)")
+        return path, mime
+
+    def _download(self, url: str) -> tuple[Path, str]:
+        where = public_url(url)
+        if urlsplit(url).scheme.lower() not in ("http", "https"):
+            raise PermanentError(f"the row's media link {where!r} must be http(s), or a file under SHORTS_MEDIA_ROOT")
+
+        def accept(content_type: str) -> str:
+            if content_type.startswith(("video/", "image/")):
+                return content_type
+            if content_type in ("", "application/octet-stream", "binary/octet-stream") and _media_type(where):
+                return _media_type(where)
+            raise Unusable(f"it is {content_type or 'of no stated type'}, not a video or image")
+
+        try:
+            with _client(self.timeout) as client:
+                download = DownloadCache(self.cache_dir).fetch(client, url, url, int(self.max_download_mb * MB), accept)
+        except Unusable as error:
+            raise PermanentError(f"the row's media link {where} cannot be used: {error}") from error
+        return download.path, download.mime
+
+
+# --------------------------------------------------------------------------------------------
+# The chain
+
+
+class FootageChain(dg.ConfigurableResource):
+    """Tries the providers named in `order` (SHORTS_FOOTAGE) in turn; NoFootage moves on.
+
+    Only the providers `order` names need to be set. End the order with "procedural" so
+    every scene gets a picture; otherwise a scene nobody has footage for is a PermanentError
+    that lists what each provider said.
+    """
+
+    FIELDS: ClassVar[dict[str, str]] = {
+        "procedural": "procedural", "row-media": "row_media", "pexels": "pexels", "openai-images": "openai_images",
+    }
+
+    order: list[str]
+    procedural: ProceduralFootage | None = None
+    row_media: RowMediaFootage | None = None
+    pexels: PexelsFootage | None = None
+    openai_images: OpenAIImageFootage | None = None
+
+    @model_validator(mode="after")
+    def _every_named_provider_is_set(self):
+        for name in self.order:
+            if name not in self.FIELDS:
+                raise ValueError(f"SHORTS_FOOTAGE names {name!r}; choose from: {', '.join(self.FIELDS)}")
+            if getattr(self, self.FIELDS[name]) is None:
+                raise ValueError(f"SHORTS_FOOTAGE names {name!r} but the chain has no {self.FIELDS[name]} provider")
+        if not self.order:
+            raise ValueError("SHORTS_FOOTAGE names no footage provider")
+        return self
+
+    def make_clip(self, request: ClipRequest) -> ClipMade:
+        tried = []
+        for name in self.order:
+            try:
+                return getattr(self, self.FIELDS[name]).make_clip(request)
+            except NoFootage as nothing:
+                tried.append(f"{name}: {nothing}")
+        raise PermanentError(
+            f"no footage for scene {request.index} ({request.scene.visual!r}); tried {'; '.join(tried)}. "
+            "Give the row its own media, or end SHORTS_FOOTAGE with procedural"
+        )

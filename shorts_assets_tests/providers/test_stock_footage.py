@@ -1,0 +1,332 @@
+"""Footage from outside: Pexels (against FakePexels), the row's own media, and the chain."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import dagster as dg
+import ffmpeg
+import httpx
+import pytest
+
+from shorts_assets import models
+from shorts_assets.media.ffmpeg import run
+from shorts_assets.media.probe import probe
+from shorts_assets.providers import PermanentError, TransientError
+from shorts_assets.providers.footage import ClipRequest, Footage, NoFootage, ProceduralFootage, scene_seed
+from shorts_assets.providers.openai_footage import OpenAIImageFootage
+from shorts_assets.providers.stock_footage import (
+    MB,
+    DownloadCache,
+    FootageChain,
+    PexelsFootage,
+    RowMediaFootage,
+    Unusable,
+)
+from shorts_assets_tests.fakes import Response
+from shorts_assets_tests.fakes.pexels_api import API_KEY, FakePexels
+
+SECONDS = 1.0
+
+
+def _make(path: Path, source: str, **output) -> bytes:
+    run(ffmpeg.output(ffmpeg.input(source, f="lavfi"), str(path), **output), f"make {path.name}")
+    return path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory) -> dict[str, bytes]:
+    """Small generated media: portrait and landscape 2 s MP4s and a portrait PNG."""
+    folder = tmp_path_factory.mktemp("media")
+    video = {"t": 2, "vcodec": "libx264", "preset": "ultrafast", "pix_fmt": "yuv420p"}
+    return {
+        "portrait": _make(folder / "p.mp4", "testsrc2=s=180x320:r=25:d=2", **video),
+        "landscape": _make(folder / "l.mp4", "testsrc2=s=320x180:r=25:d=2", **video),
+        "png": _make(folder / "i.png", "testsrc2=s=90x160:r=1:d=1", frames=1),
+    }
+
+
+@pytest.fixture
+def pexels(media):
+    files = {
+        "portrait-hd.mp4": ("video/mp4", media["portrait"]),
+        "portrait-sd.mp4": ("video/mp4", media["portrait"]),
+        "portrait-4k.mp4": ("video/mp4", media["portrait"]),
+        "landscape.mp4": ("video/mp4", media["landscape"]),
+        "oversized.mp4": ("video/mp4", b"\0\0\0\x18ftypmp42" + bytes(2 * MB)),
+        "page.mp4": ("text/html; charset=utf-8", b"<html>Access denied</html>"),
+        "not-mp4.mp4": ("video/mp4", b"<html>Access denied</html>"),
+        "bees.png": ("image/png", media["png"]),
+    }
+    with FakePexels(files) as fake:
+        fake.videos = [
+            fake.video(1001, [(11, 1920, 1080, "landscape.mp4")]),
+            fake.video(1002, [(21, 1920, 1080, "landscape.mp4"), (22, 360, 640, "portrait-sd.mp4"),
+                              (23, 1080, 1920, "portrait-hd.mp4"), (24, 2160, 3840, "portrait-4k.mp4")]),
+        ]
+        yield fake
+
+
+def _pexels(fake, tmp_path, **fields) -> PexelsFootage:
+    return PexelsFootage(api_key=API_KEY, base_url=fake.url, cache_dir=str(tmp_path / "cache"), **fields)
+
+
+def _request(tmp_path, visual="bees dancing on a honeycomb", index=0, media="", seconds=SECONDS, out="clip.mp4"):
+    scene = models.Scene(narration="Bees dance.", visual=visual)
+    return ClipRequest("honeybees-1", index, scene, seconds, tmp_path / out, media=media)
+
+
+def _assert_clip(path, seconds=SECONDS):
+    info = probe(path)
+    assert (info.width, info.height, info.fps) == (1080, 1920, 30)
+    assert (info.video_codec, info.pix_fmt, info.audio_codec) == ("h264", "yuv420p", None)
+    assert info.duration_s == pytest.approx(seconds, abs=0.05)
+
+
+def test_all_are_footage(tmp_path):
+    assert isinstance(PexelsFootage(api_key="k", cache_dir="c"), Footage)
+    assert isinstance(RowMediaFootage(media_root=".", cache_dir="c"), Footage)
+    assert isinstance(FootageChain(order=["procedural"], procedural=ProceduralFootage()), Footage)
+
+
+# --------------------------------------------------------------------------------------------
+# Pexels
+
+
+def test_pexels_searches_the_visual_and_conforms_the_nearest_portrait_file(pexels, tmp_path):
+    request = _request(tmp_path, seconds=2.5)  # longer than the 2 s stock video: it loops
+    made = _pexels(pexels, tmp_path).make_clip(request)
+
+    [search] = pexels.calls("GET", "/videos/search")
+    assert search.headers["Authorization"] == API_KEY
+    assert search.query == {"query": ["bees dancing on a honeycomb"], "orientation": ["portrait"],
+                            "size": ["medium"], "per_page": ["15"]}
+    [download] = pexels.calls("GET", "/download/")
+    assert download.path == "/download/portrait-hd.mp4"  # not the landscape, SD or 4K file
+    assert "Authorization" not in download.headers  # the key goes to the API only
+    _assert_clip(request.out_path, 2.5)
+    assert made.credit == "Video by Jane Doe on Pexels (https://www.pexels.com/video/test-clip-1002/)"
+    assert made.source == "pexels:video 1002 file 23 1080x1920"
+
+
+def test_pexels_choice_is_seeded_and_downloads_are_cached(pexels, tmp_path):
+    pexels.videos = [pexels.video(2000 + i, [(i, 1080, 1920, "portrait-hd.mp4")]) for i in range(5)]
+    expected = 2000 + scene_seed("honeybees-1", 3) % 5
+
+    first = _pexels(pexels, tmp_path).make_clip(_request(tmp_path, index=3, out="a.mp4"))
+    again = _pexels(pexels, tmp_path).make_clip(_request(tmp_path, index=3, out="b.mp4"))  # a new process, say
+
+    assert first.source.startswith(f"pexels:video {expected} ") and again == first
+    assert len(pexels.calls("GET", "/videos/search")) == 2
+    assert len(pexels.calls("GET", "/download/")) == 1
+    _assert_clip(tmp_path / "b.mp4")
+
+
+def test_pexels_has_nothing_for_text_cards_or_landscape_only_results(pexels, tmp_path):
+    footage = _pexels(pexels, tmp_path)
+    with pytest.raises(NoFootage, match="text card"):
+        footage.make_clip(_request(tmp_path, visual="title card: Why bees dance"))
+    assert pexels.requests == []
+    pexels.videos = pexels.videos[:1]
+    with pytest.raises(NoFootage, match="no portrait MP4 video for 'bees dancing"):
+        footage.make_clip(_request(tmp_path))
+
+
+def test_pexels_server_errors_and_dropped_downloads_are_transient(pexels, tmp_path):
+    footage = _pexels(pexels, tmp_path)
+    pexels.fail_next(Response(503, "busy", {"Retry-After": "4"}), "/videos/search")
+    with pytest.raises(TransientError, match="503") as error:
+        footage.make_clip(_request(tmp_path))
+    assert error.value.retry_after == 4
+    pexels.fail_next(Response(drop=True), "/download/")
+    with pytest.raises(TransientError, match="downloading"):
+        footage.make_clip(_request(tmp_path))
+    assert not list((tmp_path / "cache" / "blobs").iterdir())  # no partial file left behind
+
+    footage.make_clip(_request(tmp_path))  # the retry
+    _assert_clip(tmp_path / "clip.mp4")
+
+
+def test_pexels_rate_limit_waits_until_the_reset(pexels, tmp_path):
+    footage = _pexels(pexels, tmp_path)
+    pexels.fail_next(Response(429, "", {"X-Ratelimit-Reset": str(int(time.time()) + 120)}), "/videos/search")
+    with pytest.raises(TransientError) as error:
+        footage.make_clip(_request(tmp_path))
+    assert error.value.retry_after == pytest.approx(120, abs=3)
+
+    in_ten_days = str(int(time.time()) + 10 * 86400)  # the monthly quota: no point retrying
+    pexels.fail_next(Response(429, "", {"X-Ratelimit-Reset": in_ten_days}), "/videos/search")
+    with pytest.raises(PermanentError, match="quota is used up until"):
+        footage.make_clip(_request(tmp_path))
+
+
+def test_pexels_bad_key_is_permanent_and_names_the_variable_not_the_key(pexels, tmp_path):
+    footage = PexelsFootage(api_key="wrong-key-123", base_url=pexels.url, cache_dir=str(tmp_path))
+    with pytest.raises(PermanentError, match="PEXELS_API_KEY") as error:
+        footage.make_clip(_request(tmp_path))
+    assert "wrong-key-123" not in str(error.value)
+    assert pexels.calls("GET", "/download/") == []
+
+
+@pytest.mark.parametrize(
+    ("download", "reason"),
+    [("oversized.mp4", "over the 1 MB limit"), ("page.mp4", "text/html, not video/mp4"),
+     ("not-mp4.mp4", "not an MP4 file")],
+)
+def test_pexels_files_that_are_too_big_or_not_mp4_are_no_footage(pexels, tmp_path, download, reason):
+    pexels.videos = [pexels.video(3001, [(31, 1080, 1920, download)])]
+    with pytest.raises(NoFootage, match=reason):
+        _pexels(pexels, tmp_path, max_download_mb=1).make_clip(_request(tmp_path))
+    assert not list((tmp_path / "cache" / "blobs").iterdir())
+
+
+def test_downloads_stop_at_the_limit_without_a_content_length(tmp_path):
+    def chunks():
+        yield b"\0\0\0\x18ftypmp42"
+        while True:
+            yield bytes(64 * 1024)
+
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, headers={"content-type": "video/mp4"},
+                                                                   content=chunks()))
+    with httpx.Client(transport=transport) as client, pytest.raises(Unusable, match="over the 1 MB limit"):
+        DownloadCache(tmp_path).fetch(client, "https://cdn.example/v.mp4", "k", MB, lambda kind: kind)
+    assert not list((tmp_path / "blobs").iterdir())
+
+
+# --------------------------------------------------------------------------------------------
+# The row's own media
+
+
+@pytest.fixture
+def media_root(tmp_path, media) -> Path:
+    root = tmp_path / "home"
+    (root / "clips").mkdir(parents=True)
+    (root / "clips" / "bees.mp4").write_bytes(media["portrait"])
+    (root / "clips" / "hive.png").write_bytes(media["png"])
+    return root
+
+
+def _row(root, tmp_path, **fields) -> RowMediaFootage:
+    return RowMediaFootage(media_root=str(root), cache_dir=str(tmp_path / "cache"), **fields)
+
+
+def test_row_media_uses_a_file_under_the_media_root(media_root, tmp_path):
+    made = _row(media_root, tmp_path).make_clip(_request(tmp_path, media="clips/bees.mp4"))
+    assert made == type(made)(source="row-media:clips/bees.mp4", credit="")
+    _assert_clip(tmp_path / "clip.mp4")
+
+
+def test_row_media_turns_an_image_into_a_slow_zoom(media_root, tmp_path):
+    _row(media_root, tmp_path).make_clip(_request(tmp_path, media="clips/hive.png", seconds=1.5))
+    _assert_clip(tmp_path / "clip.mp4", 1.5)
+    first, last = (_frame(tmp_path / "clip.mp4", at) for at in (0, 1.4))
+    assert first != last  # it moves
+
+
+def _frame(path: Path, at: float) -> bytes:
+    out = path.with_name(f"frame-{at}.png")
+    run(ffmpeg.input(str(path), ss=at).output(str(out), vframes=1), "grab a frame")
+    return out.read_bytes()
+
+
+def test_row_media_refuses_paths_outside_the_media_root(media_root, tmp_path):
+    outside = tmp_path / "private" / "secret.mp4"
+    outside.parent.mkdir()
+    outside.write_bytes(b"not for the video")
+    (media_root / "clips" / "escape.mp4").symlink_to(outside)
+    footage = _row(media_root, tmp_path)
+    for media in ("../../etc/passwd", "/etc/passwd", "clips/escape.mp4", "../private/secret.mp4"):
+        with pytest.raises(PermanentError, match="outside the media folder"):
+            footage.make_clip(_request(tmp_path, media=media))
+    with pytest.raises(PermanentError, match="does not exist"):
+        footage.make_clip(_request(tmp_path, media="clips/missing.mp4"))
+    (media_root / "notes.txt").write_text("hello")
+    with pytest.raises(PermanentError, match="not a video or image file"):
+        footage.make_clip(_request(tmp_path, media="notes.txt"))
+    (media_root / "broken.mp4").write_text("not a video")
+    with pytest.raises(PermanentError, match="not a video or image ffmpeg can read"):
+        footage.make_clip(_request(tmp_path, media="broken.mp4"))
+    assert not (tmp_path / "clip.mp4").exists()
+
+
+def test_row_media_downloads_a_url_once_and_credits_it_without_its_query(pexels, media_root, tmp_path):
+    footage = _row(media_root, tmp_path)
+    url = f"{pexels.url}/download/bees.png?signature=s3cret"
+    made = footage.make_clip(_request(tmp_path, media=url))
+    footage.make_clip(_request(tmp_path, media=url, out="again.mp4"))
+
+    assert made.credit == f"{pexels.url}/download/bees.png" and "s3cret" not in made.source
+    assert len(pexels.calls("GET", "/download/bees.png")) == 1
+    _assert_clip(tmp_path / "again.mp4")
+
+
+def test_row_media_bad_links_are_permanent_and_outages_transient(pexels, media_root, tmp_path):
+    footage = _row(media_root, tmp_path, max_download_mb=1)
+    with pytest.raises(NoFootage):
+        footage.make_clip(_request(tmp_path, media=" "))
+    for link, reason in [("oversized.mp4", "over the 1 MB limit"), ("page.mp4", "text/html, not a video or image"),
+                         ("gone.mp4", "HTTP 404")]:
+        with pytest.raises(PermanentError, match=reason):
+            footage.make_clip(_request(tmp_path, media=f"{pexels.url}/download/{link}"))
+    with pytest.raises(PermanentError, match="must be http"):
+        footage.make_clip(_request(tmp_path, media="file:///etc/passwd"))
+    pexels.fail_next(Response(502), "/download/")
+    with pytest.raises(TransientError, match="502"):
+        footage.make_clip(_request(tmp_path, media=f"{pexels.url}/download/bees.png"))
+
+
+# --------------------------------------------------------------------------------------------
+# The chain
+
+
+def _chain(pexels, media_root, tmp_path, order) -> FootageChain:
+    return FootageChain(order=order, procedural=ProceduralFootage(), row_media=_row(media_root, tmp_path),
+                        pexels=_pexels(pexels, tmp_path))
+
+
+def test_chain_falls_through_to_the_next_provider(pexels, media_root, tmp_path):
+    pexels.videos = []
+    made = _chain(pexels, media_root, tmp_path, ["row-media", "pexels", "procedural"]).make_clip(_request(tmp_path))
+    assert made.source.startswith("procedural:")
+    assert len(pexels.calls("GET", "/videos/search")) == 1
+    _assert_clip(tmp_path / "clip.mp4")
+
+
+def test_chain_with_nothing_for_a_scene_is_permanent_and_says_what_was_tried(pexels, media_root, tmp_path):
+    pexels.videos = []
+    with pytest.raises(PermanentError) as error:
+        _chain(pexels, media_root, tmp_path, ["row-media", "pexels"]).make_clip(_request(tmp_path))
+    message = str(error.value)
+    assert "row-media: the row gave no media" in message and "pexels: Pexels has no portrait" in message
+
+
+def test_chain_stops_at_a_permanent_error(pexels, media_root, tmp_path):
+    bad_key = PexelsFootage(api_key="bad", base_url=pexels.url, cache_dir=str(tmp_path))
+    chain = FootageChain(order=["pexels", "procedural"], procedural=ProceduralFootage(), pexels=bad_key)
+    with pytest.raises(PermanentError, match="PEXELS_API_KEY"):
+        chain.make_clip(_request(tmp_path))
+    assert not (tmp_path / "clip.mp4").exists()
+
+
+def test_chain_refuses_an_order_it_cannot_serve():
+    with pytest.raises(ValueError, match="no pexels provider"):
+        FootageChain(order=["pexels", "procedural"], procedural=ProceduralFootage())
+    with pytest.raises(ValueError, match="choose from"):
+        FootageChain(order=["stock"], procedural=ProceduralFootage())
+    FootageChain(order=["openai-images", "procedural"], openai_images=OpenAIImageFootage(api_key="k"),
+                 procedural=ProceduralFootage())
+
+
+def test_chain_is_a_dagster_resource_with_env_vars_in_its_providers(monkeypatch, tmp_path):
+    monkeypatch.setenv("PEXELS_API_KEY", API_KEY)
+
+    @dg.asset
+    def which(footage: dg.ResourceParam[FootageChain]) -> list[str]:
+        assert footage.pexels.api_key == API_KEY
+        return footage.order
+
+    chain = FootageChain(order=["pexels", "procedural"], procedural=ProceduralFootage(),
+                         pexels=PexelsFootage(api_key=dg.EnvVar("PEXELS_API_KEY"), cache_dir=str(tmp_path)))
+    result = dg.materialize([which], resources={"footage": chain})
+    assert result.output_for_node("which") == ["pexels", "procedural"]
