@@ -1,32 +1,57 @@
 """Reads the environment once and picks the providers; fails fast when misconfigured.
 
 Selection is explicit: each role is named by a SHORTS_* variable whose default is the
-offline implementation, and an unknown name stops the code location from loading with a
-message that names the variable and the choices. Nothing falls back silently.
+offline implementation. An unknown name, or a selected service whose credentials are not
+set, stops the code location from loading with a message that names the variable. Secrets
+reach the resources as `EnvVar`s, read when a run starts, so they never sit in the
+definitions, the UI or a log.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from dagster import EnvVar
 from dagster_aws.s3 import S3Resource
 
+from .providers.channels import Platforms
+from .providers.elevenlabs_voice import ElevenLabsVoice
 from .providers.footage import ProceduralFootage
-from .providers.platforms import Platforms, SandboxChannel
+from .providers.google_sheet import GoogleSheet
+from .providers.instagram import InstagramReels
+from .providers.openai_footage import OpenAIImageFootage
+from .providers.openai_writer import OpenAIWriter
+from .providers.platforms import SandboxChannel
 from .providers.sheets import CsvSheet
+from .providers.stock_footage import FootageChain, PexelsFootage, RowMediaFootage
+from .providers.tiktok import TikTokChannel
 from .providers.voices import EspeakVoice
 from .providers.writers import BringYourOwnWriter
+from .providers.youtube import YouTubeChannel
 from .store import StoreIOManager, StoreResource
 
 CHOICES = {
-    "SHORTS_WRITER": ("byo",),
-    "SHORTS_VOICE": ("espeak",),
-    "SHORTS_FOOTAGE": ("procedural",),
-    "SHORTS_PLATFORMS": ("sandbox",),
-    "SHORTS_SHEET": ("csv",),
+    "SHORTS_WRITER": ("byo", "openai"),
+    "SHORTS_VOICE": ("espeak", "elevenlabs"),
+    "SHORTS_FOOTAGE": ("procedural", "row-media", "pexels", "openai-images"),
+    "SHORTS_PLATFORMS": ("sandbox", "youtube", "tiktok", "instagram"),
+    "SHORTS_SHEET": ("csv", "google"),
+}
+LISTS = ("SHORTS_FOOTAGE", "SHORTS_PLATFORMS")
+
+# What each selectable service cannot work without. A tuple means "one of these".
+REQUIRED = {
+    "openai": ["OPENAI_API_KEY"],
+    "elevenlabs": ["ELEVENLABS_API_KEY"],
+    "openai-images": ["OPENAI_API_KEY"],
+    "pexels": ["PEXELS_API_KEY"],
+    "youtube": ["YOUTUBE_AUTHORIZED_USER_FILE"],
+    "tiktok": ["TIKTOK_ACCESS_TOKEN"],
+    "instagram": ["INSTAGRAM_ACCESS_TOKEN", "INSTAGRAM_USER_ID"],
+    "google": ["SHORTS_GOOGLE_SHEET_KEY", ("GOOGLE_APPLICATION_CREDENTIALS", "SHORTS_GOOGLE_CREDENTIALS_JSON")],
 }
 
 
@@ -34,11 +59,28 @@ class ConfigError(RuntimeError):
     """The environment asks for something this build cannot do; says which variable."""
 
 
+def chosen(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = env.get(name, "").strip().lower() or CHOICES[name][0]
+    values = tuple(dict.fromkeys(v.strip() for v in raw.split(","))) if name in LISTS else (raw,)
+    for value in values:
+        if value not in CHOICES[name]:
+            choices = ", ".join(CHOICES[name])
+            raise ConfigError(f"{name} names {value!r}, which is not supported; choose from: {choices}")
+    return values
+
+
+def check_credentials(env: Mapping[str, str], selection: str, service: str) -> None:
+    for need in REQUIRED.get(service, []):
+        names = need if isinstance(need, tuple) else (need,)
+        if not any(env.get(n, "").strip() for n in names):
+            raise ConfigError(f"{selection} needs {' or '.join(names)}, which is not set (see the README)")
+
+
 @dataclass(frozen=True)
 class Settings:
     writer: str
     voice: str
-    footage: str
+    footage: tuple[str, ...]
     platforms: tuple[str, ...]
     sheet: str
     store: str
@@ -46,53 +88,123 @@ class Settings:
     sheet_csv: Path
     sandbox_dir: Path
     cache_dir: Path
-    s3_endpoint_url: str | None
+    media_root: Path
+    env: Mapping[str, str] = field(repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
-        def choice(name: str) -> str:
-            value = env.get(name, "").strip().lower() or CHOICES[name][0]
-            if value not in CHOICES[name]:
-                raise ConfigError(f"{name}={value!r} is not supported; choose one of: {', '.join(CHOICES[name])}")
-            return value
-
-        platforms = tuple(p.strip().lower() for p in env.get("SHORTS_PLATFORMS", "sandbox").split(",") if p.strip())
-        for platform in platforms or ("",):
-            if platform not in CHOICES["SHORTS_PLATFORMS"]:
-                raise ConfigError(
-                    f"SHORTS_PLATFORMS names {platform!r}; choose from: {', '.join(CHOICES['SHORTS_PLATFORMS'])}"
-                )
+        selected = {name: chosen(env, name) for name in CHOICES}
+        for name, values in selected.items():
+            for value in values:
+                check_credentials(env, f"{name}={value}", value)
         home = Path(env.get("SHORTS_HOME", "var")).resolve()
         store = env.get("SHORTS_STORE", "").strip() or str(home / "store")
         return cls(
-            writer=choice("SHORTS_WRITER"),
-            voice=choice("SHORTS_VOICE"),
-            footage=choice("SHORTS_FOOTAGE"),
-            platforms=tuple(dict.fromkeys(platforms)),
-            sheet=choice("SHORTS_SHEET"),
+            writer=selected["SHORTS_WRITER"][0],
+            voice=selected["SHORTS_VOICE"][0],
+            footage=selected["SHORTS_FOOTAGE"],
+            platforms=selected["SHORTS_PLATFORMS"],
+            sheet=selected["SHORTS_SHEET"][0],
             store=store if store.startswith("s3://") else str(Path(store).resolve()),
             home=home,
             sheet_csv=Path(env.get("SHORTS_SHEET_CSV", "") or home / "content_sheet.csv").resolve(),
             sandbox_dir=Path(env.get("SHORTS_SANDBOX_DIR", "") or home / "sandbox_channel").resolve(),
             cache_dir=Path(env.get("SHORTS_CACHE_DIR", "") or home / "cache").resolve(),
-            s3_endpoint_url=env.get("S3_ENDPOINT_URL") or None,
+            media_root=Path(env.get("SHORTS_MEDIA_ROOT", "") or home).resolve(),
+            env=dict(env),
         )
+
+    def option(self, name: str, default: str = "") -> str:
+        """A non-secret setting (an endpoint, a model name): read now, shown in the UI."""
+        return self.env.get(name, "").strip() or default
+
+    def secret(self, name: str) -> EnvVar | None:
+        """A secret, read from the environment only when a run starts; None when unset."""
+        return EnvVar(name) if self.env.get(name, "").strip() else None
+
+
+def writer(s: Settings):
+    if s.writer == "openai":
+        return OpenAIWriter(api_key=s.secret("OPENAI_API_KEY"), base_url=s.option("OPENAI_BASE_URL"),
+                            model=s.option("SHORTS_OPENAI_MODEL", "gpt-4o-mini"))
+    return BringYourOwnWriter()
+
+
+def voice(s: Settings):
+    if s.voice == "elevenlabs":
+        return ElevenLabsVoice(
+            api_key=s.secret("ELEVENLABS_API_KEY"), base_url=s.option("ELEVENLABS_BASE_URL"),
+            default_voice_id=s.option("SHORTS_ELEVENLABS_VOICE_ID", "21m00Tcm4TlvDq8ikWAM"),
+            model_id=s.option("SHORTS_ELEVENLABS_MODEL", "eleven_multilingual_v2"))
+    return EspeakVoice()
+
+
+def footage(s: Settings) -> FootageChain:
+    downloads = str(s.cache_dir / "footage")
+    return FootageChain(
+        order=list(s.footage),
+        procedural=ProceduralFootage() if "procedural" in s.footage else None,
+        row_media=RowMediaFootage(media_root=str(s.media_root), cache_dir=downloads)
+        if "row-media" in s.footage else None,
+        pexels=PexelsFootage(api_key=s.secret("PEXELS_API_KEY"), cache_dir=downloads,
+                             base_url=s.option("PEXELS_BASE_URL", "https://api.pexels.com"))
+        if "pexels" in s.footage else None,
+        openai_images=OpenAIImageFootage(
+            api_key=s.secret("OPENAI_API_KEY"), base_url=s.option("OPENAI_BASE_URL"),
+            model=s.option("SHORTS_OPENAI_IMAGE_MODEL", "gpt-image-1"),
+            quality=s.option("SHORTS_OPENAI_IMAGE_QUALITY", "medium"))
+        if "openai-images" in s.footage else None,
+    )
+
+
+def platforms(s: Settings) -> Platforms:
+    flag = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+    return Platforms(
+        order=list(s.platforms),
+        sandbox=SandboxChannel(root=str(s.sandbox_dir)) if "sandbox" in s.platforms else None,
+        youtube=YouTubeChannel(
+            authorized_user_file=s.option("YOUTUBE_AUTHORIZED_USER_FILE"),
+            api_root=s.option("YOUTUBE_API_ROOT", "https://www.googleapis.com/"),
+            privacy_status=s.option("SHORTS_YOUTUBE_PRIVACY", "private"),
+            publish_at=s.option("SHORTS_YOUTUBE_PUBLISH_AT"),
+            made_for_kids=flag[s.option("SHORTS_YOUTUBE_MADE_FOR_KIDS", "false").lower()],
+            synthetic_media=flag[s.option("SHORTS_YOUTUBE_SYNTHETIC_MEDIA", "true").lower()])
+        if "youtube" in s.platforms else None,
+        tiktok=TikTokChannel(access_token=s.secret("TIKTOK_ACCESS_TOKEN"),
+                             api_root=s.option("TIKTOK_API_ROOT", "https://open.tiktokapis.com"),
+                             privacy_level=s.option("SHORTS_TIKTOK_PRIVACY", "SELF_ONLY"))
+        if "tiktok" in s.platforms else None,
+        instagram=InstagramReels(access_token=s.secret("INSTAGRAM_ACCESS_TOKEN"),
+                                 ig_user_id=s.option("INSTAGRAM_USER_ID"),
+                                 graph_root=s.option("INSTAGRAM_GRAPH_ROOT", "https://graph.facebook.com"),
+                                 rupload_root=s.option("INSTAGRAM_RUPLOAD_ROOT", "https://rupload.facebook.com"))
+        if "instagram" in s.platforms else None,
+    )
+
+
+def sheet(s: Settings):
+    if s.sheet == "google":
+        return GoogleSheet(
+            spreadsheet_key=s.option("SHORTS_GOOGLE_SHEET_KEY"),
+            worksheet=s.option("SHORTS_GOOGLE_WORKSHEET", "ideas"),
+            credentials_file=s.option("GOOGLE_APPLICATION_CREDENTIALS") or None,
+            credentials_json=s.secret("SHORTS_GOOGLE_CREDENTIALS_JSON"),
+            api_root=s.option("GOOGLE_SHEETS_API_ROOT", "https://sheets.googleapis.com"))
+    return CsvSheet(path=str(s.sheet_csv))
 
 
 def build_resources(settings: Settings) -> dict[str, object]:
     store = StoreResource(
         root=settings.store,
         cache_dir=str(settings.cache_dir),
-        s3=S3Resource(endpoint_url=settings.s3_endpoint_url),
+        s3=S3Resource(endpoint_url=settings.option("S3_ENDPOINT_URL") or None),
     )
     return {
         "store": store,
         "io_manager": StoreIOManager(store=store),
-        "sheet": CsvSheet(path=str(settings.sheet_csv)),
-        "writer": BringYourOwnWriter(),
-        "voice": EspeakVoice(),
-        "footage": ProceduralFootage(),
-        "platforms": Platforms(
-            sandbox=SandboxChannel(root=str(settings.sandbox_dir)) if "sandbox" in settings.platforms else None
-        ),
+        "sheet": sheet(settings),
+        "writer": writer(settings),
+        "voice": voice(settings),
+        "footage": footage(settings),
+        "platforms": platforms(settings),
     }

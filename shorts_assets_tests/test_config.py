@@ -1,33 +1,61 @@
 import pytest
+from dagster import EnvVar
 
 from shorts_assets.config import ConfigError, Settings, build_resources
+
+REAL = {
+    "SHORTS_WRITER": "openai", "SHORTS_VOICE": "elevenlabs", "SHORTS_FOOTAGE": "pexels,openai-images,procedural",
+    "SHORTS_PLATFORMS": "youtube,tiktok,instagram", "SHORTS_SHEET": "google",
+    "OPENAI_API_KEY": "sk-s3cr3t-value", "ELEVENLABS_API_KEY": "el-s3cr3t-value", "PEXELS_API_KEY": "px-s3cr3t-value",
+    "YOUTUBE_AUTHORIZED_USER_FILE": "/run/yt.json", "TIKTOK_ACCESS_TOKEN": "tt-s3cr3t-value",
+    "INSTAGRAM_ACCESS_TOKEN": "ig-s3cr3t-value", "INSTAGRAM_USER_ID": "1789", "SHORTS_GOOGLE_SHEET_KEY": "sheet-key",
+    "SHORTS_GOOGLE_CREDENTIALS_JSON": "{}", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+}
 
 
 def test_defaults_are_offline_and_under_shorts_home(tmp_path):
     settings = Settings.from_env({"SHORTS_HOME": str(tmp_path)})
-    assert (settings.writer, settings.voice, settings.footage, settings.sheet) == ("byo", "espeak", "procedural", "csv")
-    assert settings.platforms == ("sandbox",)
+    assert (settings.writer, settings.voice, settings.sheet) == ("byo", "espeak", "csv")
+    assert (settings.footage, settings.platforms) == (("procedural",), ("sandbox",))
     assert settings.store == str(tmp_path / "store") and settings.sheet_csv == tmp_path / "content_sheet.csv"
     resources = build_resources(settings)
-    assert resources["platforms"].enabled()[0].name == "sandbox"
+    assert [p.name for p in resources["platforms"].enabled()] == ["sandbox"]
+    assert resources["footage"].name == "procedural"
 
 
-def test_s3_store_and_endpoint_are_honoured(tmp_path):
+def test_s3_store_and_endpoint_are_honoured():
     settings = Settings.from_env({"SHORTS_STORE": "s3://bucket/prefix", "S3_ENDPOINT_URL": "http://127.0.0.1:9"})
     resources = build_resources(settings)
     assert resources["store"].root == "s3://bucket/prefix"
     assert resources["store"].s3.endpoint_url == "http://127.0.0.1:9"
 
 
+def test_every_real_service_is_selected_in_order_and_secrets_stay_env_vars():
+    settings = Settings.from_env(REAL)
+    resources = build_resources(settings)
+    assert [p.name for p in resources["platforms"].enabled()] == ["youtube", "tiktok", "instagram"]
+    assert resources["footage"].order == ["pexels", "openai-images", "procedural"]
+    assert resources["writer"].base_url == "http://127.0.0.1:9/v1"
+    assert isinstance(resources["writer"].api_key, EnvVar)
+    assert "s3cr3t" not in repr(settings)
+    for resource in resources.values():
+        assert "s3cr3t" not in repr(resource)
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"SHORTS_VOICE": "robot"}, "SHORTS_VOICE='robot' is not supported; choose one of: espeak"),
+        ({"SHORTS_VOICE": "robot"}, "SHORTS_VOICE names 'robot', which is not supported; choose from: espeak"),
         ({"SHORTS_WRITER": "gpt"}, "SHORTS_WRITER"),
         ({"SHORTS_PLATFORMS": "sandbox,myspace"}, "SHORTS_PLATFORMS names 'myspace'"),
         ({"SHORTS_PLATFORMS": " , "}, "SHORTS_PLATFORMS"),
+        ({"SHORTS_WRITER": "openai"}, "SHORTS_WRITER=openai needs OPENAI_API_KEY"),
+        ({"SHORTS_FOOTAGE": "procedural,pexels"}, "SHORTS_FOOTAGE=pexels needs PEXELS_API_KEY"),
+        ({"SHORTS_PLATFORMS": "instagram", "INSTAGRAM_ACCESS_TOKEN": "x"}, "needs INSTAGRAM_USER_ID"),
+        ({"SHORTS_SHEET": "google", "SHORTS_GOOGLE_SHEET_KEY": "k"},
+         "needs GOOGLE_APPLICATION_CREDENTIALS or SHORTS_GOOGLE_CREDENTIALS_JSON"),
     ],
 )
-def test_unknown_choices_stop_loading_and_name_the_variable(env, message):
+def test_unknown_choices_and_missing_credentials_stop_loading_and_name_the_variable(env, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
         Settings.from_env(env)

@@ -39,4 +39,4 @@ def test_a_misconfigured_environment_stops_the_code_location(tmp_path):
     proc = subprocess.run([str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     assert proc.returncode != 0
-    assert "SHORTS_VOICE='robot' is not supported" in proc.stdout + proc.stderr
+    assert "SHORTS_VOICE names 'robot', which is not supported" in proc.stdout + proc.stderr

@@ -29,7 +29,7 @@ def clips(
         costs += [result.cost] if result.cost else []
         made.append(Clip(scene=index, media=MediaFile(name=path.name, mime="video/mp4", path=path),
                          duration_s=request.seconds, source=result.source, credit=result.credit))
-    record = Clips(item_id=script.item_id, clips=made, provider=type(footage).__name__, costs=costs)
+    record = Clips(item_id=script.item_id, clips=made, provider=footage.name, costs=costs)
     return Output(
         record,
         metadata={

@@ -4,7 +4,7 @@ from dagster import AssetExecutionContext, Output, asset
 
 from ..models import PostMetrics, PublishedPost
 from ..partitions import content_items
-from ..providers.platforms import Platforms
+from ..providers.channels import Platforms
 from . import SERVICE_RETRY
 
 

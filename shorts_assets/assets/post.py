@@ -3,7 +3,8 @@ from dagster import AssetExecutionContext, MetadataValue, Output, asset
 from ..models import Idea, Post, PublishedPost, RenderedVideo, Script
 from ..partitions import content_items
 from ..providers import PermanentError, TransientError
-from ..providers.platforms import Platforms, Upload
+from ..providers.channels import Platforms
+from ..providers.platforms import Upload
 from ..store import Store, StoreResource
 from . import SERVICE_RETRY, service_call
 

@@ -24,7 +24,7 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Protocol, runtime_checkable
 
 import dagster as dg
 import ffmpeg
@@ -64,6 +64,8 @@ class NoFootage(LookupError):
 @runtime_checkable
 class Footage(Protocol):
     """Makes the picture for one scene."""
+
+    name: str
 
     def make_clip(self, request: ClipRequest) -> ClipMade: ...
 
@@ -341,6 +343,8 @@ def _card(text: str, rng: random.Random, seed: int, w: int, h: int, fps: int, se
 
 class ProceduralFootage(dg.ConfigurableResource):
     """Offline footage: procedural animated backgrounds and text cards, made by ffmpeg."""
+
+    name: ClassVar[str] = "procedural"
 
     width: int = 1080
     height: int = 1920

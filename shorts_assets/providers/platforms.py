@@ -123,18 +123,3 @@ class SandboxChannel(ConfigurableResource):
             platform=self.name, post_id=post.post_id, taken_at=now,
             hours_since_post=round(hours, 3), simulated=True, **figures,
         )
-
-
-class Platforms(ConfigurableResource):
-    """The platforms `published_post` publishes to, in the order SHORTS_PLATFORMS gives."""
-
-    sandbox: SandboxChannel | None = None
-
-    def enabled(self) -> list:
-        return [p for p in (self.sandbox,) if p is not None]
-
-    def get(self, name: str):
-        match = next((p for p in self.enabled() if p.name == name), None)
-        if match is None:
-            raise KeyError(f"platform {name!r} is not enabled (SHORTS_PLATFORMS)")
-        return match

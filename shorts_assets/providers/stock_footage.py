@@ -450,6 +450,10 @@ class FootageChain(dg.ConfigurableResource):
             raise ValueError("SHORTS_FOOTAGE names no footage provider")
         return self
 
+    @property
+    def name(self) -> str:
+        return ",".join(self.order)
+
     def make_clip(self, request: ClipRequest) -> ClipMade:
         tried = []
         for name in self.order:

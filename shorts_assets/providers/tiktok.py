@@ -21,7 +21,7 @@ from ..models import MetricsSnapshot, Post
 from . import PermanentError, TransientError
 from .http_errors import TIMEOUT, json_body, retry_after, scrub, send, status_error
 
-if TYPE_CHECKING:  # platforms.py may import this module to list it in Platforms
+if TYPE_CHECKING:
     from .platforms import Upload
 
 MB = 1024 * 1024

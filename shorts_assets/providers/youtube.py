@@ -1,0 +1,329 @@
+"""YouTube as a platform: resumable upload, scheduling, thumbnail, statistics, analytics, comments.
+
+Built on google-api-python-client from the discovery documents the package ships, so making a
+client never fetches anything. `api_root` replaces Google's hosts for both APIs and the OAuth
+token endpoint (`<api_root>token`), for tests and proxies; the library moves only the host of
+media upload URLs, so `_rooted` moves the rest.
+
+Quota: uploads spend a large share of the default 10,000 daily units, so a quota error is
+permanent for the day and says so; rate limits, 5xx and dropped connections are transient.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import time
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import httplib2
+from dagster import ConfigurableResource
+from google.auth.exceptions import RefreshError, TransportError
+from google.oauth2.credentials import Credentials
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+from googleapiclient.http import HttpRequest, MediaFileUpload
+from pydantic import TypeAdapter
+
+from ..models import MetricsSnapshot, Post
+from . import PermanentError, TransientError
+
+if TYPE_CHECKING:
+    from .platforms import Upload
+
+LOG = logging.getLogger(__name__)
+
+GOOGLE_API_ROOT = "https://www.googleapis.com/"
+CHUNK_UNIT = 256 * 1024  # resumable chunks must be multiples of 256 KiB
+PRIVACY = ("private", "unlisted", "public")
+QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded", "uploadLimitExceeded"}
+RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+AUTH_REASONS = {"authError", "unauthorized", "invalidCredentials"}
+CREDENTIALS_HINT = (
+    "authorize again (scopes youtube.upload, youtube.force-ssl, yt-analytics.readonly) and update "
+    "the authorized-user JSON that YOUTUBE_AUTHORIZED_USER_FILE points to"
+)
+
+
+def backoff_sleep(seconds: float) -> None:
+    """The wait between retries; tests patch it."""
+    time.sleep(seconds)
+
+
+def _error_body(err: HttpError) -> tuple[str, str]:
+    """(reason, message) from Google's JSON error body: error.errors[0].reason and error.message."""
+    try:
+        detail = json.loads(err.content)["error"]
+        return (detail.get("errors") or [{}])[0].get("reason", ""), detail.get("message", "")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return "", ""
+
+
+def _retry_after(err: HttpError) -> float | None:
+    try:
+        return max(0.0, float(err.resp.get("retry-after")))
+    except (TypeError, ValueError):
+        return None
+
+
+def http_failure(err: HttpError, action: str) -> Exception:
+    """Sort a YouTube API error into what a person must fix and what a retry may cure."""
+    status, (reason, message) = err.resp.status, _error_body(err)
+    said = f"YouTube refused the {action} (HTTP {status} {reason or 'error'}): {message}".rstrip(": ")
+    if reason in QUOTA_REASONS:
+        return PermanentError(f"YouTube quota exhausted ({reason}) during the {action}; it resets at midnight "
+                              "Pacific time, or ask Google for more quota in the Cloud console")
+    if status == 401 or reason in AUTH_REASONS:
+        return PermanentError(f"{said}. The OAuth credentials are not accepted: {CREDENTIALS_HINT}")
+    if reason in RATE_REASONS or status in (408, 429) or status >= 500:
+        return TransientError(said, _retry_after(err))
+    if status == 403:
+        return PermanentError(f"{said}. The channel or its OAuth grant may not do this: {CREDENTIALS_HINT}")
+    if 400 <= status < 500:
+        return PermanentError(f"{said}. Fix the video's metadata or the SHORTS_YOUTUBE_* settings")
+    return TransientError(said)
+
+
+def refresh_failure(err: RefreshError) -> Exception:
+    """A refused refresh token is permanent; a token endpoint that is down is not. Never echoes the token."""
+    data = err.args[1] if len(err.args) > 1 and isinstance(err.args[1], dict) else {}
+    code = str(data.get("error") or "refused")
+    if err.retryable:
+        return TransientError(f"Google's OAuth token endpoint failed ({code})")
+    return PermanentError(f"Google's OAuth token endpoint refused the refresh token ({code}): {CREDENTIALS_HINT}")
+
+
+def _parse_time(text: str, now: datetime) -> datetime:
+    """An ISO time (UTC when it names no zone), or an ISO duration such as PT24H counted from `now`."""
+    if text.startswith("P"):
+        return now + TypeAdapter(timedelta).validate_python(text)
+    when = TypeAdapter(datetime).validate_python(text)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+@contextmanager
+def translated(action: str):
+    """Raise the provider error contract's exceptions for whatever the client libraries raise."""
+    try:
+        yield
+    except HttpError as err:
+        raise http_failure(err, action) from err
+    except RefreshError as err:
+        raise refresh_failure(err) from err
+    except (TransportError, httplib2.HttpLib2Error, http.client.HTTPException, ConnectionError, TimeoutError) as err:
+        raise TransientError(f"YouTube {action}: connection failed ({type(err).__name__})") from err
+
+
+class ChunkedFileUpload(MediaFileUpload):
+    """Sends each chunk as bytes rather than a slice of the open file. httplib2 re-sends a request
+    whose connection dropped; a slice it already read would go out empty and hang until the timeout."""
+
+    def has_stream(self) -> bool:
+        return False
+
+
+class YouTubeChannel(ConfigurableResource):
+    """A YouTube channel reached with an OAuth authorized-user file (client id/secret + refresh token).
+
+    `publish_at` schedules uploads: an ISO time ("2030-01-01T15:00:00Z") or an ISO duration
+    after upload ("PT24H"); empty publishes at once with `privacy_status`.
+    """
+
+    authorized_user_file: str
+    api_root: str = GOOGLE_API_ROOT
+    privacy_status: str = "private"
+    publish_at: str = ""
+    category_id: str = "22"  # 22 People & Blogs, 27 Education
+    made_for_kids: bool = False
+    synthetic_media: bool = True
+    chunk_mb: float = 8.0
+    max_chunk_retries: int = 5
+    name: str = "youtube"
+
+    # -- clients -------------------------------------------------------------------------------
+
+    def _credentials(self) -> Credentials:
+        """The authorized user's credentials. google-auth ignores the file's token_uri (so a planted file
+        cannot send the refresh token elsewhere); an overridden `api_root` serves the token endpoint too."""
+        try:
+            credentials = Credentials.from_authorized_user_file(self.authorized_user_file)
+        except (OSError, ValueError) as err:
+            raise PermanentError(
+                "YOUTUBE_AUTHORIZED_USER_FILE must name a readable OAuth authorized-user JSON with client_id, "
+                f"client_secret and refresh_token ({type(err).__name__} reading {self.authorized_user_file!r})"
+            ) from err
+        return credentials.with_token_uri(f"{self.api_root.rstrip('/')}/token") if self._overridden() else credentials
+
+    def _overridden(self) -> bool:
+        return self.api_root.rstrip("/") != GOOGLE_API_ROOT.rstrip("/")
+
+    def _client(self, api: str, version: str, credentials: Credentials):
+        """A client from the shipped discovery document; Google's own hosts unless `api_root` replaces them."""
+        options = {"api_endpoint": self.api_root} if self._overridden() else None
+        return build(api, version, credentials=credentials, static_discovery=True,
+                     client_options=options, cache_discovery=False)
+
+    def _rooted(self, request: HttpRequest) -> HttpRequest:
+        """Point a media upload at `api_root`: the library swaps only the host, keeping https and no prefix."""
+        if self._overridden():
+            url = urlsplit(request.uri)
+            request.uri = f"{self.api_root.rstrip('/')}{url.path}?{url.query}"
+        return request
+
+    def _retrying(self, step, action: str):
+        """Run one network step, retrying transient failures with exponential backoff."""
+        retries = max(0, self.max_chunk_retries)
+        for attempt in range(retries + 1):
+            try:
+                with translated(action):
+                    return step()
+            except TransientError as err:
+                if attempt == retries:
+                    raise
+                wait = min(err.retry_after or 2.0**attempt, 60.0)
+                LOG.warning("YouTube %s failed (%s); retry %d in %.0fs", action, err, attempt + 1, wait)
+                backoff_sleep(wait)
+
+    # -- settings ------------------------------------------------------------------------------
+
+    def _chunk_bytes(self) -> int:
+        size = round(self.chunk_mb * 1024 * 1024)
+        if size <= 0 or size % CHUNK_UNIT:
+            raise PermanentError(f"SHORTS_YOUTUBE_CHUNK_MB={self.chunk_mb} must be a positive multiple of 0.25 "
+                                 "(YouTube takes resumable chunks in multiples of 256 KiB)")
+        return size
+
+    def _publish_time(self, now: datetime) -> datetime | None:
+        """Check privacy and schedule; when a scheduled upload goes public, or None to publish at once."""
+        if self.privacy_status not in PRIVACY:
+            raise PermanentError(f"SHORTS_YOUTUBE_PRIVACY={self.privacy_status!r} must be one of {', '.join(PRIVACY)}")
+        text = self.publish_at.strip()
+        if not text:
+            return None
+        if self.privacy_status != "private":
+            raise PermanentError("SHORTS_YOUTUBE_PUBLISH_AT needs SHORTS_YOUTUBE_PRIVACY=private: YouTube schedules "
+                                 "a private video and makes it public at that time")
+        try:
+            when = _parse_time(text, now)
+        except ValueError as err:
+            raise PermanentError(f"SHORTS_YOUTUBE_PUBLISH_AT={text!r} is neither an ISO time nor an ISO "
+                                 "duration such as PT24H") from err
+        if when <= now:
+            raise PermanentError(f"SHORTS_YOUTUBE_PUBLISH_AT={text!r} is in the past; YouTube only schedules ahead")
+        return when.astimezone(UTC).replace(microsecond=0)
+
+    def _metadata(self, upload: Upload, scheduled: datetime | None) -> dict:
+        """The videos.insert body; YouTube rejects angle brackets and over-long titles, so they go here."""
+        clean = str.maketrans("", "", "<>")
+        status = {
+            "privacyStatus": self.privacy_status,
+            "selfDeclaredMadeForKids": self.made_for_kids,
+            "containsSyntheticMedia": self.synthetic_media,
+        }
+        if scheduled:
+            status["publishAt"] = scheduled.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {
+            "snippet": {
+                "title": upload.title.translate(clean)[:100],
+                "description": upload.description.translate(clean)[:5000],
+                "tags": [tag.lstrip("#") for tag in upload.tags if tag.lstrip("#")],
+                "categoryId": self.category_id,
+            },
+            "status": status,
+        }
+
+    # -- the Platform protocol -----------------------------------------------------------------
+
+    def publish(self, upload: Upload) -> Post:
+        """Upload in resumable chunks (each retried on its own), then set the thumbnail.
+
+        A scheduled post's `published_at` is when it goes public."""
+        now = datetime.now(UTC)
+        scheduled, chunk = self._publish_time(now), self._chunk_bytes()
+        youtube = self._client("youtube", "v3", self._credentials())
+        media = ChunkedFileUpload(str(upload.video), mimetype="video/mp4", chunksize=chunk, resumable=True)
+        request = self._rooted(youtube.videos().insert(
+            part="snippet,status", body=self._metadata(upload, scheduled), media_body=media))
+        try:
+            video = None
+            while video is None:
+                _, video = self._retrying(request.next_chunk, "video upload")
+        finally:
+            media.stream().close()  # the file, opened by MediaFileUpload
+        self._set_thumbnail(youtube, video["id"], upload.thumbnail)
+        return Post(platform=self.name, post_id=video["id"], url=f"https://youtube.com/shorts/{video['id']}",
+                    published_at=scheduled or now)
+
+    def _set_thumbnail(self, youtube, video_id: str, thumbnail: Path) -> None:
+        """Best effort: the video is already up, so failing here would only make a retry post it twice.
+
+        Unverified channels may not set custom thumbnails at all (403 forbidden)."""
+        mime = "image/png" if thumbnail.suffix.lower() == ".png" else "image/jpeg"
+        media = MediaFileUpload(str(thumbnail), mimetype=mime)
+        try:
+            self._retrying(self._rooted(youtube.thumbnails().set(videoId=video_id, media_body=media)).execute,
+                           "thumbnail upload")
+        except (PermanentError, TransientError) as err:
+            LOG.warning("YouTube video %s is published without its custom thumbnail: %s", video_id, err)
+        finally:
+            media.stream().close()
+
+    def metrics(self, post: Post, now: datetime) -> MetricsSnapshot:
+        """Counts from videos.list, average view duration from YouTube Analytics (0 until it has rows)."""
+        credentials = self._credentials()
+        youtube = self._client("youtube", "v3", credentials)
+        with translated("statistics request"):
+            items = youtube.videos().list(part="statistics", id=post.post_id).execute().get("items", [])
+        if not items:
+            raise PermanentError(f"YouTube has no video {post.post_id}: it was deleted or belongs to another channel")
+        stats = items[0].get("statistics", {})
+        return MetricsSnapshot(
+            platform=self.name, post_id=post.post_id, taken_at=now,
+            hours_since_post=round(max(0.0, (now - post.published_at).total_seconds() / 3600), 3),
+            views=int(stats.get("viewCount", 0)), likes=int(stats.get("likeCount", 0)),
+            comments=int(stats.get("commentCount", 0)),
+            avg_view_duration_s=self._average_view_duration(credentials, post, now.date()),
+        )
+
+    def _average_view_duration(self, credentials: Credentials, post: Post, today: date) -> float:
+        analytics = self._client("youtubeAnalytics", "v2", credentials)
+        start = min(post.published_at.date(), today)
+        with translated("analytics report"):
+            report = analytics.reports().query(
+                ids="channel==MINE", startDate=start.isoformat(), endDate=today.isoformat(),
+                metrics="averageViewDuration,averageViewPercentage", filters=f"video=={post.post_id}",
+            ).execute()
+        rows = report.get("rows") or []
+        if not rows:
+            return 0.0
+        names = [header["name"] for header in report.get("columnHeaders", [])]
+        return float(dict(zip(names, rows[0], strict=False)).get("averageViewDuration", 0.0))
+
+    def comments(self, post: Post, limit: int = 20) -> list[str]:
+        """The newest top-level comments as plain text; none when comments are off (made for kids)."""
+        youtube = self._client("youtube", "v3", self._credentials())
+        request = youtube.commentThreads().list(
+            part="snippet", videoId=post.post_id, maxResults=max(1, min(limit, 100)), textFormat="plainText")
+        with translated("comments request"):
+            try:
+                items = request.execute().get("items", [])
+            except HttpError as err:
+                if _error_body(err)[0] != "commentsDisabled":
+                    raise
+                return []
+        return [item["snippet"]["topLevelComment"]["snippet"]["textDisplay"] for item in items]
+
+    def retract(self, post: Post) -> None:
+        """Delete the video; one that is already gone counts as retracted."""
+        youtube = self._client("youtube", "v3", self._credentials())
+        with translated("video deletion"):
+            try:
+                youtube.videos().delete(id=post.post_id).execute()
+            except HttpError as err:
+                if _error_body(err)[0] != "videoNotFound":
+                    raise
