@@ -23,6 +23,9 @@ from pydantic import BaseModel, PrivateAttr
 from .models import RECORD_TYPES, MediaFile, Record
 
 RECORD_NAME = "record.json"
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+FILE_MODE = 0o666 & ~_UMASK
 
 
 def sha256_file(path: Path) -> str:
@@ -95,6 +98,7 @@ class LocalStore(Store):
         fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
         os.close(fd)
         shutil.copyfile(source, tmp)
+        os.chmod(tmp, FILE_MODE)  # mkstemp makes it private; stored media is for sharing
         os.replace(tmp, dest)
 
     def read_bytes(self, key: str) -> bytes | None:

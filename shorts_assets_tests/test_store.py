@@ -1,5 +1,6 @@
 import hashlib
 import json
+import os
 
 import pytest
 from dagster import AssetKey, DagsterInstance, build_input_context, build_output_context
@@ -118,3 +119,16 @@ def test_scratch_folder_is_removed_once_stored(io_manager):
 def test_local_keys_cannot_leave_the_store(tmp_path):
     with pytest.raises(ValueError, match="leaves the store"):
         LocalStore(tmp_path).path("../outside.json")
+
+
+def test_stored_files_are_readable_like_any_file(tmp_path):
+    store = LocalStore(tmp_path / "store")
+    (tmp_path / "x").write_bytes(b"x")
+    store.put_file("a/x.mp4", tmp_path / "x", "video/mp4")
+    assert store.path("a/x.mp4").stat().st_mode & 0o044 == 0o044 & ~current_umask()
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

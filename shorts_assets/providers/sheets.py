@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import fcntl
 import os
+import shutil
 import tempfile
 from collections.abc import Mapping
 from contextlib import contextmanager
@@ -93,6 +94,7 @@ class CsvSheet(ConfigurableResource):
             writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
             writer.writeheader()
             writer.writerows(rows)
+        shutil.copymode(path, tmp)  # keep the sheet's own permissions
         os.replace(tmp, path)
 
     def rows(self, after: int = 0) -> list[SheetRow]:

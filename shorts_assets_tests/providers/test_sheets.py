@@ -61,3 +61,10 @@ def test_seeding_never_overwrites(sheet_path):
     write_sheet(sheet_path, [{"topic": "mine"}])
     assert not seed_sheet(sheet_path, sample)
     assert read_sheet(sheet_path)[0]["topic"] == "mine"
+
+
+def test_write_back_keeps_the_sheets_permissions(sheet_path):
+    write_sheet(sheet_path, [GOOD_ROW])
+    sheet_path.chmod(0o640)
+    CsvSheet(path=str(sheet_path)).update_rows({1: {"status": "queued"}})
+    assert sheet_path.stat().st_mode & 0o777 == 0o640
