@@ -9,6 +9,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from shorts_assets.providers.platforms import Upload
 from shorts_assets.providers.sheets import STATUS_COLUMNS
 from shorts_assets.rows import IDEA_COLUMNS
 
@@ -20,6 +21,15 @@ GOOD_ROW = {
     "target_seconds": "20",
     "music": "none",
 }
+
+
+def platform_upload(video: Path, folder: Path) -> Upload:
+    """What published_post hands a platform, around a given video file."""
+    thumbnail = folder / "thumbnail.jpg"
+    thumbnail.write_bytes(b"jpeg")
+    return Upload(item_id="bees-1", video=video, thumbnail=thumbnail, title="Why do bees dance?",
+                  description="Bees talk by dancing.", tags=["#bees", "nature facts"],
+                  attributes={"category": "nature"}, duration_s=31.5)
 
 
 def write_sheet(path: Path, rows: list[dict[str, str]], columns=None) -> Path:

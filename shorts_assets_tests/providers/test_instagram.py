@@ -8,7 +8,7 @@ import pytest
 
 from shorts_assets.providers import PermanentError, TransientError, instagram
 from shorts_assets.providers.instagram import InstagramReels
-from shorts_assets.providers.platforms import Upload
+from shorts_assets_tests.conftest import platform_upload
 from shorts_assets_tests.fakes import Response
 from shorts_assets_tests.fakes.instagram_api import USER_ID, VERSION, FakeInstagram, graph_error
 
@@ -26,11 +26,7 @@ def video(tmp_path_factory):
 
 @pytest.fixture
 def upload(video, tmp_path):
-    thumbnail = tmp_path / "thumbnail.jpg"
-    thumbnail.write_bytes(b"jpeg")
-    return Upload(item_id="bees-1", video=video, thumbnail=thumbnail, title="Why do bees dance?",
-                  description="Bees talk by dancing.", tags=["#bees", "nature facts"],
-                  attributes={"category": "nature"}, duration_s=31.5)
+    return platform_upload(video, tmp_path)
 
 
 @pytest.fixture(autouse=True)

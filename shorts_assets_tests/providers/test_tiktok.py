@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 
 from shorts_assets.providers import PermanentError, TransientError, tiktok
-from shorts_assets.providers.platforms import Upload
 from shorts_assets.providers.tiktok import TikTokChannel, chunk_plan
+from shorts_assets_tests.conftest import platform_upload
 from shorts_assets_tests.fakes import Response
 from shorts_assets_tests.fakes.tiktok_api import MB, FakeTikTok, tiktok_error
 
@@ -25,11 +25,7 @@ def video(tmp_path_factory):
 
 @pytest.fixture
 def upload(video, tmp_path):
-    thumbnail = tmp_path / "thumbnail.jpg"
-    thumbnail.write_bytes(b"jpeg")
-    return Upload(item_id="bees-1", video=video, thumbnail=thumbnail, title="Why do bees dance?",
-                  description="Bees talk by dancing.", tags=["#bees", "nature facts"],
-                  attributes={"category": "nature"}, duration_s=31.5)
+    return platform_upload(video, tmp_path)
 
 
 @pytest.fixture(autouse=True)
