@@ -1,3 +1,4 @@
+import shutil
 from pathlib import Path
 
 from dagster import AssetExecutionContext, Output, ResourceParam, asset
@@ -25,8 +26,8 @@ def cached_speech(store: StoreResource, key: str, out_path: Path) -> Speech | No
     meta = opened.read_json(f"cache/voice/{key}/speech.json")
     if meta is None:
         return None
-    out_path.write_bytes(opened.local_copy(f"cache/voice/{key}/narration.wav", meta["sha256"],
-                                           Path(store.cache_dir)).read_bytes())
+    shutil.copyfile(opened.local_copy(f"cache/voice/{key}/narration.wav", meta["sha256"], Path(store.cache_dir)),
+                    out_path)
     return Speech(path=out_path, sample_rate=meta["sample_rate"], duration_s=meta["duration_s"],
                   words=[WordTiming.model_validate(w) for w in meta["words"]])
 

@@ -31,7 +31,7 @@ import ffmpeg
 import font_roboto
 
 from shorts_assets import models
-from shorts_assets.media.ffmpeg import run
+from shorts_assets.media.clips import ClipFormat, encode_clip
 
 CARD_PREFIXES = ("title card:", "call to action card:")
 CARD_FONT = "Roboto-Black.ttf"
@@ -352,6 +352,10 @@ class ProceduralFootage(dg.ConfigurableResource):
     preset: str = "ultrafast"
     crf: int = 26
 
+    @property
+    def clip_format(self) -> ClipFormat:
+        return ClipFormat(self.width, self.height, self.fps, self.preset, self.crf)
+
     def make_clip(self, request: ClipRequest) -> ClipMade:
         scene, index, item_id, seconds = request.scene, request.index, request.item_id, request.seconds
         if not seconds > 0:
@@ -369,11 +373,11 @@ class ProceduralFootage(dg.ConfigurableResource):
                     text or " ", rng, seed, self.width, self.height, self.fps, seconds,
                     Path(tmp) / "text.txt",
                 )
-                self._encode(stream, seconds, out, f"make the text card for scene {index}")
+                encode_clip(stream, seconds, out, f"make the text card for scene {index}", self.clip_format)
             return ClipMade(source=f"procedural:card seed={seed} {params}")
         kind = generator_for(item_id, index)
         stream, params = GENERATORS[kind](rng, seed, self.width, self.height, self.fps, seconds)
-        self._encode(stream, seconds, out, f"make the {kind} clip for scene {index}")
+        encode_clip(stream, seconds, out, f"make the {kind} clip for scene {index}", self.clip_format)
         return ClipMade(source=f"procedural:{kind} seed={seed} {params}")
 
     def render(self, kind: str, seed: int, seconds: float, out_path: Path) -> str:
@@ -384,15 +388,6 @@ class ProceduralFootage(dg.ConfigurableResource):
         stream, params = GENERATORS[kind](
             random.Random(seed), seed, self.width, self.height, self.fps, seconds
         )
-        self._encode(stream, seconds, out, f"make a {kind} clip")
+        encode_clip(stream, seconds, out, f"make a {kind} clip", self.clip_format)
         return f"procedural:{kind} seed={seed} {params}"
-
-    def _encode(self, stream, seconds: float, out: Path, what: str) -> None:
-        stream = stream.filter("format", "yuv420p")
-        output = ffmpeg.output(
-            stream, str(out), t=f"{seconds:.3f}", r=self.fps, vcodec="libx264",
-            preset=self.preset, crf=self.crf, pix_fmt="yuv420p", movflags="+faststart",
-            an=None, **{"x264-params": "log-level=error"},
-        )
-        run(output, what)
 

@@ -14,12 +14,11 @@ import binascii
 import tempfile
 from pathlib import Path
 
-import ffmpeg
 import openai
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from ..media.ffmpeg import run
+from ..media.clips import MOTIONS, ClipFormat, animate_image
 from ..models import Cost
 from . import PermanentError
 from .footage import ClipMade, ClipRequest, card_text, scene_seed
@@ -27,17 +26,6 @@ from .openai_errors import openai_errors
 
 STYLE = "Vertical 9:16 picture, cinematic, rich detail. No text, letters, captions or logos anywhere in the image."
 IMAGE_KINDS = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
-ZOOM = 0.12  # how far the camera moves in: 12 % of the frame over the clip
-# (zoom, x, y) zoompan expressions of the progress {p} (0 -> 1); x, y are the crop's top-left corner.
-CENTRE_X, CENTRE_Y = "(iw-iw/zoom)/2", "(ih-ih/zoom)/2"
-MOTIONS = {
-    "zoom-in": (f"1+{ZOOM}*{{p}}", CENTRE_X, CENTRE_Y),
-    "zoom-out": (f"1+{ZOOM}*(1-{{p}})", CENTRE_X, CENTRE_Y),
-    "pan-right": (f"1+{ZOOM}", "(iw-iw/zoom)*{p}", CENTRE_Y),
-    "pan-left": (f"1+{ZOOM}", "(iw-iw/zoom)*(1-{p})", CENTRE_Y),
-    "pan-down": (f"1+{ZOOM}", CENTRE_X, "(ih-ih/zoom)*{p}"),
-    "pan-up": (f"1+{ZOOM}", CENTRE_X, "(ih-ih/zoom)*(1-{p})"),
-}
 
 
 def image_prompt(visual: str, topic: str = "") -> str:
@@ -77,6 +65,10 @@ class OpenAIImageFootage(ConfigurableResource):
     preset: str = "ultrafast"
     crf: int = 23
 
+    @property
+    def clip_format(self) -> ClipFormat:
+        return ClipFormat(self.width, self.height, self.fps, self.preset, self.crf)
+
     def make_clip(self, request: ClipRequest) -> ClipMade:
         if not request.seconds > 0:
             raise ValueError(f"clip length must be positive, got {request.seconds}")
@@ -87,7 +79,7 @@ class OpenAIImageFootage(ConfigurableResource):
         with tempfile.TemporaryDirectory(dir=out.parent, prefix=".image-") as tmp:
             still = Path(tmp) / f"scene.{kind}"
             still.write_bytes(image)
-            self._animate(still, motion, request.seconds, out, f"animate the image of scene {request.index}")
+            animate_image(still, request.seconds, out, motion, self.clip_format)
         return ClipMade(
             source=f"openai-images:{self.model} motion={motion}",
             cost=Cost(service="openai-images", units={"images": 1}, usd=self.usd_per_image),
@@ -124,26 +116,3 @@ class OpenAIImageFootage(ConfigurableResource):
                 f"({len(image)} bytes that are not PNG, JPEG or WebP base64)."
             )
         return image, kind
-
-    def _animate(self, still: Path, motion: str, seconds: float, out: Path, what: str) -> None:
-        """A `seconds` long clip of the still, cropped to the output's shape, slowly moving.
-
-        The still is scaled to twice the output size first: zoompan moves its crop in whole
-        input pixels, and finer pixels make the motion smooth instead of jittery.
-        """
-        frames = max(round(seconds * self.fps), 1)
-        zoom, x, y = (e.format(p=f"on/{max(frames - 1, 1)}") for e in MOTIONS[motion])
-        w, h = self.width * 2, self.height * 2
-        stream = (
-            ffmpeg.input(str(still))
-            .filter("scale", w, h, force_original_aspect_ratio="increase", flags="bicubic")
-            .filter("crop", w, h)
-            .filter("setsar", 1)
-            .filter("zoompan", z=zoom, x=x, y=y, d=frames, s=f"{self.width}x{self.height}", fps=self.fps)
-            .filter("format", "yuv420p")
-        )
-        output = ffmpeg.output(
-            stream, str(out), t=f"{seconds:.3f}", r=self.fps, vcodec="libx264", preset=self.preset, crf=self.crf,
-            pix_fmt="yuv420p", movflags="+faststart", an=None, **{"x264-params": "log-level=error"},
-        )
-        run(output, what)

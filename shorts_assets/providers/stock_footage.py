@@ -31,19 +31,16 @@ from typing import ClassVar
 from urllib.parse import urlsplit
 
 import dagster as dg
-import ffmpeg
 import httpx
 from pydantic import model_validator
 
-from shorts_assets.media.ffmpeg import MediaError, run
+from shorts_assets.media.clips import ClipFormat, animate_image, conform_video
+from shorts_assets.media.ffmpeg import MediaError
 from shorts_assets.providers import PermanentError, TransientError
 from shorts_assets.providers.footage import ClipMade, ClipRequest, NoFootage, ProceduralFootage, card_text, scene_seed
 from shorts_assets.providers.http_errors import retry_after
 from shorts_assets.providers.openai_footage import OpenAIImageFootage
 
-WIDTH, HEIGHT, FPS = 1080, 1920, 30
-PRESET, CRF = "ultrafast", 23  # an intermediate: the renderer encodes the final video
-ZOOM = 0.12  # how much a still image grows over its clip
 CHUNK = 1 << 16
 MAX_RATE_LIMIT_WAIT_S = 3600.0  # a longer wait means the quota is used up: permanent
 QUERY_CHARS = 100
@@ -52,44 +49,6 @@ MB = 1024 * 1024
 
 # --------------------------------------------------------------------------------------------
 # Conforming: any video or image to a 1080x1920 30 fps clip
-
-
-def _encode(stream, seconds: float, out: Path, what: str) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    output = ffmpeg.output(
-        stream.filter("setsar", 1).filter("format", "yuv420p"), str(out), t=f"{seconds:.3f}", r=FPS,
-        vcodec="libx264", preset=PRESET, crf=CRF, pix_fmt="yuv420p", movflags="+faststart", an=None,
-        **{"x264-params": "log-level=error"},
-    )
-    run(output, what)
-
-
-def _cover(stream):
-    """Scale to cover the frame, keeping the aspect ratio, and keep the centre."""
-    return stream.filter("scale", WIDTH, HEIGHT, force_original_aspect_ratio="increase").filter("crop", WIDTH, HEIGHT)
-
-
-def conform_video(src: Path, seconds: float, out: Path) -> None:
-    """Any video to a clip of `seconds`: cover-scaled, centre-cropped, looped if short, silent."""
-    stream = ffmpeg.input(str(Path(src).absolute()), stream_loop=-1).video
-    _encode(_cover(stream).filter("fps", FPS), seconds, Path(out).absolute(), f"conform {Path(src).name}")
-
-
-def animate_image(src: Path, seconds: float, out: Path) -> None:
-    """A still image to a clip of `seconds` that zooms in slowly, so the picture is never static.
-
-    zoompan makes every frame from the one input frame; it crops at whole pixels, so the
-    image is covered at twice the output size first, which keeps the zoom from stepping.
-    """
-    frames = max(1, round(seconds * FPS))
-    stream = ffmpeg.input(str(Path(src).absolute())).video
-    stream = (
-        stream.filter("scale", 2 * WIDTH, 2 * HEIGHT, force_original_aspect_ratio="increase")
-        .filter("crop", 2 * WIDTH, 2 * HEIGHT)
-        .filter("zoompan", z=f"1+{ZOOM}*on/{frames}", x="iw/2-iw/zoom/2", y="ih/2-ih/zoom/2", d=frames,
-                s=f"{WIDTH}x{HEIGHT}", fps=FPS)
-    )
-    _encode(stream, seconds, Path(out).absolute(), f"animate {Path(src).name}")
 
 
 def conform(src: Path, mime: str, seconds: float, out: Path) -> None:
@@ -255,8 +214,9 @@ def portrait_mp4s(video: dict) -> list[dict]:
 
 def best_file(files: list[dict]) -> dict:
     """The file nearest 1080x1920; on a tie the smaller one (a shorter download)."""
-    return min(files, key=lambda f: (abs(f["width"] - WIDTH) + abs(f["height"] - HEIGHT), f["width"] * f["height"],
-                                     f.get("id", 0)))
+    frame = ClipFormat()
+    return min(files, key=lambda f: (abs(f["width"] - frame.width) + abs(f["height"] - frame.height),
+                                     f["width"] * f["height"], f.get("id", 0)))
 
 
 def _accept_mp4(content_type: str) -> str:
