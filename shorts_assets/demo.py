@@ -20,13 +20,14 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFil
 
 from .automation import content_pipeline
 from .config import Settings
-from .providers.sheets import CsvSheet, seed_sheet
+from .providers.sheets import Sheet, seed_sheet
 from .rows import is_blank
 from .store import StoreResource
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_SHEET = Path(__file__).resolve().parent / "samples" / "content_sheet.csv"
 UNFINISHED = ("", "queued", "producing")
+SHEET_POLL_SECONDS = 3
 ACTIVE_RUNS = {DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
                DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING}
 
@@ -82,6 +83,11 @@ class Progress:
         active = False
         for run in self.runs():
             item = run.tags.get("dagster/partition", "?")
+            changed = self.status.get(run.run_id) != run.status
+            self.status[run.run_id] = run.status
+            running = run.status in ACTIVE_RUNS
+            if changed and running:
+                say(f"{item}: run {run.run_id[:8]} {run.status.value.lower()}")
             records = self.instance.all_logs(
                 run.run_id, of_type={DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
             )
@@ -89,10 +95,9 @@ class Progress:
                 mark = "done" if event.dagster_event.event_type == DagsterEventType.STEP_SUCCESS else "FAILED"
                 say(f"{item}:   {event.step_key} {mark}")
             self.seen[run.run_id] = len(records)
-            if self.status.get(run.run_id) != run.status:
-                self.status[run.run_id] = run.status
+            if changed and not running:  # the run's last word comes after its steps
                 say(f"{item}: run {run.run_id[:8]} {run.status.value.lower()}")
-            active |= run.status in ACTIVE_RUNS
+            active |= running
         return active
 
 
@@ -100,16 +105,22 @@ def say(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
 
 
-def wait_for_items(sheet: CsvSheet, progress: Progress, daemon: subprocess.Popen, timeout: float) -> None:
+def finished(sheet: Sheet) -> bool:
+    rows = [row for row in sheet.rows() if not is_blank(row.values)]
+    return all(row.values.get("status", "") not in UNFINISHED for row in rows)
+
+
+def wait_for_items(sheet: Sheet, progress: Progress, daemon: subprocess.Popen, timeout: float) -> None:
+    """Until every row is finished and no run is left. The sheet is read only while no run is
+    active, every few seconds: a Google sheet allows about one read a second."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if daemon.poll() is not None:
             raise RuntimeError(f"the Dagster daemon exited (code {daemon.returncode}); see daemon.log")
         active = progress.report()
-        rows = [row for row in sheet.rows() if not is_blank(row.values)]
-        if not active and all(row.values.get("status", "") not in UNFINISHED for row in rows):
+        if not active and finished(sheet):
             return
-        time.sleep(1)
+        time.sleep(1 if active else SHEET_POLL_SECONDS)
     raise TimeoutError(f"items still unfinished after {timeout:.0f} s")
 
 
@@ -127,7 +138,7 @@ def local_path(uri: str) -> str:
     return uri.removeprefix("file://")
 
 
-def table(sheet: CsvSheet, store: StoreResource) -> list[Line]:
+def table(sheet: Sheet, store: StoreResource) -> list[Line]:
     opened = store.open()
     lines = []
     for row in sheet.rows():
