@@ -137,8 +137,7 @@ def innermost(error) -> str:
 def failure_reason(context: RunFailureSensorContext) -> str:
     """The first failed step and what failed it, in words a person can act on."""
     checks = context.instance.all_logs(context.dagster_run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
-    failed_checks = [e.dagster_event.event_specific_data for e in checks]
-    failed_checks = [c for c in failed_checks if not c.passed]
+    failed_checks = [c for c in (e.dagster_event.event_specific_data for e in checks) if not c.passed]
     if failed_checks:
         return f"{failed_checks[0].check_name}: {failed_checks[0].description}"
     steps = context.get_step_failure_events()
