@@ -2,7 +2,11 @@
 each talking HTTP to its local fake. Nothing here resolves a host other than 127.0.0.1."""
 
 import json
+import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -18,6 +22,7 @@ from shorts_assets_tests.fakes.openai_api import FakeOpenAI
 from shorts_assets_tests.fakes.sheets_api import FakeSheets
 from shorts_assets_tests.fakes.youtube_api import FakeYouTube
 
+ROOT = Path(__file__).resolve().parents[2]
 ITEM = "bees-real"
 COLUMNS = ["topic", "category", "facts", "hook_style", "target_seconds", "music", "item_id", "status"]
 
@@ -95,3 +100,19 @@ def test_a_whole_item_through_the_real_clients_with_costs_and_one_upload(service
 
     header, row = sheets.grid("ideas")[:2]
     assert row[header.index("status")] == "producing"  # written by the idea step through gspread
+
+
+@pytest.mark.slow
+def test_make_demo_runs_unchanged_against_the_selected_services(services, tmp_path):
+    """The demo's daemon, its code server and its run workers all read the same environment."""
+    env, openai, elevenlabs, youtube, sheets = services
+    demo_env = {**os.environ, **env, "DAGSTER_HOME": str(tmp_path / "dagster"), "SHORTS_DEMO_TIMEOUT": "300"}
+    sheets.sheets["ideas"].cells[1][COLUMNS.index("status")] = ""  # a fresh row: the sensor queues it
+    sheets.sheets["ideas"].cells[1][COLUMNS.index("item_id")] = ""
+    proc = subprocess.run([sys.executable, "-m", "shorts_assets.demo"], cwd=ROOT, env=demo_env,
+                          capture_output=True, text=True, timeout=420)
+    header, row = sheets.grid("ideas")[:2]
+    assert row[header.index("status")] == "published", proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert proc.returncode == 0
+    assert len(youtube.uploads) == 1 and "youtube.com/shorts/" in proc.stdout
+    assert openai.calls("POST", "/v1/chat/completions") and elevenlabs.calls("POST", "/v1/text-to-speech")
