@@ -216,11 +216,68 @@ class MetricsSnapshot(Record):
 
 
 class PostMetrics(Record):
+    """Every snapshot taken of an item's posts, oldest first, so windows after posting compare."""
+
     item_id: str
     snapshots: list[MetricsSnapshot]
+    comments: list[str] = Field(default_factory=list, description="the latest comments, all platforms")
+    themes: list[str] = Field(default_factory=list, description="what the comments are about")
+
+
+class ArmStats(Record):
+    """What the strategy believes about one value of one attribute (e.g. hook_style=story)."""
+
+    value: str
+    n: int = Field(ge=0, description="items with this value that have metrics")
+    mean: float = Field(description="posterior mean reward")
+    sd: float = Field(ge=0, description="posterior standard deviation: the uncertainty")
+    p_best: float = Field(ge=0, le=1, description="share of Thompson draws in which this value wins")
+
+
+class AttributeBelief(Record):
+    attribute: str
+    arms: list[ArmStats]
+    best: str
+
+
+class ContentStrategy(Record):
+    """What to make next and why: a Thompson-sampling bandit per attribute, plus comment themes."""
+
+    items: int = Field(description="items with metrics the strategy learned from")
+    reward: str = Field(description="how a post's reward is computed, in words")
+    attributes: list[AttributeBelief]
+    themes: list[str] = Field(default_factory=list, description="what commenters talk about")
+    hints: str = Field(default="", description="advice for the writer, in words")
+    seed: int = 0
+
+
+class ProposedIdea(Record):
+    topic: str
+    category: str
+    facts: list[str]
+    hook_style: HookStyle
+    target_seconds: int
+    voice: str = ""
+    music: str = "ambient"
+    explore: bool = Field(description="drawn to learn (uncertain) rather than to exploit (known good)")
+    reason: str
+
+
+class IdeaProposals(Record):
+    proposals: list[ProposedIdea]
+    rows: list[int] = Field(default_factory=list, description="the sheet rows they were appended as")
+
+
+class ChannelAnalytics(Record):
+    """One row per item: its attributes and its metrics at each window after posting."""
+
+    items: int
+    table: MediaFile = Field(description="the table as CSV")
+    totals: dict[str, float] = Field(default_factory=dict)
 
 
 RECORD_TYPES: dict[str, type[Record]] = {
     cls.__name__: cls
-    for cls in (Idea, Script, Narration, Clips, RenderedVideo, PublishedPost, PostMetrics)
+    for cls in (Idea, Script, Narration, Clips, RenderedVideo, PublishedPost, PostMetrics, ChannelAnalytics,
+                ContentStrategy, IdeaProposals)
 }
