@@ -26,17 +26,33 @@ from dagster import (
 )
 
 from .partitions import content_items
+from .policy import Policy
 from .providers.sheets import Sheet
 from .rows import RowError, idea_from_row, is_blank
 from .store import StoreResource
+
+PRODUCE = AssetSelection.assets("idea", "script", "narration", "clips", "rendered_video")
+PUBLISH = AssetSelection.assets("published_post", "post_metrics")
 
 # One run per item, its steps in one process: an item's stages run one after another
 # anyway, and items run in parallel up to the run queue's limit (dagster.yaml).
 content_pipeline = define_asset_job(
     "content_pipeline",
-    selection=AssetSelection.groups("planning", "production", "distribution"),
+    selection=PRODUCE | PUBLISH,
     executor_def=in_process_executor,
-    description="Produce one content item: idea to published post and its first metrics.",
+    description="Produce one content item and publish it (SHORTS_REVIEW=auto).",
+)
+produce_content = define_asset_job(
+    "produce_content",
+    selection=PRODUCE,
+    executor_def=in_process_executor,
+    description="Produce one content item up to its rendered video, which then awaits review.",
+)
+publish_content = define_asset_job(
+    "publish_content",
+    selection=PUBLISH,
+    executor_def=in_process_executor,
+    description="Publish one approved content item and take its first metrics.",
 )
 
 
@@ -47,23 +63,36 @@ def known_items(instance) -> set[str]:
     )
 
 
+def to_read(rows: list, cursor: dict) -> list:
+    """Rows past the cursor, and earlier proposals still waiting for a person to say `ready`."""
+    pending = set(cursor.get("pending", []))
+    return [row for row in rows if row.number > cursor["rows"] or row.number in pending]
+
+
 @sensor(
-    job=content_pipeline,
+    jobs=[content_pipeline, produce_content],
     default_status=DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=10,
     description="Reads rows added to the content sheet since the last tick; queues the good ones.",
 )
-def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[Sheet]):
+def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[Sheet], policy: Policy):
     cursor = json.loads(context.cursor) if context.cursor else {"rows": 0}
-    rows = sheet.rows(after=cursor["rows"])
+    all_rows = sheet.rows()
+    rows = to_read(all_rows, cursor)
     if not rows:
         return SkipReason(f"no rows after row {cursor['rows']}")
+    job = produce_content if policy.review_required else content_pipeline
     known = known_items(context.instance)
     added: list[str] = []
     requests: list[RunRequest] = []
     updates: dict[int, dict[str, str]] = {}
+    pending: list[int] = []
     for row in rows:
-        if is_blank(row.values):
+        status = (row.values.get("status") or "").strip().lower()
+        if status == "proposed":
+            pending.append(row.number)  # a proposal waits until someone marks it ready
+            continue
+        if is_blank(row.values) or status not in ("", "ready"):
             continue
         try:
             idea = idea_from_row(dict(row.values), row.number)
@@ -74,9 +103,8 @@ def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[
             context.log.info(f"row {row.number} rejected: {error}")
             continue
         added.append(idea.item_id)
-        requests.append(
-            RunRequest(partition_key=idea.item_id, run_key=idea.item_id, tags={"shorts/row": str(row.number)})
-        )
+        requests.append(RunRequest(job_name=job.name, partition_key=idea.item_id, run_key=idea.item_id,
+                                   tags={"shorts/row": str(row.number)}))
         updates[row.number] = {"item_id": idea.item_id, "status": "queued", "error": ""}
     # The sheet is written before the tick commits: if this raises, the tick fails, the
     # cursor stays, and the same rows are read again next tick.
@@ -84,17 +112,35 @@ def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[
     return SensorResult(
         run_requests=requests,
         dynamic_partitions_requests=[content_items.build_add_request(added)] if added else [],
-        cursor=json.dumps({"rows": rows[-1].number}),
+        cursor=json.dumps({"rows": max(cursor["rows"], all_rows[-1].number), "pending": pending}),
     )
 
 
-def outcome(item_id: str, store: StoreResource) -> dict[str, str]:
+@sensor(
+    job=publish_content,
+    default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=15,
+    description="Publishes the items a reviewer marked approved in the content sheet.",
+)
+def approval_sensor(context: SensorEvaluationContext, sheet: ResourceParam[Sheet]):
+    approved = [row for row in sheet.rows()
+                if (row.values.get("status") or "").strip().lower() == "approved" and row.values.get("item_id")]
+    if not approved:
+        return SkipReason("no approved rows")
+    sheet.update_rows({row.number: {"status": "publishing", "error": ""} for row in approved})
+    return [RunRequest(partition_key=row.values["item_id"],
+                       run_key=f"publish:{row.values['item_id']}:{row.values.get('updated_at', '')}")
+            for row in approved]
+
+
+def outcome(item_id: str, store: StoreResource, policy: Policy) -> dict[str, str]:
     """What the store says an item has reached: its video and its posts, when they exist."""
     opened = store.open()
     values: dict[str, str] = {}
     video = opened.read_json(f"rendered_video/{item_id}/record.json")
     if video is not None:
-        values.update(status="rendered", video_path=opened.uri(video["record"]["video"]["key"]))
+        values.update(status="awaiting review" if policy.review_required else "rendered",
+                      video_path=opened.uri(video["record"]["video"]["key"]))
     post = opened.read_json(f"published_post/{item_id}/record.json")
     if post is not None:
         values.update(status="published", post_url=" ".join(p["url"] for p in post["record"]["posts"]))
@@ -121,10 +167,12 @@ def item_of(run) -> str | None:
     minimum_interval_seconds=5,
     description="Writes rendered / published and the links back to the item's sheet row.",
 )
-def content_status_sensor(context: RunStatusSensorContext, sheet: ResourceParam[Sheet], store: StoreResource):
+def content_status_sensor(
+    context: RunStatusSensorContext, sheet: ResourceParam[Sheet], store: StoreResource, policy: Policy
+):
     item_id = item_of(context.dagster_run)
     if item_id:
-        write_back(context, sheet, item_id, {"error": "", **outcome(item_id, store)})
+        write_back(context, sheet, item_id, {"error": "", **outcome(item_id, store, policy)})
 
 
 def innermost(error) -> str:
@@ -159,8 +207,10 @@ def failure_reason(context: RunFailureSensorContext) -> str:
     minimum_interval_seconds=5,
     description="Writes failed and the reason back to the item's sheet row.",
 )
-def content_failure_sensor(context: RunFailureSensorContext, sheet: ResourceParam[Sheet], store: StoreResource):
+def content_failure_sensor(
+    context: RunFailureSensorContext, sheet: ResourceParam[Sheet], store: StoreResource, policy: Policy
+):
     item_id = item_of(context.dagster_run)
     if item_id:
-        write_back(context, sheet, item_id, {**outcome(item_id, store), "status": "failed",
+        write_back(context, sheet, item_id, {**outcome(item_id, store, policy), "status": "failed",
                                              "error": failure_reason(context)})

@@ -17,6 +17,7 @@ from pathlib import Path
 from dagster import EnvVar
 from dagster_aws.s3 import S3Resource
 
+from .policy import Policy
 from .providers.channels import Platforms
 from .providers.elevenlabs_voice import ElevenLabsVoice
 from .providers.footage import ProceduralFootage
@@ -55,6 +56,9 @@ REQUIRED = {
 }
 
 
+FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
 class ConfigError(RuntimeError):
     """The environment asks for something this build cannot do; says which variable."""
 
@@ -76,6 +80,14 @@ def check_credentials(env: Mapping[str, str], selection: str, service: str) -> N
             raise ConfigError(f"{selection} needs {' or '.join(names)}, which is not set (see the README)")
 
 
+def review_required(env: Mapping[str, str], platforms: tuple[str, ...]) -> bool:
+    """SHORTS_REVIEW: `required` by default when anything real is published, `auto` for the sandbox."""
+    value = env.get("SHORTS_REVIEW", "").strip().lower() or ("auto" if platforms == ("sandbox",) else "required")
+    if value not in ("required", "auto"):
+        raise ConfigError(f"SHORTS_REVIEW={value!r} must be required or auto")
+    return value == "required"
+
+
 @dataclass(frozen=True)
 class Settings:
     writer: str
@@ -89,6 +101,7 @@ class Settings:
     sandbox_dir: Path
     cache_dir: Path
     media_root: Path
+    review_required: bool
     env: Mapping[str, str] = field(repr=False)
 
     @classmethod
@@ -111,12 +124,25 @@ class Settings:
             sandbox_dir=Path(env.get("SHORTS_SANDBOX_DIR", "") or home / "sandbox_channel").resolve(),
             cache_dir=Path(env.get("SHORTS_CACHE_DIR", "") or home / "cache").resolve(),
             media_root=Path(env.get("SHORTS_MEDIA_ROOT", "") or home).resolve(),
+            review_required=review_required(env, selected["SHORTS_PLATFORMS"]),
             env=dict(env),
         )
 
     def option(self, name: str, default: str = "") -> str:
         """A non-secret setting (an endpoint, a model name): read now, shown in the UI."""
         return self.env.get(name, "").strip() or default
+
+    def number(self, name: str, default: int) -> int:
+        value = self.option(name, str(default))
+        if not value.isdigit():
+            raise ConfigError(f"{name}={value!r} must be a whole number")
+        return int(value)
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.option(name, str(default)).lower()
+        if value not in FLAGS:
+            raise ConfigError(f"{name}={value!r} must be true or false")
+        return FLAGS[value]
 
     def secret(self, name: str) -> EnvVar | None:
         """A secret, read from the environment only when a run starts; None when unset."""
@@ -158,7 +184,6 @@ def footage(s: Settings) -> FootageChain:
 
 
 def platforms(s: Settings) -> Platforms:
-    flag = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
     return Platforms(
         order=list(s.platforms),
         sandbox=SandboxChannel(root=str(s.sandbox_dir)) if "sandbox" in s.platforms else None,
@@ -167,8 +192,8 @@ def platforms(s: Settings) -> Platforms:
             api_root=s.option("YOUTUBE_API_ROOT", "https://www.googleapis.com/"),
             privacy_status=s.option("SHORTS_YOUTUBE_PRIVACY", "private"),
             publish_at=s.option("SHORTS_YOUTUBE_PUBLISH_AT"),
-            made_for_kids=flag[s.option("SHORTS_YOUTUBE_MADE_FOR_KIDS", "false").lower()],
-            synthetic_media=flag[s.option("SHORTS_YOUTUBE_SYNTHETIC_MEDIA", "true").lower()])
+            made_for_kids=s.flag("SHORTS_YOUTUBE_MADE_FOR_KIDS", False),
+            synthetic_media=s.flag("SHORTS_YOUTUBE_SYNTHETIC_MEDIA", True))
         if "youtube" in s.platforms else None,
         tiktok=TikTokChannel(access_token=s.secret("TIKTOK_ACCESS_TOKEN"),
                              api_root=s.option("TIKTOK_API_ROOT", "https://open.tiktokapis.com"),
@@ -207,4 +232,11 @@ def build_resources(settings: Settings) -> dict[str, object]:
         "voice": voice(settings),
         "footage": footage(settings),
         "platforms": platforms(settings),
+        "policy": Policy(
+            review_required=settings.review_required,
+            auto_approve_ideas=settings.flag("SHORTS_AUTO_APPROVE_IDEAS", False),
+            proposals_per_cycle=settings.number("SHORTS_PROPOSALS_PER_CYCLE", 3),
+            max_open_proposals=settings.number("SHORTS_MAX_OPEN_PROPOSALS", 6),
+            seed=settings.number("SHORTS_STRATEGY_SEED", 7),
+        ),
     }

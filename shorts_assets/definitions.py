@@ -4,7 +4,15 @@ from dagster import Definitions, load_asset_checks_from_modules, load_assets_fro
 
 from . import checks
 from .assets import clips, idea, metrics, narration, post, script, video
-from .automation import content_failure_sensor, content_pipeline, content_sheet_sensor, content_status_sensor
+from .automation import (
+    approval_sensor,
+    content_failure_sensor,
+    content_pipeline,
+    content_sheet_sensor,
+    content_status_sensor,
+    produce_content,
+    publish_content,
+)
 from .config import Settings, build_resources
 
 
@@ -12,8 +20,8 @@ def build_definitions(settings: Settings) -> Definitions:
     return Definitions(
         assets=load_assets_from_modules([idea, script, narration, clips, video, post, metrics]),
         asset_checks=load_asset_checks_from_modules([checks]),
-        jobs=[content_pipeline],
-        sensors=[content_sheet_sensor, content_status_sensor, content_failure_sensor],
+        jobs=[content_pipeline, produce_content, publish_content],
+        sensors=[content_sheet_sensor, approval_sensor, content_status_sensor, content_failure_sensor],
         resources=build_resources(settings),
     )
 

@@ -26,7 +26,7 @@ from .store import StoreResource
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_SHEET = Path(__file__).resolve().parent / "samples" / "content_sheet.csv"
-UNFINISHED = ("", "queued", "producing")
+UNFINISHED = ("", "ready", "queued", "producing", "approved", "publishing")
 SHEET_POLL_SECONDS = 3
 ACTIVE_RUNS = {DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
                DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING}
@@ -195,10 +195,14 @@ def main(argv: list[str]) -> int:
     lines = table(sheet, store)
     print()
     print_table(lines)
-    unpublished = [line for line in lines if not line.status.startswith("published")]
-    if unpublished:
-        print(f"\n{len(unpublished)} item(s) not published; see the status column and {home / 'daemon.log'}")
-    return 1 if unpublished else 0
+    waiting = [line for line in lines if line.status.startswith(("awaiting review", "proposed"))]
+    if waiting:
+        print(f"\n{len(waiting)} row(s) wait for you: set a row's status to approved (a video) or ready (a "
+              "proposed idea) in the sheet, then run `make demo` again")
+    failed = [line for line in lines if not line.status.startswith("published") and line not in waiting]
+    if failed:
+        print(f"\n{len(failed)} item(s) not published; see the status column and {home / 'daemon.log'}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

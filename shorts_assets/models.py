@@ -203,6 +203,15 @@ class PublishedPost(Record):
     posts: list[Post]
 
 
+class RetractedPost(Record):
+    """The compensation step: what was taken down, when, and what could not be."""
+
+    item_id: str
+    retracted: list[Post]
+    retracted_at: datetime
+    failures: list[str] = Field(default_factory=list)
+
+
 class MetricsSnapshot(Record):
     platform: str
     post_id: str
@@ -278,6 +287,6 @@ class ChannelAnalytics(Record):
 
 RECORD_TYPES: dict[str, type[Record]] = {
     cls.__name__: cls
-    for cls in (Idea, Script, Narration, Clips, RenderedVideo, PublishedPost, PostMetrics, ChannelAnalytics,
-                ContentStrategy, IdeaProposals)
+    for cls in (Idea, Script, Narration, Clips, RenderedVideo, PublishedPost, RetractedPost, PostMetrics,
+                ChannelAnalytics, ContentStrategy, IdeaProposals)
 }

@@ -20,9 +20,13 @@ def test_the_seven_assets_over_content_item(tmp_path):
         assert node.partitions_def.name == "content_item", key
     job = defs.resolve_job_def("content_pipeline")
     assert {n.name for n in job.nodes_in_topological_order} >= set(ASSETS)
+    produce = {n.name for n in defs.resolve_job_def("produce_content").nodes_in_topological_order}
+    publish = {n.name for n in defs.resolve_job_def("publish_content").nodes_in_topological_order}
+    assert set(ASSETS[:5]) <= produce and not produce & {"published_post", "post_metrics"}
+    assert publish == {"published_post", "post_metrics"}
     sensors = {s.name: s.default_status.value for s in defs.sensors}
-    assert sensors == {"content_sheet_sensor": "RUNNING", "content_status_sensor": "RUNNING",
-                       "content_failure_sensor": "RUNNING"}
+    assert set(sensors.values()) == {"RUNNING"}
+    assert {"content_sheet_sensor", "approval_sensor", "content_status_sensor", "content_failure_sensor"} <= set(sensors)
 
 
 def test_dagster_definitions_validate(tmp_path):

@@ -3,8 +3,9 @@ import json
 import pytest
 from dagster import AssetMaterialization, DagsterInstance, SensorResult, SkipReason, build_sensor_context
 
-from shorts_assets.automation import content_sheet_sensor
+from shorts_assets.automation import approval_sensor, content_sheet_sensor
 from shorts_assets.partitions import content_items
+from shorts_assets.policy import Policy
 from shorts_assets.providers.sheets import CsvSheet
 from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, write_sheet
 
@@ -17,9 +18,9 @@ def instance():
         yield instance
 
 
-def tick(instance, sheet_path, cursor=None):
-    context = build_sensor_context(instance=instance, cursor=cursor,
-                                   resources={"sheet": CsvSheet(path=str(sheet_path))})
+def tick(instance, sheet_path, cursor=None, review_required=False):
+    context = build_sensor_context(instance=instance, cursor=cursor, resources={
+        "sheet": CsvSheet(path=str(sheet_path)), "policy": Policy(review_required=review_required)})
     result = content_sheet_sensor(context)
     if isinstance(result, SensorResult):
         for request in result.dynamic_partitions_requests:  # what the daemon does with the result
@@ -34,7 +35,7 @@ def test_new_rows_become_partitions_and_runs_in_one_result(instance, sheet_path)
     assert len(keys) == 2 and keys[0].startswith("honeybees-") and keys[1].startswith("ant-colonies-")
     assert [r.run_key for r in result.run_requests] == keys
     assert result.dynamic_partitions_requests[0].partition_keys == keys
-    assert json.loads(result.cursor) == {"rows": 4}
+    assert json.loads(result.cursor) == {"rows": 4, "pending": []}
     rows = read_sheet(sheet_path)
     assert [r["status"] for r in rows] == ["queued", "", "rejected: hook_style must be one of question, "
                                            "bold-claim, number, story", "queued"]
@@ -58,7 +59,7 @@ def test_rows_before_the_cursor_are_not_read_again(instance, sheet_path):
     write_sheet(sheet_path, rows)
     second = tick(instance, sheet_path, cursor=first.cursor)
     assert [r.partition_key.split("-")[0] for r in second.run_requests] == ["ant"]
-    assert json.loads(second.cursor) == {"rows": 2}
+    assert json.loads(second.cursor) == {"rows": 2, "pending": []}
 
 
 def test_a_repeated_row_never_makes_a_second_partition(instance, sheet_path):
@@ -85,3 +86,36 @@ def test_a_deleted_key_is_never_reused(instance, sheet_path):
 def test_an_unreadable_sheet_fails_the_tick_and_keeps_the_cursor(instance, tmp_path):
     with pytest.raises(Exception, match="does not exist"):
         tick(instance, tmp_path / "missing.csv", cursor=json.dumps({"rows": 3}))
+
+
+def test_with_review_required_the_runs_stop_at_the_rendered_video(instance, sheet_path):
+    write_sheet(sheet_path, [GOOD_ROW])
+    assert tick(instance, sheet_path).run_requests[0].job_name == "content_pipeline"
+    write_sheet(sheet_path, [SECOND])
+    assert tick(instance, sheet_path, review_required=True).run_requests[0].job_name == "produce_content"
+
+
+def test_proposals_wait_for_a_person_and_are_read_again_until_ready(instance, sheet_path):
+    write_sheet(sheet_path, [{**GOOD_ROW, "status": "proposed"}, {**SECOND, "status": "queued"}])
+    first = tick(instance, sheet_path)
+    assert first.run_requests == [] and json.loads(first.cursor) == {"rows": 2, "pending": [1]}
+    still = tick(instance, sheet_path, cursor=first.cursor)
+    assert still.run_requests == [] and json.loads(still.cursor)["pending"] == [1]
+    rows = read_sheet(sheet_path)
+    rows[0]["status"] = "ready"
+    write_sheet(sheet_path, rows)
+    ready = tick(instance, sheet_path, cursor=still.cursor)
+    assert [r.partition_key.split("-")[0] for r in ready.run_requests] == ["honeybees"]
+    assert json.loads(ready.cursor) == {"rows": 2, "pending": []}
+    assert read_sheet(sheet_path)[0]["status"] == "queued"
+
+
+def test_the_approval_sensor_publishes_approved_rows_once(instance, sheet_path):
+    write_sheet(sheet_path, [{**GOOD_ROW, "item_id": "bees-1", "status": "approved"},
+                             {**SECOND, "item_id": "ants-1", "status": "awaiting review"}])
+    context = build_sensor_context(instance=instance, resources={"sheet": CsvSheet(path=str(sheet_path))})
+    requests = approval_sensor(context)
+    assert [(r.partition_key, r.run_key.startswith("publish:bees-1:")) for r in requests] == [("bees-1", True)]
+    assert [r["status"] for r in read_sheet(sheet_path)] == ["publishing", "awaiting review"]
+    assert isinstance(approval_sensor(build_sensor_context(
+        instance=instance, resources={"sheet": CsvSheet(path=str(sheet_path))})), SkipReason)

@@ -1,12 +1,14 @@
-from dagster import AssetExecutionContext, MetadataValue, Output, asset
+from dagster import AssetExecutionContext, MetadataValue, Output, ResourceParam, asset
 
 from ..models import Idea, Post, PublishedPost, RenderedVideo, Script
 from ..partitions import content_items
+from ..policy import APPROVED, Policy
 from ..providers import PermanentError, TransientError
 from ..providers.channels import Platforms
 from ..providers.platforms import Upload
+from ..providers.sheets import Sheet
 from ..store import Store, StoreResource
-from . import SERVICE_RETRY, service_call
+from . import SERVICE_RETRY, permanent, service_call
 
 
 def publish_once(platform, upload: Upload, store: Store) -> Post:
@@ -51,8 +53,17 @@ def published_post(
     rendered_video: RenderedVideo,
     platforms: Platforms,
     store: StoreResource,
+    policy: Policy,
+    sheet: ResourceParam[Sheet],
 ) -> Output[PublishedPost]:
-    """The video on every enabled platform, once each."""
+    """The video on every enabled platform, once each; only once a person approved it, when
+    review is required, however the run was launched."""
+    if policy.review_required:
+        row = sheet.find(idea.item_id)
+        status = (row.values.get("status") or "").strip().lower() if row else "no row"
+        if status not in APPROVED:
+            raise permanent(f"{idea.item_id} is not approved for publishing (its row says {status!r}): "
+                            "review the video and set the row's status to approved")
     upload = Upload(
         item_id=idea.item_id,
         video=rendered_video.video.local(),

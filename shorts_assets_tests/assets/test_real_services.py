@@ -68,46 +68,53 @@ def services(tmp_path, monkeypatch, offline):
         yield env, openai, elevenlabs, youtube, sheets
 
 
-def test_a_whole_item_through_the_real_clients_with_costs_and_one_upload(services, tmp_path):
+def set_status(sheets: FakeSheets, status: str) -> None:
+    sheets.sheets["ideas"].cells[1][COLUMNS.index("status")] = status
+
+
+def test_a_whole_item_through_the_real_clients_with_review_costs_and_one_upload(services, tmp_path):
     env, openai, elevenlabs, youtube, sheets = services
-    defs = build_definitions(Settings.from_env(env))
+    defs = build_definitions(Settings.from_env(env))  # a real platform: review is required
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(content_items.name, [ITEM])
-    job = defs.resolve_job_def("content_pipeline")
-    result = job.execute_in_process(partition_key=ITEM, instance=instance)
-    assert result.success
+    produced = defs.resolve_job_def("produce_content").execute_in_process(partition_key=ITEM, instance=instance)
+    assert produced.success
 
     records = {key: json.loads((tmp_path / "store" / key / ITEM / "record.json").read_text())["record"]
-               for key in ("script", "narration", "clips", "published_post")}
+               for key in ("script", "narration", "clips")}
     assert records["script"]["costs"][0]["service"] == "openai" and records["script"]["costs"][0]["usd"] > 0
     assert records["narration"]["costs"][0]["units"]["characters"] > 0
     assert len(records["clips"]["costs"]) == len(records["clips"]["clips"])
-    metadata = {e.asset_key.path[0]: e.materialization.metadata for e in result.get_asset_materialization_events()}
+    metadata = {e.asset_key.path[0]: e.materialization.metadata for e in produced.get_asset_materialization_events()}
     paid = {key for key, values in metadata.items() if "cost_usd" in values and values["cost_usd"].value > 0}
     assert {"script", "narration", "clips"} <= paid
 
-    post = records["published_post"]["posts"][0]
+    publish = defs.resolve_job_def("publish_content")
+    by_hand = publish.execute_in_process(partition_key=ITEM, instance=instance, raise_on_error=False)
+    assert not by_hand.success and youtube.uploads == []  # the gate holds for a run launched by hand
+    set_status(sheets, "approved")
+    assert publish.execute_in_process(partition_key=ITEM, instance=instance).success
+
+    post = json.loads((tmp_path / "store" / "published_post" / ITEM / "record.json").read_text())["record"]["posts"][0]
     assert post["platform"] == "youtube" and post["url"].endswith(post["post_id"])
     assert len(youtube.uploads) == 1
     video = tmp_path / "store" / "rendered_video" / ITEM / "video.mp4"
     assert bytes(youtube.uploads[0].data) == video.read_bytes()
     assert youtube.uploads[0].metadata["status"]["containsSyntheticMedia"] is True
 
-    again = job.execute_in_process(partition_key=ITEM, instance=instance,
-                                   asset_selection=[AssetKey("published_post")])
+    again = publish.execute_in_process(partition_key=ITEM, instance=instance,
+                                       asset_selection=[AssetKey("published_post")])
     assert again.success
     assert len(youtube.uploads) == 1  # the post ledger: no second upload
-
-    header, row = sheets.grid("ideas")[:2]
-    assert row[header.index("status")] == "producing"  # written by the idea step through gspread
 
 
 @pytest.mark.slow
 def test_make_demo_runs_unchanged_against_the_selected_services(services, tmp_path):
     """The demo's daemon, its code server and its run workers all read the same environment."""
     env, openai, elevenlabs, youtube, sheets = services
-    demo_env = {**os.environ, **env, "DAGSTER_HOME": str(tmp_path / "dagster"), "SHORTS_DEMO_TIMEOUT": "300"}
-    sheets.sheets["ideas"].cells[1][COLUMNS.index("status")] = ""  # a fresh row: the sensor queues it
+    demo_env = {**os.environ, **env, "DAGSTER_HOME": str(tmp_path / "dagster"), "SHORTS_DEMO_TIMEOUT": "300",
+                "SHORTS_REVIEW": "auto"}
+    set_status(sheets, "")  # a fresh row: the sensor queues it
     sheets.sheets["ideas"].cells[1][COLUMNS.index("item_id")] = ""
     proc = subprocess.run([sys.executable, "-m", "shorts_assets.demo"], cwd=ROOT, env=demo_env,
                           capture_output=True, text=True, timeout=420)

@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from dagster import DagsterInstance, SensorResult, build_sensor_context
 
 from shorts_assets.automation import content_sheet_sensor
+from shorts_assets.policy import Policy
 from shorts_assets.providers import PermanentError, TransientError
 from shorts_assets.providers.google_sheet import GoogleSheet
 from shorts_assets.providers.sheets import STATUS_COLUMNS
@@ -189,8 +190,9 @@ def test_the_content_sheet_sensor_runs_on_a_google_sheet(private_key):
     with FakeSheets({"ideas": grid}) as fake, DagsterInstance.ephemeral() as instance:
         sheet = GoogleSheet(spreadsheet_key=fake.key, credentials_json=json.dumps(account(fake, private_key)),
                             api_root=fake.url)
-        result = content_sheet_sensor(build_sensor_context(instance=instance, resources={"sheet": sheet}))
-        assert isinstance(result, SensorResult) and json.loads(result.cursor) == {"rows": 4}
+        result = content_sheet_sensor(build_sensor_context(
+            instance=instance, resources={"sheet": sheet, "policy": Policy(review_required=False)}))
+        assert isinstance(result, SensorResult) and json.loads(result.cursor) == {"rows": 4, "pending": []}
         [run] = result.run_requests
         records = fake.records("ideas")
         assert [r["status"] for r in records] == [
