@@ -1,0 +1,321 @@
+"""What to make next: a Thompson-sampling bandit per attribute, learned from the channel's numbers.
+
+Each attribute (category, hook style, length, music) is its own bandit: every value is an arm
+with a Normal posterior over its mean reward. Proposals draw once from every posterior and
+take the winner, so uncertain values get tried in proportion to their chance of being best
+(explore) while known good ones are made most of the time (exploit). Pure numpy, no Dagster:
+the `content_strategy` and `idea_proposals` assets only wrap these functions.
+
+The model is a Normal with known variance and a conjugate Normal prior on each arm's mean,
+empirical Bayes: the prior is centred on the mean reward of all items and is worth one item,
+and the noise sd is the residual sd of an additive fit (the sd of all rewards until there are
+enough items for that). Each arm is fitted on rewards net of the other attributes' effects, so
+a value is not credited with the success of the values it was made with. Why not a
+Normal-Inverse-Gamma per arm: a channel has a handful of items per value, too few to estimate
+a variance per arm, and a weak NIG prior then gives heavy Student-t tails that keep exploring
+long after the data has spoken. One shared noise sd is what few data support, and it makes an
+arm's uncertainty shrink as sd / sqrt(1 + n), simple to explain.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import random
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from .models import ArmStats, AttributeBelief, ContentStrategy, HookStyle, ProposedIdea
+from .rows import MUSIC_CHOICES
+
+ATTRIBUTES = ("category", "hook_style", "length", "music")  # voice, footage, writer are fixed by config
+BANK_PATH = Path(__file__).parent / "samples" / "topic_bank.json"
+TARGET_SECONDS = {"under-20s": 18, "20-40s": 30, "40-60s": 45}  # a length bucket's aim, inside the bucket
+WORDS_PER_SECOND = 2.6  # the offline writer's speaking pace, so filled facts fit the same budget
+HOOK_AND_OUTRO_WORDS = 8  # what the writer's hook costs beyond its call to action
+PRIOR_STRENGTH = 1.0  # the prior is worth one item: weak, so a value's own data win quickly
+DEFAULT_SD = 1.0  # the noise sd before two different rewards have been seen
+BACKFIT_SWEEPS = 10  # enough for the effects to settle on a channel's few attributes
+CONFIDENT = 0.6  # p_best above which the hints call a value a winner
+CLOSED_VALUES = {  # category is open: the bank's categories plus any seen
+    "hook_style": tuple(style.value for style in HookStyle),
+    "length": tuple(TARGET_SECONDS),
+    "music": tuple(sorted(MUSIC_CHOICES)),
+}
+REWARD_TEXT = (
+    "log(1 + views) x retention, where retention is the average view duration divided by the video's "
+    "duration, capped at 1: reach counts, but only as far as people keep watching"
+)
+
+
+class TopicBankExhausted(LookupError):
+    """Every topic of a category in the shipped bank is taken; repeating one would remake a video."""
+
+
+@functools.cache
+def load_bank() -> dict[str, list[dict]]:
+    """The shipped topic bank: category -> topics, each with a name and a few true facts."""
+    return json.loads(BANK_PATH.read_text(encoding="utf-8"))
+
+
+def reward(views: int, avg_view_duration_s: float, duration_s: float) -> float:
+    """Views-weighted retention: log(1 + views) x min(avg view duration / duration, 1).
+
+    Why: views are heavy-tailed, and one viral post would swamp a mean and break the Normal
+    model, so they count on a log scale; retention (the share of the video people watch) is
+    what platforms use to decide further reach and says whether the content held anyone,
+    whatever its length. The product is low both for a post that nobody sees and for one that
+    everybody skips. Retention is capped at 1 because replays can push the average view past
+    the video's length. Bounded: 0 <= reward <= log(1 + views).
+    """
+    if views < 0 or avg_view_duration_s < 0:
+        raise ValueError(f"views and view duration cannot be negative: {views}, {avg_view_duration_s}")
+    if duration_s <= 0:
+        raise ValueError(f"a video's duration must be positive, got {duration_s}")
+    return math.log1p(views) * min(avg_view_duration_s / duration_s, 1.0)
+
+
+@dataclass(frozen=True)
+class Prior:
+    """Where an arm starts: the mean reward of all items, worth `strength` items, and the noise sd."""
+
+    mean: float
+    sd: float
+    strength: float = PRIOR_STRENGTH
+
+    @classmethod
+    def from_rewards(cls, rewards: list[float]) -> Prior:
+        """Empirical Bayes: centred on all items, as wide as all items vary (1 when nothing varies yet)."""
+        spread = float(np.std(rewards, ddof=1)) if len(rewards) > 1 else 0.0
+        return cls(mean=float(np.mean(rewards)) if rewards else 0.0, sd=spread if spread > 0 else DEFAULT_SD)
+
+
+def posterior(prior: Prior, total: float | np.ndarray, n: int | np.ndarray) -> tuple:
+    """Mean and sd of an arm's mean reward after n rewards summing to total (conjugate Normal, known variance)."""
+    weight = prior.strength + n
+    return (prior.strength * prior.mean + total) / weight, prior.sd / np.sqrt(weight)
+
+
+def p_best(means: np.ndarray, sds: np.ndarray, rng: np.random.Generator, draws: int) -> np.ndarray:
+    """The share of joint posterior draws in which each arm is the highest: Thompson's own odds."""
+    winners = np.argmax(rng.normal(means, sds, size=(draws, len(means))), axis=1)
+    return np.bincount(winners, minlength=len(means)) / draws
+
+
+def known_values(attribute: str, rows: list[dict]) -> tuple[str, ...]:
+    """Every value the bandit knows: closed sets as fixed, categories from the bank plus any seen."""
+    if attribute != "category":
+        return CLOSED_VALUES[attribute]
+    seen = sorted({str(row["category"]) for row in rows if row.get("category")} - set(load_bank()))
+    return (*load_bank(), *seen)
+
+
+def encode(rows: list[dict], values: tuple[str, ...], attribute: str) -> np.ndarray:
+    """Each row's value as an index into values; -1 for a value outside the set (it says nothing)."""
+    index = {value: i for i, value in enumerate(values)}
+    return np.array([index.get(row.get(attribute), -1) for row in rows], dtype=int)
+
+
+def arm_posteriors(prior: Prior, rewards: np.ndarray, codes: np.ndarray, arms: int) -> tuple:
+    """Posterior mean and sd of every arm, and its n, from the rewards of the rows that have it."""
+    known = codes >= 0
+    n = np.bincount(codes[known], minlength=arms)
+    total = np.bincount(codes[known], weights=rewards[known], minlength=arms)
+    return (*posterior(prior, total, n), n)
+
+
+def adjusted(rewards: np.ndarray, codes: dict[str, np.ndarray], prior: Prior, sizes: dict[str, int]) -> dict:
+    """Per attribute, the rewards with the other attributes' effects taken out (backfitting an additive model).
+
+    Why: choices are correlated. Once story hooks lead, most videos are story videos, and a
+    category made mostly in that period would inherit their success; comparing categories on
+    rewards net of hook, length and music keeps each bandit about its own attribute. Effects
+    are shrunk like the arms themselves (prior worth one item), so thin values move little.
+    """
+    effects = {name: np.zeros(size + 1) for name, size in sizes.items()}  # last slot: unknown value, no effect
+
+    def others(name: str) -> np.ndarray:
+        return rewards - sum(effects[other][codes[other]] for other in codes if other != name)
+
+    for _ in range(BACKFIT_SWEEPS):
+        for name in codes:
+            means = arm_posteriors(prior, others(name), codes[name], sizes[name])[0]
+            effects[name] = np.append(means - prior.mean, 0.0)
+    return {name: others(name) for name in codes}
+
+
+def fitted_noise(prior: Prior, rewards: np.ndarray, codes: dict[str, np.ndarray], sizes: dict[str, int]) -> Prior:
+    """The prior with the additive fit's residual sd as noise, once there are more items than effects to fit.
+
+    The sd of all rewards also holds the differences between values, so it overstates the
+    noise several times over and makes the bandits dither; what is left after the fit is the
+    noise. Degrees of freedom are taken for every effect fitted, so a thin fit is not overconfident.
+    """
+    effects = 1 + sum(size - 1 for size in sizes.values())
+    if len(rewards) <= effects + 2:
+        return prior
+    name = ATTRIBUTES[0]
+    net = adjusted(rewards, codes, prior, sizes)[name]
+    residual = net - np.append(arm_posteriors(prior, net, codes[name], sizes[name])[0], prior.mean)[codes[name]]
+    sd = float(np.sqrt(residual @ residual / (len(rewards) - effects)))
+    return replace(prior, sd=sd) if sd > 0 else prior
+
+
+def belief(attribute: str, values: tuple[str, ...], arms: tuple, wins: np.ndarray) -> AttributeBelief:
+    """The record of one bandit; best is by posterior mean, the value proposals count as exploiting."""
+    means, sds, n = arms
+    stats = [
+        ArmStats(value=value, n=int(count), mean=float(m), sd=float(s), p_best=float(w))
+        for value, m, s, count, w in zip(values, means, sds, n, wins, strict=True)
+    ]
+    return AttributeBelief(attribute=attribute, arms=stats, best=values[int(np.argmax(means))])
+
+
+def learn(rows: list[dict], seed: int, draws: int = 2000) -> ContentStrategy:
+    """Fit every attribute's bandit to rows of {attribute: value, ..., "reward": float}."""
+    rewards = np.array([float(row["reward"]) for row in rows], dtype=float)
+    prior = Prior.from_rewards(list(rewards))
+    values = {name: known_values(name, rows) for name in ATTRIBUTES}
+    codes = {name: encode(rows, values[name], name) for name in ATTRIBUTES}
+    sizes = {name: len(values[name]) for name in ATTRIBUTES}
+    prior = fitted_noise(prior, rewards, codes, sizes)
+    net = adjusted(rewards, codes, prior, sizes)
+    rng = np.random.default_rng(seed)
+    beliefs = []
+    for name in ATTRIBUTES:
+        arms = arm_posteriors(prior, net[name], codes[name], sizes[name])
+        beliefs.append(belief(name, values[name], arms, p_best(arms[0], arms[1], rng, draws)))
+    return ContentStrategy(
+        items=len(rows), reward=REWARD_TEXT, attributes=beliefs, hints=hints(beliefs, len(rows)), seed=seed
+    )
+
+
+def describe(attribute: str, value: str) -> str:
+    """A value as the writer would say it: 'story hooks', '20-40s videos', 'no music'."""
+    if attribute == "music":
+        return "no music" if value == "none" else f"{value} music"
+    return f"{value} {({'category': 'topics', 'hook_style': 'hooks', 'length': 'videos'})[attribute]}"
+
+
+def hints(beliefs: list[AttributeBelief], items: int) -> str:
+    """One or two sentences for the writer: what wins so far, and what is still open."""
+    if not items:
+        return "No metrics yet, so every choice is a guess: try a spread of topics, hooks and lengths."
+    sure, open_ = [], []
+    for attribute in beliefs:
+        ranked = sorted(attribute.arms, key=lambda arm: -arm.p_best)
+        if ranked[0].p_best >= CONFIDENT:
+            sure.append(describe(attribute.attribute, ranked[0].value))
+        else:
+            odds = ", ".join(f"{arm.value} {arm.p_best:.0%}" for arm in ranked[:2])
+            open_.append(f"{attribute.attribute.replace('_', ' ')} ({odds})")
+    said = [f"Viewers reward {', '.join(sure)} so far." if sure else "No value is a clear winner yet."]
+    if open_:
+        said.append(f"Still unsure about {'; '.join(open_)}.")
+    return " ".join(said)
+
+
+def explain(strategy: ContentStrategy) -> str:
+    """Markdown for the asset's metadata: a table per attribute, the hints, the comment themes."""
+    lines = [
+        f"**Learned from {strategy.items} items** (seed {strategy.seed}). Reward: {strategy.reward}.",
+        "",
+        f"**Hints:** {strategy.hints}",
+    ]
+    for attribute in strategy.attributes:
+        lines += ["", f"### {attribute.attribute}", "", "| value | n | mean ± sd (net of the others) | p_best |"]
+        lines.append("|---|---:|---|---:|")
+        for arm in sorted(attribute.arms, key=lambda arm: -arm.mean):
+            name = f"**{arm.value}**" if arm.value == attribute.best else arm.value
+            lines.append(f"| {name} | {arm.n} | {arm.mean:.3f} ± {arm.sd:.3f} | {arm.p_best:.2f} |")
+    if strategy.themes:
+        lines += ["", "**Comment themes:** " + "; ".join(strategy.themes)]
+    return "\n".join(lines)
+
+
+def thompson_pick(attribute: AttributeBelief, rng: np.random.Generator, exclude: str = "") -> str:
+    """One draw from every arm's posterior; the highest wins (an excluded value never does)."""
+    arms = [arm for arm in attribute.arms if arm.value != exclude]
+    draws = rng.normal([arm.mean for arm in arms], [arm.sd for arm in arms])
+    return arms[int(np.argmax(draws))].value
+
+
+def arm_note(attribute: AttributeBelief, value: str) -> str:
+    arm = next(arm for arm in attribute.arms if arm.value == value)
+    return f"{attribute.attribute}={value} (n={arm.n}, {arm.mean:.2f} ± {arm.sd:.2f}, best is {attribute.best})"
+
+
+def proposal(strategy: ContentStrategy, choice: dict[str, str], forced: bool) -> dict:
+    """A choice with its explore flag and a reason naming the values that are not the current best."""
+    beliefs = {attribute.attribute: attribute for attribute in strategy.attributes}
+    tried = [arm_note(beliefs[name], value) for name, value in choice.items() if value != beliefs[name].best]
+    if not tried:
+        reason = "exploit: every value is the current best (" + ", ".join(f"{k}={v}" for k, v in choice.items()) + ")"
+    else:
+        floor = " (exploration floor)" if forced else ""
+        reason = f"explore{floor}: " + "; ".join(tried)
+    return {**choice, "explore": bool(tried), "reason": reason}
+
+
+def least_certain(strategy: ContentStrategy) -> AttributeBelief:
+    """The attribute whose current best is least likely to really be best: where exploring pays most."""
+    return min(strategy.attributes, key=lambda a: next(arm.p_best for arm in a.arms if arm.value == a.best))
+
+
+def propose(strategy: ContentStrategy, n: int, seed: int, explore_share: float = 0.25) -> list[dict]:
+    """Draw n attribute combinations by Thompson sampling: explore and exploit in one rule.
+
+    `explore_share` is a floor, not a target: when the draws leave fewer than that share of
+    proposals exploring, the last exploiting ones change their least certain attribute to
+    the best other draw. A confident strategy can be confidently wrong (or the audience may
+    change); the floor keeps it checking the runners-up. 0 turns it off.
+    """
+    rng = np.random.default_rng(seed)
+    choices = [{a.attribute: thompson_pick(a, rng) for a in strategy.attributes} for _ in range(n)]
+    proposals = [proposal(strategy, choice, forced=False) for choice in choices]
+    shortfall = math.ceil(explore_share * n) - sum(p["explore"] for p in proposals)
+    target = least_certain(strategy)
+    for index in [i for i, p in enumerate(proposals) if not p["explore"]][::-1][:max(shortfall, 0)]:
+        choice = {**choices[index], target.attribute: thompson_pick(target, rng, exclude=target.best)}
+        proposals[index] = proposal(strategy, choice, forced=True)
+    return proposals
+
+
+def fit_facts(facts: list[str], topic: str, seconds: int) -> list[str]:
+    """The first facts that fit the spoken budget the offline writer uses; always at least one."""
+    budget = int(seconds * WORDS_PER_SECOND) - len(f"Follow for more about {topic}.".split()) - HOOK_AND_OUTRO_WORDS
+    kept, used = [], 0
+    for fact in facts:
+        if kept and used + len(fact.split()) > budget:
+            break
+        kept.append(fact)
+        used += len(fact.split())
+    return kept
+
+
+def fill_from_bank(choice: dict, taken: set[str], seed: int) -> ProposedIdea:
+    """A proposal's text from the shipped bank: an untaken topic of its category, facts fitted to its length.
+
+    A category with no untaken topic raises TopicBankExhausted rather than reusing one: a
+    repeat would make the same video again, and the caller can skip or redraw instead.
+    """
+    category = choice["category"]
+    topics = load_bank().get(category, [])
+    used = {name.strip().lower() for name in taken}
+    free = [topic for topic in topics if topic["topic"].lower() not in used]
+    if not free:
+        raise TopicBankExhausted(
+            f"the topic bank has no untaken {category!r} topic ({len(topics)} in {BANK_PATH.name}, all taken): "
+            "add topics to the bank, write the row by hand, or configure a writer service"
+        )
+    topic = random.Random(seed).choice(free)
+    seconds = TARGET_SECONDS[choice["length"]]
+    facts = fit_facts(topic["facts"], topic["topic"], seconds)
+    return ProposedIdea(
+        topic=topic["topic"], category=category, facts=facts, hook_style=HookStyle(choice["hook_style"]),
+        target_seconds=seconds, music=choice["music"], explore=choice["explore"],
+        reason=f"{choice['reason']}. Topic from the bank; {len(facts)} of {len(topic['facts'])} facts fit {seconds} s.",
+    )
