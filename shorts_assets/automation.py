@@ -10,11 +10,14 @@ from dagster import (
     AssetSelection,
     DagsterEventType,
     DagsterRunStatus,
+    DefaultScheduleStatus,
     DefaultSensorStatus,
     ResourceParam,
     RunFailureSensorContext,
     RunRequest,
     RunStatusSensorContext,
+    ScheduleDefinition,
+    ScheduleEvaluationContext,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
@@ -22,6 +25,7 @@ from dagster import (
     in_process_executor,
     run_failure_sensor,
     run_status_sensor,
+    schedule,
     sensor,
 )
 
@@ -54,6 +58,28 @@ publish_content = define_asset_job(
     executor_def=in_process_executor,
     description="Publish one approved content item and take its first metrics.",
 )
+
+
+analytics_cycle = define_asset_job(
+    "analytics_cycle",
+    selection=AssetSelection.groups("learning"),
+    executor_def=in_process_executor,
+    description="Snapshot every live post, then learn the strategy and propose the next ideas: one run a cycle.",
+)
+
+
+def analytics_schedule(cron: str) -> ScheduleDefinition:
+    """One analytics cycle a tick (SHORTS_ANALYTICS_CRON): its run key makes it exactly once."""
+
+    @schedule(job=analytics_cycle, cron_schedule=cron, default_status=DefaultScheduleStatus.RUNNING,
+              description="Reads performance back and decides what to make next.")
+    def analytics_schedule(context: ScheduleEvaluationContext):
+        if not context.instance.get_materialized_partitions(AssetKey("published_post")):
+            return SkipReason("nothing is published yet")
+        cycle = context.scheduled_execution_time.isoformat()
+        return RunRequest(run_key=f"analytics:{cycle}", tags={"shorts/cycle": cycle})
+
+    return analytics_schedule
 
 
 def known_items(instance) -> set[str]:

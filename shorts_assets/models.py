@@ -283,6 +283,7 @@ class ChannelAnalytics(Record):
     items: int
     table: MediaFile = Field(description="the table as CSV")
     totals: dict[str, float] = Field(default_factory=dict)
+    themes: list[str] = Field(default_factory=list, description="what commenters talk about, channel-wide")
 
 
 RECORD_TYPES: dict[str, type[Record]] = {

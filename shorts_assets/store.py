@@ -177,6 +177,27 @@ def folder(asset_path: list[str], partition: str | None) -> str:
     return "/".join([*asset_path, partition] if partition else asset_path)
 
 
+def save_record(store: Store, prefix: str, record: Record) -> str:
+    """Write a record (its media already stored) as `<prefix>/record.json`; return its key."""
+    key = f"{prefix}/{RECORD_NAME}"
+    store.put_json(key, {"model": type(record).__name__, "record": record.model_dump(mode="json")})
+    return key
+
+
+def load_record(store: Store, prefix: str) -> Record | None:
+    """The record at `<prefix>/record.json` as its model, or None when there is none yet.
+
+    Only the known record models can be named, so a record never makes us run anything.
+    """
+    stored = store.read_json(f"{prefix}/{RECORD_NAME}")
+    if stored is None:
+        return None
+    model = RECORD_TYPES.get(stored.get("model", ""))
+    if model is None:
+        raise ValueError(f"{store.uri(prefix)}/{RECORD_NAME} holds an unknown record type {stored.get('model')!r}")
+    return model.model_validate(stored["record"])
+
+
 class StoreIOManager(ConfigurableIOManager):
     """Stores each asset's record and media; hands downstream assets local media files."""
 
@@ -197,8 +218,7 @@ class StoreIOManager(ConfigurableIOManager):
             if source.parent.name.startswith(SCRATCH_PREFIX):
                 scratch.add(source.parent)
             metadata[media.name] = store.uri(media.key)
-        record_key = f"{prefix}/{RECORD_NAME}"
-        store.put_json(record_key, {"model": type(obj).__name__, "record": obj.model_dump(mode="json")})
+        record_key = save_record(store, prefix, obj)
         for path in scratch:  # the store owns the media now
             shutil.rmtree(path, ignore_errors=True)
         context.add_output_metadata({"record": store.uri(record_key), **metadata})
@@ -206,14 +226,10 @@ class StoreIOManager(ConfigurableIOManager):
     def load_input(self, context: InputContext) -> Record:
         store = self.store.open()
         partition = context.asset_partition_key if context.has_asset_partitions else None
-        record_key = f"{folder(context.asset_key.path, partition)}/{RECORD_NAME}"
-        stored = store.read_json(record_key)
-        if stored is None:
-            raise FileNotFoundError(f"{store.uri(record_key)} does not exist: materialize it first")
-        model = RECORD_TYPES.get(stored.get("model", ""))
-        if model is None:
-            raise ValueError(f"{store.uri(record_key)} holds an unknown record type {stored.get('model')!r}")
-        record = model.model_validate(stored["record"])
+        prefix = folder(context.asset_key.path, partition)
+        record = load_record(store, prefix)
+        if record is None:
+            raise FileNotFoundError(f"{store.uri(prefix)}/{RECORD_NAME} does not exist: materialize it first")
         cache = Path(self.store.cache_dir)
         for media in media_files(record):
             media.path = store.local_copy(media.key, media.sha256, cache)

@@ -5,24 +5,46 @@ from dagster import AssetExecutionContext, Output, asset
 from ..models import PostMetrics, PublishedPost
 from ..partitions import content_items
 from ..providers.channels import Platforms
-from . import SERVICE_RETRY
+from ..store import StoreResource, load_record
+from ..themes import keyword_themes
+from . import SERVICE_RETRY, service_call
+
+KEEP_SNAPSHOTS = 500  # hourly for about three weeks: enough for the 7-day window
+COMMENTS_PER_POST = 20
+
+
+def take_snapshot(published: PublishedPost, platforms: Platforms, earlier: PostMetrics | None,
+                  now: datetime) -> PostMetrics:
+    """A new snapshot of every post on a platform still enabled, added to the item's history,
+    with the latest comments and what they are about."""
+    posts = [(post, platforms.get(post.platform)) for post in published.posts if post.platform in platforms.order]
+    with service_call():
+        snapshots = [platform.metrics(post, now) for post, platform in posts]
+        comments = [text for post, platform in posts if hasattr(platform, "comments")
+                    for text in platform.comments(post, COMMENTS_PER_POST)]
+    history = [*(earlier.snapshots if earlier else []), *snapshots][-KEEP_SNAPSHOTS:]
+    return PostMetrics(item_id=published.item_id, snapshots=history, comments=comments,
+                       themes=keyword_themes(comments))
+
+
+def metrics_metadata(record: PostMetrics) -> dict:
+    latest = list({s.platform: s for s in record.snapshots}.values())  # the newest of each platform
+    return {
+        "views": sum(s.views for s in latest),
+        "likes": sum(s.likes for s in latest),
+        "comments": sum(s.comments for s in latest),
+        "avg_view_duration_s": max((s.avg_view_duration_s for s in latest), default=0.0),
+        "snapshots": len(record.snapshots),
+        "themes": ", ".join(record.themes) or "-",
+        "simulated": any(s.simulated for s in latest),
+    }
 
 
 @asset(partitions_def=content_items, group_name="distribution", pool="analytics", retry_policy=SERVICE_RETRY)
 def post_metrics(
-    context: AssetExecutionContext, published_post: PublishedPost, platforms: Platforms
+    context: AssetExecutionContext, published_post: PublishedPost, platforms: Platforms, store: StoreResource
 ) -> Output[PostMetrics]:
-    """How each post is doing now, one snapshot per platform."""
-    now = datetime.now(UTC)
-    snapshots = [platforms.get(post.platform).metrics(post, now) for post in published_post.posts]
-    record = PostMetrics(item_id=published_post.item_id, snapshots=snapshots)
-    return Output(
-        record,
-        metadata={
-            "views": sum(s.views for s in snapshots),
-            "likes": sum(s.likes for s in snapshots),
-            "comments": sum(s.comments for s in snapshots),
-            "avg_view_duration_s": max((s.avg_view_duration_s for s in snapshots), default=0.0),
-            "simulated": any(s.simulated for s in snapshots),
-        },
-    )
+    """How each post is doing now, added to every snapshot taken before."""
+    earlier = load_record(store.open(), f"post_metrics/{published_post.item_id}")
+    record = take_snapshot(published_post, platforms, earlier, datetime.now(UTC))
+    return Output(record, metadata=metrics_metadata(record))

@@ -114,6 +114,13 @@ class GoogleSheet(ConfigurableResource):
                                f"has item_id {item_id}")
             self._write(client, header, {numbers[0]: stamped(values)})
 
+    def append_rows(self, rows: list[Mapping[str, object]]) -> list[int]:
+        with self._client() as client:
+            header, data = self._table(client)
+            numbers = list(range(len(data) + 1, len(data) + 1 + len(rows)))
+            self._write(client, header, {n: stamped(values) for n, values in zip(numbers, rows, strict=True)})
+        return numbers
+
     # Reading and writing
 
     def _table(self, client: RootedHTTPClient, range_name: str | None = None) -> tuple[list[str], list[list]]:

@@ -23,7 +23,7 @@ from dagster import ConfigurableResource
 
 from ..rows import IDEA_COLUMNS
 
-STATUS_COLUMNS = ("item_id", "status", "error", "video_path", "post_url", "updated_at")
+STATUS_COLUMNS = ("item_id", "status", "error", "video_path", "post_url", "notes", "updated_at")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "|", "%")
 
 
@@ -53,6 +53,10 @@ class Sheet(Protocol):
     def update_item(self, item_id: str, values: Mapping[str, object]) -> None: ...
 
     def find(self, item_id: str) -> SheetRow | None: ...
+
+    def append_rows(self, rows: list[Mapping[str, object]]) -> list[int]:
+        """Add rows at the end (the strategy's proposals); return their row numbers."""
+        ...
 
 
 class CsvSheet(ConfigurableResource):
@@ -88,7 +92,7 @@ class CsvSheet(ConfigurableResource):
 
     def _write(self, header: list[str], rows: list[dict[str, str]]) -> None:
         path = Path(self.path)
-        columns = header + [c for c in STATUS_COLUMNS if c not in header]
+        columns = list(dict.fromkeys([*header, *STATUS_COLUMNS, *(name for row in rows for name in row)]))
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
@@ -112,6 +116,13 @@ class CsvSheet(ConfigurableResource):
             for number, values in updates.items():
                 rows[number - 1].update(stamped(values))
             self._write(header, rows)
+
+    def append_rows(self, rows: list[Mapping[str, object]]) -> list[int]:
+        with self._locked():
+            header, existing = self._read()
+            first = len(existing) + 1
+            self._write(header, [*existing, *(stamped(values) for values in rows)])
+        return list(range(first, first + len(rows)))
 
     def update_item(self, item_id: str, values: Mapping[str, object]) -> None:
         with self._locked():

@@ -1,0 +1,44 @@
+from datetime import UTC, datetime
+
+from dagster import AssetExecutionContext, AssetKey, AssetMaterialization, MetadataValue, Output, asset
+
+from ..analytics import channel_table, leaders_markdown, totals
+from ..models import ChannelAnalytics, MediaFile, PublishedPost, RenderedVideo
+from ..providers.channels import Platforms
+from ..store import StoreResource, load_record, save_record, scratch_dir
+from ..themes import keyword_themes
+from .metrics import metrics_metadata, take_snapshot
+
+
+def live_items(instance, store) -> list[str]:
+    """Items published and not retracted: the ones an analytics cycle looks at."""
+    published = instance.get_materialized_partitions(AssetKey("published_post"))
+    return sorted(k for k in published if store.read_json(f"retracted_post/{k}/record.json") is None)
+
+
+@asset(group_name="learning", pool="analytics", kinds={"pandas"})
+def channel_analytics(
+    context: AssetExecutionContext, platforms: Platforms, store: StoreResource
+) -> Output[ChannelAnalytics]:
+    """Every live post snapshotted now (each item's post_metrics gets the snapshot, so one
+    cycle over any number of items is this one run), then one row per item with its
+    attributes and its metrics 1 h, 24 h and 7 d after posting."""
+    opened, now = store.open(), datetime.now(UTC)
+    items, comments = [], []
+    for item in live_items(context.instance, opened):
+        published: PublishedPost = load_record(opened, f"published_post/{item}")
+        video: RenderedVideo = load_record(opened, f"rendered_video/{item}")
+        metrics = take_snapshot(published, platforms, load_record(opened, f"post_metrics/{item}"), now)
+        save_record(opened, f"post_metrics/{item}", metrics)
+        context.log_event(AssetMaterialization(asset_key="post_metrics", partition=item,
+                                               metadata={**metrics_metadata(metrics), "cycle": now.isoformat()}))
+        items.append((video, published, metrics))
+        comments += metrics.comments
+    table = channel_table(items)
+    path = scratch_dir(context) / "channel_analytics.csv"
+    table.to_csv(path, index=False)
+    figures = totals(table)
+    record = ChannelAnalytics(items=len(items), table=MediaFile(name=path.name, mime="text/csv", path=path),
+                              totals=figures, themes=keyword_themes(comments))
+    return Output(record, metadata={**figures, "leaders": MetadataValue.md(leaders_markdown(table)),
+                                    "themes": ", ".join(record.themes) or "-"})

@@ -1,0 +1,41 @@
+from dagster import AssetExecutionContext, MetadataValue, Output, ResourceParam, asset
+
+from ..models import ContentStrategy, IdeaProposals
+from ..policy import Policy
+from ..providers.sheets import Sheet
+from ..strategy import TopicBankExhausted, fill_from_bank, propose
+
+
+def as_row(idea, status: str) -> dict[str, str]:
+    return {
+        "topic": idea.topic, "category": idea.category, "facts": " | ".join(idea.facts),
+        "hook_style": idea.hook_style.value, "target_seconds": str(idea.target_seconds), "music": idea.music,
+        "status": status, "notes": idea.reason,
+    }
+
+
+@asset(group_name="learning")
+def idea_proposals(
+    context: AssetExecutionContext, content_strategy: ContentStrategy, policy: Policy, sheet: ResourceParam[Sheet]
+) -> Output[IdeaProposals]:
+    """The next ideas, drawn from the strategy and appended to the sheet, never past the cap on
+    open proposals so the loop cannot flood the queue."""
+    rows = sheet.rows()
+    open_now = sum((r.values.get("status") or "").strip().lower() == "proposed" for r in rows)
+    wanted = max(0, min(policy.proposals_per_cycle, policy.max_open_proposals - open_now))
+    taken = {(r.values.get("topic") or "").strip().lower() for r in rows}
+    ideas = []
+    for index, choice in enumerate(propose(content_strategy, wanted, seed=policy.seed + len(rows))):
+        try:
+            ideas.append(fill_from_bank(choice, taken, seed=policy.seed + len(rows) + index))
+        except TopicBankExhausted as exhausted:
+            context.log.warning(str(exhausted))
+            continue
+        taken.add(ideas[-1].topic.lower())
+    status = "ready" if policy.auto_approve_ideas else "proposed"
+    numbers = sheet.append_rows([as_row(idea, status) for idea in ideas]) if ideas else []
+    record = IdeaProposals(proposals=ideas, rows=numbers)
+    table = "\n".join(["| topic | category | hook | seconds | why |", "|---|---|---|---|---|"] + [
+        f"| {i.topic} | {i.category} | {i.hook_style.value} | {i.target_seconds} | {i.reason} |" for i in ideas])
+    return Output(record, metadata={"proposed": len(ideas), "open_before": open_now, "status": status,
+                                    "proposals": MetadataValue.md(table if ideas else "_none this cycle_")})

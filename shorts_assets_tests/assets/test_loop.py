@@ -1,0 +1,73 @@
+"""The closed loop on the sandbox: production, an analytics cycle, a strategy, proposals."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from dagster import AssetKey, RunRequest, SkipReason, build_schedule_context, instance_for_test
+
+from shorts_assets.automation import analytics_schedule
+from shorts_assets.config import Settings
+from shorts_assets.definitions import build_definitions
+from shorts_assets.partitions import content_items
+from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, write_sheet
+
+ITEMS = {"bees-loop": {**GOOD_ROW, "item_id": "bees-loop", "status": "queued"},
+         "ants-loop": {**GOOD_ROW, "topic": "ants", "facts": "Ants farm fungus. | Ants never sleep.",
+                       "hook_style": "story", "category": "science", "item_id": "ants-loop", "status": "queued"}}
+
+
+@pytest.fixture(scope="module")
+def looped(tmp_path_factory):
+    home = tmp_path_factory.mktemp("loop")
+    write_sheet(home / "content_sheet.csv", list(ITEMS.values()))
+    defs = build_definitions(Settings.from_env({"SHORTS_HOME": str(home), "SHORTS_PROPOSALS_PER_CYCLE": "3",
+                                                "SHORTS_MAX_OPEN_PROPOSALS": "4"}))
+    with instance_for_test() as instance:  # a real instance: schedules are evaluated against its ref
+        instance.add_dynamic_partitions(content_items.name, list(ITEMS))
+        for item in ITEMS:
+            job = defs.resolve_job_def("content_pipeline")
+            assert job.execute_in_process(partition_key=item, instance=instance).success
+        cycles = [defs.resolve_job_def("analytics_cycle").execute_in_process(instance=instance) for _ in range(2)]
+        yield home, instance, cycles
+
+
+def record(home, key: str) -> dict:
+    return json.loads((home / "store" / key / "record.json").read_text())["record"]
+
+
+def test_a_cycle_snapshots_every_post_and_keeps_the_history(looped):
+    home, instance, cycles = looped
+    assert all(c.success for c in cycles)
+    for item in ITEMS:
+        snapshots = record(home, f"post_metrics/{item}")["snapshots"]
+        assert len(snapshots) == 3  # production, then two cycles
+        assert snapshots[0]["taken_at"] < snapshots[-1]["taken_at"]
+        events = instance.fetch_materializations(AssetKey("post_metrics"), limit=100).records
+        assert sum(e.partition_key == item for e in events) == 3  # the history stays in Dagster
+    analytics = record(home, "channel_analytics")
+    assert analytics["items"] == 2 and analytics["totals"]["total_views"] >= 0
+
+
+def test_the_strategy_explains_itself_and_proposals_respect_the_cap(looped):
+    home, instance, cycles = looped
+    strategy = record(home, "content_strategy")
+    assert {b["attribute"] for b in strategy["attributes"]} == {"category", "hook_style", "length", "music"}
+    assert strategy["items"] == 2 and strategy["hints"]
+    rows = read_sheet(home / "content_sheet.csv")
+    proposed = [r for r in rows if r["status"] == "proposed"]
+    assert len(proposed) == 4  # 3 the first cycle, then only 1 more under the cap of 4 open proposals
+    assert all(r["topic"] and r["facts"] and r["notes"] for r in proposed)
+    assert len({r["topic"] for r in rows}) == len(rows)
+    metadata = cycles[0].asset_materializations_for_node("content_strategy")[0].metadata
+    assert "explanation" in metadata and "best_hook_style" in metadata
+
+
+def test_the_schedule_waits_for_something_published_then_runs_one_cycle_a_tick(looped):
+    _, instance, _ = looped
+    tick = datetime(2026, 11, 21, 12, tzinfo=UTC)
+    with build_schedule_context(instance=instance, scheduled_execution_time=tick) as context:
+        request = analytics_schedule("0 * * * *")(context)
+    assert isinstance(request, RunRequest) and request.run_key == "analytics:2026-11-21T12:00:00+00:00"
+    with instance_for_test() as empty, build_schedule_context(instance=empty) as context:
+        assert isinstance(analytics_schedule("0 * * * *")(context), SkipReason)
