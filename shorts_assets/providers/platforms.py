@@ -23,6 +23,7 @@ from typing import Protocol
 from dagster import ConfigurableResource
 
 from ..models import MetricsSnapshot, Post
+from ..themes import simulated_comments
 
 
 @dataclass(frozen=True)
@@ -123,3 +124,17 @@ class SandboxChannel(ConfigurableResource):
             platform=self.name, post_id=post.post_id, taken_at=now,
             hours_since_post=round(hours, 3), simulated=True, **figures,
         )
+
+    def comments(self, post: Post, limit: int = 20) -> list[str]:
+        """The post's latest simulated comments, newest first: as many so far as its metrics count."""
+        so_far = self.metrics(post, datetime.now(UTC)).comments
+        meta = json.loads((self._post_dir(post.post_id) / "post.json").read_text())
+        return simulated_comments(post.post_id, meta["attributes"], so_far, self.seed)[::-1][:max(limit, 0)]
+
+    def retract(self, post: Post) -> None:
+        """Remove the post's folder from the channel; a post already gone counts as retracted."""
+        folder = self._post_dir(post.post_id)
+        if folder.parent != Path(self.root) or folder.name in (".", ".."):
+            raise ValueError(f"{post.post_id!r} is not a sandbox post id")
+        if folder.exists():
+            shutil.rmtree(folder)
