@@ -160,7 +160,7 @@ def approval_sensor(context: SensorEvaluationContext, sheet: ResourceParam[Sheet
 
 
 def outcome(item_id: str, store: StoreResource, policy: Policy) -> dict[str, str]:
-    """What the store says an item has reached: its video and its posts, when they exist."""
+    """What the store says an item has reached: its video, its posts and their retraction."""
     opened = store.open()
     values: dict[str, str] = {}
     video = opened.read_json(f"rendered_video/{item_id}/record.json")
@@ -170,6 +170,9 @@ def outcome(item_id: str, store: StoreResource, policy: Policy) -> dict[str, str
     post = opened.read_json(f"published_post/{item_id}/record.json")
     if post is not None:
         values.update(status="published", post_url=" ".join(p["url"] for p in post["record"]["posts"]))
+    retraction = opened.read_json(f"retracted_post/{item_id}/record.json")
+    if retraction is not None:
+        values.update(status="retracted", error="; ".join(retraction["record"]["failures"]))
     return values
 
 

@@ -16,13 +16,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from .automation import content_pipeline
 from .config import Settings
 from .providers.sheets import Sheet, seed_sheet
 from .rows import is_blank
-from .store import StoreResource
+from .store import StoreResource, load_record
+from .strategy import explain
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_SHEET = Path(__file__).resolve().parent / "samples" / "content_sheet.csv"
@@ -177,6 +178,25 @@ def prepare() -> tuple[Path, Settings]:
     return home, settings
 
 
+def learn_once(defs, store: StoreResource) -> None:
+    """One analytics cycle, as the hourly schedule runs it: what works, and what to make next."""
+    with DagsterInstance.get() as instance:
+        if not instance.get_materialized_partitions(AssetKey("published_post")):
+            return
+        say("one analytics cycle: snapshot every post, learn the strategy, propose the next ideas")
+        defs.resolve_job_def("analytics_cycle").execute_in_process(instance=instance)
+    strategy = load_record(store.open(), "content_strategy")
+    proposals = load_record(store.open(), "idea_proposals")
+    print()
+    print(explain(strategy))
+    print("\nProposed next (new rows in the sheet):")
+    for idea, row in zip(proposals.proposals, proposals.rows, strict=True):
+        print(f"  row {row}: {idea.topic} [{idea.category}, {idea.hook_style.value}, {idea.target_seconds} s]"
+              f" - {idea.reason}")
+    if not proposals.proposals:
+        print("  none: the sheet already holds as many open proposals as SHORTS_MAX_OPEN_PROPOSALS allows")
+
+
 def main(argv: list[str]) -> int:
     home, settings = prepare()
     if argv == ["prepare"]:
@@ -195,6 +215,7 @@ def main(argv: list[str]) -> int:
     lines = table(sheet, store)
     print()
     print_table(lines)
+    learn_once(defs, store)
     waiting = [line for line in lines if line.status.startswith(("awaiting review", "proposed"))]
     if waiting:
         print(f"\n{len(waiting)} row(s) wait for you: set a row's status to approved (a video) or ready (a "

@@ -9,6 +9,7 @@ from ..providers.platforms import Upload
 from ..providers.sheets import Sheet
 from ..store import Store, StoreResource
 from . import SERVICE_RETRY, permanent, service_call
+from .retraction import ledger_key
 
 
 def publish_once(platform, upload: Upload, store: Store) -> Post:
@@ -16,9 +17,12 @@ def publish_once(platform, upload: Upload, store: Store) -> Post:
 
     A retry or a rematerialization therefore never posts the same item twice.
     """
-    ledger = f"published_post/{upload.item_id}/posts/{platform.name}.json"
+    ledger = ledger_key(upload.item_id, platform.name)
     known = store.read_json(ledger)
     if known is not None:
+        if known.get("retracted_at"):
+            raise PermanentError(f"{platform.name} post {known['post_id']} was retracted at {known['retracted_at']}; "
+                                 "a retracted item is not published again (give it a new item_id to publish it anew)")
         return Post.model_validate(known)
     post = platform.publish(upload)
     store.put_json(ledger, post.model_dump(mode="json"))

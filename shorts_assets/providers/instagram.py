@@ -194,3 +194,8 @@ class InstagramReels(ConfigurableResource):
         if error is not None:
             raise error
         return insight_values(json_body(response).get("data") or [])
+
+    def retract(self, post: Post) -> None:
+        """The Instagram Graph API has no delete for media: only a person in the app can take a reel down."""
+        raise PermanentError(f"Instagram's API cannot delete a post: delete reel {post.post_id} in the Instagram app "
+                             f"({post.url})")

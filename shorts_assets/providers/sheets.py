@@ -23,7 +23,7 @@ from dagster import ConfigurableResource
 
 from ..rows import IDEA_COLUMNS
 
-STATUS_COLUMNS = ("item_id", "status", "error", "video_path", "post_url", "notes", "updated_at")
+STATUS_COLUMNS = ("item_id", "status", "error", "video_path", "post_url", "updated_at", "notes")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "|", "%")
 
 

@@ -191,3 +191,8 @@ class TikTokChannel(ConfigurableResource):
             views=int(video.get("view_count") or 0), likes=int(video.get("like_count") or 0),
             comments=int(video.get("comment_count") or 0), avg_view_duration_s=0.0,
         )
+
+    def retract(self, post: Post) -> None:
+        """The Content Posting API has no delete: only a person in the app can take a video down."""
+        raise PermanentError(f"TikTok's API cannot delete a post: delete video {post.post_id} in the TikTok app "
+                             f"({post.url})")
