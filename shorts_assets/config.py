@@ -186,7 +186,9 @@ def footage(s: Settings) -> FootageChain:
 def platforms(s: Settings) -> Platforms:
     return Platforms(
         order=list(s.platforms),
-        sandbox=SandboxChannel(root=str(s.sandbox_dir)) if "sandbox" in s.platforms else None,
+        sandbox=SandboxChannel(root=str(s.sandbox_dir),
+                               hours_per_second=float(s.number("SHORTS_SANDBOX_HOURS_PER_SECOND", 1)))
+        if "sandbox" in s.platforms else None,
         youtube=YouTubeChannel(
             authorized_user_file=s.option("YOUTUBE_AUTHORIZED_USER_FILE"),
             api_root=s.option("YOUTUBE_API_ROOT", "https://www.googleapis.com/"),

@@ -1,12 +1,14 @@
 from datetime import UTC, datetime
 
-from dagster import AssetExecutionContext, AssetKey, AssetMaterialization, MetadataValue, Output, asset
+from dagster import AssetExecutionContext, AssetKey, AssetMaterialization, MetadataValue, Output, ResourceParam, asset
 
 from ..analytics import channel_table, leaders_markdown, totals
 from ..models import ChannelAnalytics, MediaFile, PublishedPost, RenderedVideo
 from ..providers.channels import Platforms
+from ..providers.writers import Writer
 from ..store import StoreResource, load_record, save_record, scratch_dir
 from ..themes import keyword_themes
+from . import cost_metadata, service_call
 from .metrics import metrics_metadata, take_snapshot
 
 
@@ -18,7 +20,7 @@ def live_items(instance, store) -> list[str]:
 
 @asset(group_name="learning", pool="analytics", kinds={"pandas"})
 def channel_analytics(
-    context: AssetExecutionContext, platforms: Platforms, store: StoreResource
+    context: AssetExecutionContext, platforms: Platforms, store: StoreResource, writer: ResourceParam[Writer]
 ) -> Output[ChannelAnalytics]:
     """Every live post snapshotted now (each item's post_metrics gets the snapshot, so one
     cycle over any number of items is this one run), then one row per item with its
@@ -38,7 +40,10 @@ def channel_analytics(
     path = scratch_dir(context) / "channel_analytics.csv"
     table.to_csv(path, index=False)
     figures = totals(table)
+    with service_call():  # a writer service reads the comments; offline, their keywords do
+        themes = writer.themes(comments) if hasattr(writer, "themes") else keyword_themes(comments)
     record = ChannelAnalytics(items=len(items), table=MediaFile(name=path.name, mime="text/csv", path=path),
-                              totals=figures, themes=keyword_themes(comments))
+                              totals=figures, themes=themes)
     return Output(record, metadata={**figures, "leaders": MetadataValue.md(leaders_markdown(table)),
-                                    "themes": ", ".join(record.themes) or "-"})
+                                    "themes": ", ".join(record.themes) or "-",
+        **cost_metadata(writer.take_costs() if hasattr(writer, "take_costs") else [])})

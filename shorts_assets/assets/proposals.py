@@ -3,7 +3,9 @@ from dagster import AssetExecutionContext, MetadataValue, Output, ResourceParam,
 from ..models import ContentStrategy, IdeaProposals
 from ..policy import Policy
 from ..providers.sheets import Sheet
+from ..providers.writers import Writer
 from ..strategy import TopicBankExhausted, fill_from_bank, propose
+from . import cost_metadata, service_call
 
 
 def as_row(idea, status: str) -> dict[str, str]:
@@ -16,7 +18,8 @@ def as_row(idea, status: str) -> dict[str, str]:
 
 @asset(group_name="learning")
 def idea_proposals(
-    context: AssetExecutionContext, content_strategy: ContentStrategy, policy: Policy, sheet: ResourceParam[Sheet]
+    context: AssetExecutionContext, content_strategy: ContentStrategy, policy: Policy, sheet: ResourceParam[Sheet],
+    writer: ResourceParam[Writer],
 ) -> Output[IdeaProposals]:
     """The next ideas, drawn from the strategy and appended to the sheet, never past the cap on
     open proposals so the loop cannot flood the queue."""
@@ -27,7 +30,9 @@ def idea_proposals(
     ideas = []
     for index, choice in enumerate(propose(content_strategy, wanted, seed=policy.seed + len(rows))):
         try:
-            ideas.append(fill_from_bank(choice, taken, seed=policy.seed + len(rows) + index))
+            with service_call():  # a writer service drafts the idea; offline, the topic bank does
+                ideas.append(writer.draft_idea(choice, taken, content_strategy.hints) if hasattr(writer, "draft_idea")
+                             else fill_from_bank(choice, taken, seed=policy.seed + len(rows) + index))
         except TopicBankExhausted as exhausted:
             context.log.warning(str(exhausted))
             continue
@@ -38,4 +43,5 @@ def idea_proposals(
     table = "\n".join(["| topic | category | hook | seconds | why |", "|---|---|---|---|---|"] + [
         f"| {i.topic} | {i.category} | {i.hook_style.value} | {i.target_seconds} | {i.reason} |" for i in ideas])
     return Output(record, metadata={"proposed": len(ideas), "open_before": open_now, "status": status,
-                                    "proposals": MetadataValue.md(table if ideas else "_none this cycle_")})
+                                    "proposals": MetadataValue.md(table if ideas else "_none this cycle_"),
+        **cost_metadata(writer.take_costs() if hasattr(writer, "take_costs") else [])})

@@ -3,6 +3,7 @@ from dagster import AssetExecutionContext, MetadataValue, Output, ResourceParam,
 from ..models import Idea, Script
 from ..partitions import content_items
 from ..providers.writers import Writer
+from ..store import StoreResource, load_record
 from . import SERVICE_RETRY, cost_metadata, service_call
 
 
@@ -13,10 +14,15 @@ def preview(script: Script) -> str:
 
 
 @asset(partitions_def=content_items, group_name="planning", pool="llm", retry_policy=SERVICE_RETRY)
-def script(context: AssetExecutionContext, idea: Idea, writer: ResourceParam[Writer]) -> Output[Script]:
-    """Hook, beats with visual cues and a call to action, from the writer."""
+def script(
+    context: AssetExecutionContext, idea: Idea, writer: ResourceParam[Writer], store: StoreResource
+) -> Output[Script]:
+    """Hook, beats with visual cues and a call to action, from the writer, with the current
+    content strategy's hints when there is a strategy yet."""
+    strategy = load_record(store.open(), "content_strategy")
+    hints = strategy.hints if strategy else ""
     with service_call():
-        record = writer.write(idea)
+        record = writer.write(idea, hints)
     return Output(
         record,
         metadata={
@@ -25,6 +31,7 @@ def script(context: AssetExecutionContext, idea: Idea, writer: ResourceParam[Wri
             "word_count": record.word_count,
             "scenes": len(record.scenes),
             "preview": MetadataValue.md(preview(record)),
+            "strategy_hints": hints or "-",
             **cost_metadata(record.costs),
         },
     )
