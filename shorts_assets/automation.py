@@ -114,11 +114,10 @@ def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[
     updates: dict[int, dict[str, str]] = {}
     pending: list[int] = []
     for row in rows:
-        status = (row.values.get("status") or "").strip().lower()
-        if status == "proposed":
+        if row.status == "proposed":
             pending.append(row.number)  # a proposal waits until someone marks it ready
             continue
-        if is_blank(row.values) or status not in ("", "ready"):
+        if is_blank(row.values) or row.status not in ("", "ready"):
             continue
         try:
             idea = idea_from_row(dict(row.values), row.number)
@@ -150,7 +149,7 @@ def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[
 )
 def approval_sensor(context: SensorEvaluationContext, sheet: ResourceParam[Sheet]):
     approved = [row for row in sheet.rows()
-                if (row.values.get("status") or "").strip().lower() == "approved" and row.values.get("item_id")]
+                if row.status == "approved" and row.values.get("item_id")]
     if not approved:
         return SkipReason("no approved rows")
     sheet.update_rows({row.number: {"status": "publishing", "error": ""} for row in approved})

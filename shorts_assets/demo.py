@@ -108,7 +108,7 @@ def say(text: str) -> None:
 
 def finished(sheet: Sheet) -> bool:
     rows = [row for row in sheet.rows() if not is_blank(row.values)]
-    return all(row.values.get("status", "") not in UNFINISHED for row in rows)
+    return all(row.status not in UNFINISHED for row in rows)
 
 
 def wait_for_items(sheet: Sheet, progress: Progress, daemon: subprocess.Popen, timeout: float) -> None:

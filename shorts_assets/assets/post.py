@@ -64,7 +64,7 @@ def published_post(
     review is required, however the run was launched."""
     if policy.review_required:
         row = sheet.find(idea.item_id)
-        status = (row.values.get("status") or "").strip().lower() if row else "no row"
+        status = row.status if row else "no row"
         if status not in APPROVED:
             raise permanent(f"{idea.item_id} is not approved for publishing (its row says {status!r}): "
                             "review the video and set the row's status to approved")

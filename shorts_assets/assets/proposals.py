@@ -16,6 +16,16 @@ def as_row(idea, status: str) -> dict[str, str]:
     }
 
 
+def from_bank(context, choice: dict, taken: set[str], seed: int):
+    """A topic of the chosen category not made yet; once the bank's topics of a category are all
+    made, one of them again (another hook or length makes it a different video)."""
+    try:
+        return fill_from_bank(choice, taken, seed)
+    except TopicBankExhausted as exhausted:
+        context.log.info(f"{exhausted}; making one of its topics again")
+        return fill_from_bank(choice, set(), seed)
+
+
 @asset(group_name="learning")
 def idea_proposals(
     context: AssetExecutionContext, content_strategy: ContentStrategy, policy: Policy, sheet: ResourceParam[Sheet],
@@ -24,18 +34,14 @@ def idea_proposals(
     """The next ideas, drawn from the strategy and appended to the sheet, never past the cap on
     open proposals so the loop cannot flood the queue."""
     rows = sheet.rows()
-    open_now = sum((r.values.get("status") or "").strip().lower() == "proposed" for r in rows)
+    open_now = sum(r.status == "proposed" for r in rows)
     wanted = max(0, min(policy.proposals_per_cycle, policy.max_open_proposals - open_now))
     taken = {(r.values.get("topic") or "").strip().lower() for r in rows}
     ideas = []
     for index, choice in enumerate(propose(content_strategy, wanted, seed=policy.seed + len(rows))):
-        try:
-            with service_call():  # a writer service drafts the idea; offline, the topic bank does
-                ideas.append(writer.draft_idea(choice, taken, content_strategy.hints) if hasattr(writer, "draft_idea")
-                             else fill_from_bank(choice, taken, seed=policy.seed + len(rows) + index))
-        except TopicBankExhausted as exhausted:
-            context.log.warning(str(exhausted))
-            continue
+        with service_call():  # a writer service drafts the idea; offline, the topic bank does
+            ideas.append(writer.draft_idea(choice, taken, content_strategy.hints) if hasattr(writer, "draft_idea")
+                         else from_bank(context, choice, taken, seed=policy.seed + len(rows) + index))
         taken.add(ideas[-1].topic.lower())
     status = "ready" if policy.auto_approve_ideas else "proposed"
     numbers = sheet.append_rows([as_row(idea, status) for idea in ideas]) if ideas else []

@@ -119,7 +119,7 @@ retract_content = define_asset_job(
 
 
 def wants_retraction(row: SheetRow) -> bool:
-    return (row.values.get("status") or "").strip().lower() == RETRACT
+    return row.status == RETRACT
 
 
 def retraction_request(row: SheetRow, published: set[str]) -> tuple[RunRequest | None, dict[str, str]]:

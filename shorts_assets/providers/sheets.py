@@ -32,6 +32,11 @@ class SheetRow:
     number: int  # 1-based, counting data rows below the header
     values: Mapping[str, str]
 
+    @property
+    def status(self) -> str:
+        """The status cell as the factory compares it: people type `Approved `, too."""
+        return (self.values.get("status") or "").strip().lower()
+
 
 def safe_cell(value: object, limit: int = 1000) -> str:
     """Text that no spreadsheet will evaluate: a leading formula character gets a quote."""
