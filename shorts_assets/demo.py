@@ -184,7 +184,11 @@ def learn_once(defs, store: StoreResource) -> None:
         if not instance.get_materialized_partitions(AssetKey("published_post")):
             return
         say("one analytics cycle: snapshot every post, learn the strategy, propose the next ideas")
-        defs.resolve_job_def("analytics_cycle").execute_in_process(instance=instance)
+        cycle = defs.resolve_job_def("analytics_cycle").execute_in_process(instance=instance, raise_on_error=False)
+    if not cycle.success:
+        failed = [event.message for event in cycle.all_events if event.is_step_failure]
+        print(f"\nthe analytics cycle failed: {'; '.join(failed)}")
+        return
     strategy = load_record(store.open(), "content_strategy")
     proposals = load_record(store.open(), "idea_proposals")
     print()

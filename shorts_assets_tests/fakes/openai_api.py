@@ -39,20 +39,23 @@ def error(status: int, message: str, code: str | None = None, kind: str = "inval
     return Response(status, body, headers=headers or {})
 
 
-def fill(schema: dict, defs: dict, name: str = "value"):
-    """An instance of a JSON schema: strings name their field, arrays have two items."""
+def fill(schema: dict, defs: dict, name: str = "value", serial: int = 1):
+    """An instance of a JSON schema: strings name their field, arrays have two items.
+
+    A topic is numbered by the completion (`serial`), so drafted ideas never repeat a topic.
+    """
     if "$ref" in schema:
-        return fill(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, name)
+        return fill(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, name, serial)
     kind = schema.get("type")
     if kind == "object":
-        return {key: fill(sub, defs, key) for key, sub in schema.get("properties", {}).items()}
+        return {key: fill(sub, defs, key, serial) for key, sub in schema.get("properties", {}).items()}
     if kind == "array":
-        return [fill(schema["items"], defs, f"{name} {i}") for i in (1, 2)]
+        return [fill(schema["items"], defs, f"{name} {i}", serial) for i in (1, 2)]
     if kind in ("integer", "number"):
         return 1
     if kind == "boolean":
         return True
-    return f"{name} text"
+    return f"topic text {serial}" if name == "topic" and serial > 1 else f"{name} text"
 
 
 def bearer(request: Request) -> str:
@@ -90,7 +93,8 @@ class FakeOpenAI(FakeServer):
             reply = self.replies.pop(0) if self.replies else None
         if reply is None:
             schema = body["response_format"]["json_schema"]["schema"]
-            content = json.dumps(fill(schema, schema.get("$defs", {})))
+            serial = len(self.calls("POST", "/v1/chat/completions"))
+            content = json.dumps(fill(schema, schema.get("$defs", {}), serial=serial))
             reply = {"content": content, "refusal": None, "finish_reason": "stop"}
         message = {"role": "assistant", "content": reply["content"], "refusal": reply["refusal"]}
         usage = {**self.usage, "total_tokens": sum(self.usage.values())}
