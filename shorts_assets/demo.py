@@ -184,7 +184,9 @@ def learn_once(defs, store: StoreResource) -> None:
         if not instance.get_materialized_partitions(AssetKey("published_post")):
             return
         say("one analytics cycle: snapshot every post, learn the strategy, propose the next ideas")
-        cycle = defs.resolve_job_def("analytics_cycle").execute_in_process(instance=instance, raise_on_error=False)
+        quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the table above is the report
+        cycle = defs.resolve_job_def("analytics_cycle").execute_in_process(
+            instance=instance, raise_on_error=False, run_config=quiet)
     if not cycle.success:
         failed = [event.message for event in cycle.all_events if event.is_step_failure]
         print(f"\nthe analytics cycle failed: {'; '.join(failed)}")
