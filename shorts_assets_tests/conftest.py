@@ -8,6 +8,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from dagster import build_run_status_sensor_context
 
 from shorts_assets.providers.platforms import Upload
 from shorts_assets.providers.sheets import STATUS_COLUMNS
@@ -30,6 +31,16 @@ def platform_upload(video: Path, folder: Path) -> Upload:
     return Upload(item_id="bees-1", video=video, thumbnail=thumbnail, title="Why do bees dance?",
                   description="Bees talk by dancing.", tags=["#bees", "nature facts"],
                   attributes={"category": "nature"}, duration_s=31.5)
+
+
+def write_back_success(defs, instance, result) -> None:
+    """What the daemon's status sensor does when a run ends well: write the outcome to its row."""
+    from shorts_assets.automation import content_status_sensor
+
+    with build_run_status_sensor_context(
+        sensor_name="content_status_sensor", dagster_instance=instance, dagster_run=result.dagster_run,
+        dagster_event=result.get_run_success_event(), resources=defs.resources) as context:
+        content_status_sensor(context)
 
 
 def write_sheet(path: Path, rows: list[dict[str, str]], columns=None) -> Path:

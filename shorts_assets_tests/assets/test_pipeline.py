@@ -5,12 +5,12 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DagsterInstance, build_run_status_sensor_context
 
-from shorts_assets.automation import content_failure_sensor, content_status_sensor
+from shorts_assets.automation import content_failure_sensor
 from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.media.probe import probe
 from shorts_assets.partitions import content_items
-from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, write_sheet
+from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, write_back_success, write_sheet
 
 ITEM = "bees-test"
 MEDIA_SUFFIXES = {".json", ".wav", ".mp4", ".jpg", ".ass"}
@@ -76,10 +76,7 @@ def test_republishing_makes_no_second_post(produced):
 
 def test_status_is_written_back_when_the_run_ends(produced):
     home, defs, instance, result = produced
-    with build_run_status_sensor_context(
-        sensor_name="content_status_sensor", dagster_instance=instance, dagster_run=result.dagster_run,
-        dagster_event=result.get_run_success_event(), resources=defs.resources) as context:
-        content_status_sensor(context)
+    write_back_success(defs, instance, result)
     row = read_sheet(home / "content_sheet.csv")[0]
     assert row["status"] == "published" and row["error"] == ""
     assert row["video_path"].endswith(f"rendered_video/{ITEM}/video.mp4")

@@ -11,7 +11,6 @@ from dagster import (
     DagsterInstance,
     SensorResult,
     SkipReason,
-    build_run_status_sensor_context,
     build_sensor_context,
     materialize,
 )
@@ -19,7 +18,6 @@ from dagster_aws.s3 import S3Resource
 
 from shorts_assets.assets.post import publish_once
 from shorts_assets.assets.retraction import ledger_key, retract_everywhere, retracted_post, retraction_sensor
-from shorts_assets.automation import content_status_sensor
 from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.models import Post, PublishedPost
@@ -31,7 +29,7 @@ from shorts_assets.providers.platforms import SandboxChannel
 from shorts_assets.providers.sheets import CsvSheet
 from shorts_assets.providers.tiktok import TikTokChannel
 from shorts_assets.store import LocalStore, StoreIOManager, StoreResource
-from shorts_assets_tests.conftest import GOOD_ROW, platform_upload, read_sheet, write_sheet
+from shorts_assets_tests.conftest import GOOD_ROW, platform_upload, read_sheet, write_back_success, write_sheet
 from shorts_assets_tests.fakes.youtube_api import FakeYouTube
 
 ITEM = "bees-retract"
@@ -113,10 +111,7 @@ def test_publishing_a_retracted_item_again_uploads_nothing(retracted):
 
 def test_the_row_says_retracted_when_the_run_ends(retracted):
     home, defs, instance, _, result = retracted
-    with build_run_status_sensor_context(
-        sensor_name="content_status_sensor", dagster_instance=instance, dagster_run=result.dagster_run,
-        dagster_event=result.get_run_success_event(), resources=defs.resources) as context:
-        content_status_sensor(context)
+    write_back_success(defs, instance, result)
     row = read_sheet(home / "content_sheet.csv")[0]
     assert row["status"] == "retracted" and row["error"] == ""
 
