@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: demo test lint dev bench home clean
+.PHONY: demo test lint dev prod-local system-packages bench home clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,14 +25,22 @@ home: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/python -m shorts_assets.demo
 
-test: $(VENV)/.installed-dev lint
+test: $(VENV)/.installed-dev lint system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# PostgreSQL and Chromium for the production tests, from Debian's packages when missing.
+system-packages:
+	@.ci/system-packages
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check shorts_assets shorts_assets_tests bench
 
 dev: $(VENV)/.installed home
 	$(BIN)/dagster dev -w workspace.yaml
+
+# The production shape on this machine: Postgres, S3 (moto), code server, daemon, web UI.
+prod-local: $(VENV)/.installed-dev system-packages
+	$(BIN)/python -m shorts_assets.prod_local
 
 bench: $(VENV)/.installed-dev home
 	$(BIN)/python bench/render_bench.py

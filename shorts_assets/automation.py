@@ -39,15 +39,19 @@ PRODUCE = AssetSelection.assets("idea", "script", "narration", "clips", "rendere
 PUBLISH = AssetSelection.assets("published_post", "post_metrics")
 
 # One run per item, its steps in one process: an item's stages run one after another
-# anyway, and items run in parallel up to the run queue's limit (dagster.yaml).
+# anyway, and items run in parallel up to the run queue's limit (dagster.yaml). Runs that
+# render carry RENDERS, so the production queue can cap them apart from the rest.
+RENDERS = {"shorts/renders": "true"}
 content_pipeline = define_asset_job(
     "content_pipeline",
+    tags=RENDERS,
     selection=PRODUCE | PUBLISH,
     executor_def=in_process_executor,
     description="Produce one content item and publish it (SHORTS_REVIEW=auto).",
 )
 produce_content = define_asset_job(
     "produce_content",
+    tags=RENDERS,
     selection=PRODUCE,
     executor_def=in_process_executor,
     description="Produce one content item up to its rendered video, which then awaits review.",

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-import socket
 from pathlib import Path
 
 import boto3
 import pytest
 from dagster import build_run_status_sensor_context
 
+from shorts_assets.prod_local import free_port  # noqa: F401 - the tests' one way to pick a port
 from shorts_assets.providers.platforms import Upload
 from shorts_assets.providers.sheets import STATUS_COLUMNS
 from shorts_assets.rows import IDEA_COLUMNS
@@ -60,12 +60,6 @@ def read_sheet(path: Path) -> list[dict[str, str]]:
 @pytest.fixture
 def sheet_path(tmp_path) -> Path:
     return tmp_path / "content_sheet.csv"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
