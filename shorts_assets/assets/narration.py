@@ -1,4 +1,5 @@
 import shutil
+import wave
 from pathlib import Path
 
 from dagster import AssetExecutionContext, Output, ResourceParam, asset
@@ -42,26 +43,66 @@ def cache_speech(store: StoreResource, key: str, speech: Speech) -> None:
     })
 
 
+def join_speech(parts: list[Speech], out_path: Path) -> Speech:
+    """Scene narrations end to end in one WAV; each word keeps its place and gets its scene."""
+    words: list[WordTiming] = []
+    offset = 0.0
+    with wave.open(str(out_path), "wb") as out:
+        for scene, part in enumerate(parts):
+            with wave.open(str(part.path), "rb") as audio:
+                if scene == 0:
+                    out.setparams(audio.getparams())
+                elif (audio.getframerate(), audio.getnchannels(), audio.getsampwidth()) != (
+                        out.getframerate(), out.getnchannels(), out.getsampwidth()):
+                    raise ValueError(f"scene {scene}'s audio has another format than scene 0's")
+                frames = audio.readframes(audio.getnframes())
+                out.writeframes(frames)
+            words += [w.model_copy(update={"start": w.start + offset, "end": w.end + offset, "scene": scene})
+                      for w in part.words]
+            offset += len(frames) / (out.getsampwidth() * out.getnchannels() * out.getframerate())
+    return Speech(path=out_path, sample_rate=parts[0].sample_rate, duration_s=offset, words=words)
+
+
+def speak_scenes(voice: Voice, store: StoreResource, scenes: list[str], name: str, work: Path
+                 ) -> tuple[Speech, list[Cost], int]:
+    """The narration, and what it cost, and how many scenes were spoken anew.
+
+    A voice that charges is asked one scene at a time and each scene is kept under the hash
+    of its text and settings, so an edited script pays only for the scenes that changed. A
+    free voice (no cache key) speaks the whole narration at once.
+    """
+    out_path = work / "narration.wav"
+    if voice.cache_key(scenes[:1], name) is None:
+        with service_call():
+            speech = voice.speak(scenes, name, out_path)
+        return speech, [speech.cost] if speech.cost else [], len(scenes)
+    parts, costs, spoken = [], [], 0
+    for index, text in enumerate(scenes):
+        key = voice.cache_key([text], name)
+        part_path = work / f"scene-{index:02d}.wav"
+        part = cached_speech(store, key, part_path)
+        if part is None:
+            with service_call():
+                part = voice.speak([text], name, part_path)
+            cache_speech(store, key, part)
+            costs += [part.cost] if part.cost else []
+            spoken += 1
+        parts.append(part)
+    return join_speech(parts, out_path), costs, spoken
+
+
 @asset(partitions_def=content_items, group_name="production", pool="tts", retry_policy=SERVICE_RETRY)
 def narration(
     context: AssetExecutionContext, idea: Idea, script: Script, voice: ResourceParam[Voice], store: StoreResource
 ) -> Output[Narration]:
     """The script spoken, with a timing for every word and the loudness the render needs."""
     scenes = [s.narration for s in script.scenes]
-    out_path = scratch_dir(context) / "narration.wav"
-    key = voice.cache_key(scenes, idea.voice)
-    speech = cached_speech(store, key, out_path) if key else None
-    if speech is None:
-        with service_call():
-            speech = voice.speak(scenes, idea.voice, out_path)
-        if key:
-            cache_speech(store, key, speech)
+    speech, costs, spoken = speak_scenes(voice, store, scenes, idea.voice, scratch_dir(context))
     if speech.duration_s + TAIL_SECONDS > MAX_VIDEO_SECONDS:
         raise permanent(
             f"the narration lasts {speech.duration_s:.1f} s; a short is at most {MAX_VIDEO_SECONDS:.0f} s:"
             " shorten the script or the facts"
         )
-    costs: list[Cost] = [speech.cost] if speech.cost else []
     loudness = measure_loudness(speech.path)
     record = Narration(
         item_id=idea.item_id,
@@ -83,7 +124,8 @@ def narration(
             "words_per_second": round(len(record.words) / max(record.duration_s, 0.1), 2),
             "loudness_lufs_before_normalisation": loudness.input_i,
             "voice": record.voice,
-            "from_cache": bool(key) and not costs,
+            "scenes_spoken": spoken,
+            "scenes_reused": len(scenes) - spoken,
             **cost_metadata(costs),
         },
     )

@@ -1,28 +1,55 @@
 import hashlib
+from dataclasses import asdict
 
-from dagster import AssetExecutionContext, Output, asset
+from dagster import AssetExecutionContext, Config, Output, asset
 
-from ..media.captions import build_ass, caption_font
+from ..media.captions import CaptionStyle, build_ass, caption_font
 from ..media.compose import RenderSpec, render_video
 from ..media.probe import probe
 from ..models import Clips, Idea, MediaFile, Narration, RenderedVideo, Script
 from ..partitions import content_items
 from ..store import scratch_dir
-from . import TAIL_SECONDS
+from . import TAIL_SECONDS, permanent
 
 
 def length_bucket(seconds: float) -> str:
     return "under-20s" if seconds < 20 else "20-40s" if seconds < 40 else "40-60s"
 
 
+class CaptionConfig(Config):
+    """How the captions look: sizes in pixels of a 1920-high frame, colours as RRGGBB.
+
+    Change it in the launchpad and rematerialize rendered_video alone: the stored script,
+    narration and clips are reused, so no writer, voice or footage service is asked again.
+    """
+
+    font_size: int = CaptionStyle.font_size
+    text_rgb: str = CaptionStyle.text_rgb
+    highlight_rgb: str = CaptionStyle.highlight_rgb
+    outline_rgb: str = CaptionStyle.outline_rgb
+    words_per_line: int = CaptionStyle.words_per_line
+    margin_v: float = CaptionStyle.margin_v
+
+
+def caption_style(config: CaptionConfig) -> CaptionStyle:
+    if not 24 <= config.font_size <= 200 or not 1 <= config.words_per_line <= 8 or not 0 <= config.margin_v <= 0.9:
+        raise permanent("caption style: font_size must be 24-200, words_per_line 1-8 and margin_v 0-0.9")
+    return CaptionStyle(**config.model_dump())
+
+
 @asset(partitions_def=content_items, group_name="production", pool="render")
 def rendered_video(
-    context: AssetExecutionContext, idea: Idea, script: Script, narration: Narration, clips: Clips
+    context: AssetExecutionContext, config: CaptionConfig, idea: Idea, script: Script, narration: Narration,
+    clips: Clips
 ) -> Output[RenderedVideo]:
     """The short in one ffmpeg pass: clips cut to the words, captions, normalised voice."""
     work = scratch_dir(context)
     captions = work / "captions.ass"
-    captions.write_text(build_ass(narration.words), encoding="utf-8")
+    style = caption_style(config)
+    try:
+        captions.write_text(build_ass(narration.words, style=style), encoding="utf-8")
+    except ValueError as error:
+        raise permanent(f"caption style: {error}") from error
     spec = RenderSpec(
         clips=[clip.media.local() for clip in clips.clips],
         scene_starts=narration.scene_starts,
@@ -68,5 +95,6 @@ def rendered_video(
             "realtime_factor": round(record.render_seconds / max(record.duration_s, 0.1), 3),
             "size": f"{record.width}x{record.height} @ {record.fps:g} fps",
             "megabytes": round(spec.out_video.stat().st_size / 1e6, 2),
+            "caption_style": asdict(style),
         },
     )

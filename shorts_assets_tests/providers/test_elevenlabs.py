@@ -160,23 +160,33 @@ def test_a_refused_request_is_permanent(fake, tmp_path):
         make_voice(fake).speak(SCENES, ROW_VOICE, tmp_path / "narration.wav")
 
 
-def test_the_narration_asset_pays_once_for_the_same_text(fake, tmp_path):
-    """Rematerializing reuses the stored audio under cache/voice/<key>/: no second request."""
+def test_the_narration_asset_pays_once_per_scene_text(fake, tmp_path):
+    """Scenes are spoken one by one and kept under cache/voice/<key>/: rematerializing pays
+    nothing, and a script with one scene edited pays for that scene alone."""
     store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path / "cache"), s3=S3Resource())
     voice = make_voice(fake)
     idea = Idea(item_id="bees-test", row=1, topic="honeybees")
-    script = Script(item_id="bees-test", title="Bees", hook=SCENES[0], call_to_action=SCENES[2],
-                    beats=[Scene(narration=SCENES[1], visual="bees")], description="bees", writer="test")
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("content_item", ["bees-test"])
 
-    def materialize():
+    def materialize(scenes):
+        script = Script(item_id="bees-test", title="Bees", hook=scenes[0], call_to_action=scenes[2],
+                        beats=[Scene(narration=scenes[1], visual="bees")], description="bees", writer="test")
         context = build_asset_context(partition_key="bees-test", instance=instance)
         return narration(context=context, idea=idea, script=script, voice=voice, store=store)
 
-    first, second = materialize(), materialize()
-    assert len(fake.calls("POST", TTS)) == 1
-    assert first.metadata["from_cache"].value is False and second.metadata["from_cache"].value is True
+    first, second = materialize(SCENES), materialize(SCENES)
+    assert len(fake.calls("POST", TTS)) == len(SCENES)
+    assert first.metadata["scenes_spoken"].value == 3 and second.metadata["scenes_reused"].value == 3
     assert second.value.words == first.value.words and second.value.costs == []
     assert second.value.audio.path.read_bytes() == first.value.audio.path.read_bytes()
-    assert cached_speech(store, voice.cache_key(SCENES, "en-gb"), tmp_path / "x.wav") is not None  # same voice id
+    assert [w.scene for w in first.value.words] == sorted(w.scene for w in first.value.words)
+    assert {w.scene for w in first.value.words} == {0, 1, 2}
+    assert first.value.scene_starts[0] == 0 and first.value.scene_starts[1] < first.value.scene_starts[2]
+    assert cached_speech(store, voice.cache_key(SCENES[:1], "en-gb"), tmp_path / "x.wav") is not None  # same voice
+
+    edited = materialize([SCENES[0], "A hive keeps its brood at 34 degrees.", SCENES[2]])
+    requests = fake.calls("POST", TTS)
+    assert len(requests) == len(SCENES) + 1 and "34 degrees" in requests[-1].json()["text"]
+    assert edited.metadata["scenes_spoken"].value == 1 and len(edited.value.costs) == 1
+    assert edited.value.words[0] == first.value.words[0]  # the hook as it was heard before

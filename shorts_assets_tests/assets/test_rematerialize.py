@@ -1,0 +1,55 @@
+"""Rematerializing what a person changed costs only that: a new caption style re-renders from
+the stored script, narration and clips, and asks no writer, voice or footage service again."""
+
+from dagster import AssetKey, DagsterInstance
+
+from shorts_assets.config import Settings
+from shorts_assets.definitions import build_definitions
+from shorts_assets.partitions import content_items
+from shorts_assets_tests.assets.conftest import ITEM
+
+
+def service_calls(openai, elevenlabs) -> dict[str, int]:
+    return {"writer": len(openai.calls("POST", "/v1/chat/completions")),
+            "footage": len(openai.calls("POST", "/v1/images")),
+            "voice": len(elevenlabs.calls("POST", "/v1/text-to-speech"))}
+
+
+def test_a_new_caption_style_rerenders_without_asking_any_service(services, tmp_path):
+    env, openai, elevenlabs, _, _ = services
+    defs = build_definitions(Settings.from_env(env))
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(content_items.name, [ITEM])
+    produce = defs.resolve_job_def("produce_content")
+    assert produce.execute_in_process(partition_key=ITEM, instance=instance).success
+    made = service_calls(openai, elevenlabs)
+    assert all(made.values()), made
+    captions = tmp_path / "store" / "rendered_video" / ITEM / "captions.ass"
+    before = captions.read_text()
+
+    restyled = produce.execute_in_process(
+        partition_key=ITEM, instance=instance, asset_selection=[AssetKey("rendered_video")],
+        run_config={"ops": {"rendered_video": {"config": {"highlight_rgb": "00FFAA", "font_size": 120}}}})
+    assert restyled.success
+    assert service_calls(openai, elevenlabs) == made  # zero writer, voice and footage calls
+    after = captions.read_text()
+    assert after != before and "&HAAFF00&" in after  # the new highlight, in ASS's BGR order
+    [event] = restyled.get_asset_materialization_events()
+    assert event.materialization.metadata["caption_style"].value["font_size"] == 120
+    assert [e.asset_key.path[0] for e in restyled.get_asset_materialization_events()] == ["rendered_video"]
+
+
+def test_a_bad_caption_style_fails_once_with_what_to_fix(services, tmp_path):
+    env, openai, elevenlabs, _, _ = services
+    defs = build_definitions(Settings.from_env(env))
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(content_items.name, [ITEM])
+    produce = defs.resolve_job_def("produce_content")
+    assert produce.execute_in_process(partition_key=ITEM, instance=instance).success
+    bad = produce.execute_in_process(
+        partition_key=ITEM, instance=instance, asset_selection=[AssetKey("rendered_video")], raise_on_error=False,
+        run_config={"ops": {"rendered_video": {"config": {"highlight_rgb": "yellow"}}}})
+    assert not bad.success
+    [failure] = [e for e in bad.all_events if e.is_step_failure]
+    assert "colour must be six hex digits" in str(failure.step_failure_data.user_failure_data.description)
+    assert (tmp_path / "store" / "rendered_video" / ITEM / "video.mp4").exists()  # the last good render stays
