@@ -93,9 +93,13 @@ def known_items(instance) -> set[str]:
     )
 
 
-def to_read(rows: list, cursor: dict) -> list:
-    """Rows past the cursor, and earlier proposals still waiting for a person to say `ready`."""
+def to_read(sheet: Sheet, cursor: dict) -> list:
+    """Rows past the cursor, and earlier proposals still waiting for a person to say `ready`.
+
+    Rows before both are never fetched (Google) or turned into records (CSV).
+    """
     pending = set(cursor.get("pending", []))
+    rows = sheet.rows(after=min([cursor["rows"], *(number - 1 for number in pending)]))
     return [row for row in rows if row.number > cursor["rows"] or row.number in pending]
 
 
@@ -107,22 +111,26 @@ def to_read(rows: list, cursor: dict) -> list:
 )
 def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[Sheet], policy: Policy):
     cursor = json.loads(context.cursor) if context.cursor else {"rows": 0}
-    all_rows = sheet.rows()
-    rows = to_read(all_rows, cursor)
+    rows = to_read(sheet, cursor)
     if not rows:
         return SkipReason(f"no rows after row {cursor['rows']}")
     job = produce_content if policy.review_required else content_pipeline
-    known = known_items(context.instance)
+    known: set[str] | None = None
     added: list[str] = []
     requests: list[RunRequest] = []
     updates: dict[int, dict[str, str]] = {}
     pending: list[int] = []
+    looked_at: set[int] = set()
     for row in rows:
+        if len(updates) >= policy.rows_per_tick:
+            break  # the rest next tick: the cursor stops at the last row looked at
+        looked_at.add(row.number)
         if row.status == "proposed":
             pending.append(row.number)  # a proposal waits until someone marks it ready
             continue
         if is_blank(row.values) or row.status not in ("", "ready"):
             continue
+        known = known_items(context.instance) if known is None else known
         try:
             idea = idea_from_row(dict(row.values), row.number)
             if idea.item_id in known or idea.item_id in added:
@@ -141,7 +149,10 @@ def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[
     return SensorResult(
         run_requests=requests,
         dynamic_partitions_requests=[content_items.build_add_request(added)] if added else [],
-        cursor=json.dumps({"rows": max(cursor["rows"], all_rows[-1].number), "pending": pending}),
+        cursor=json.dumps({
+            "rows": max([cursor["rows"], *looked_at]),
+            "pending": sorted(pending + [n for n in cursor.get("pending", []) if n not in looked_at]),
+        }),
     )
 
 

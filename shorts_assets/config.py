@@ -240,5 +240,6 @@ def build_resources(settings: Settings) -> dict[str, object]:
             proposals_per_cycle=settings.number("SHORTS_PROPOSALS_PER_CYCLE", 3),
             max_open_proposals=settings.number("SHORTS_MAX_OPEN_PROPOSALS", 6),
             seed=settings.number("SHORTS_STRATEGY_SEED", 7),
+            rows_per_tick=settings.number("SHORTS_ROWS_PER_TICK", 100),
         ),
     }

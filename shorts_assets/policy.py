@@ -16,3 +16,5 @@ class Policy(ConfigurableResource):
     proposals_per_cycle: int = Field(default=3, ge=0, description="SHORTS_PROPOSALS_PER_CYCLE")
     max_open_proposals: int = Field(default=6, ge=0, description="SHORTS_MAX_OPEN_PROPOSALS: never flood the queue")
     seed: int = Field(default=7, description="SHORTS_STRATEGY_SEED: the strategy's draws are reproducible")
+    rows_per_tick: int = Field(default=100, ge=1, description="SHORTS_ROWS_PER_TICK: new rows queued per sensor "
+                               "tick; a pasted sheet of thousands goes in over a few ticks, not one huge one")

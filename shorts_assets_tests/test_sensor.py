@@ -7,6 +7,7 @@ from shorts_assets.automation import approval_sensor, content_sheet_sensor
 from shorts_assets.partitions import content_items
 from shorts_assets.policy import Policy
 from shorts_assets.providers.sheets import CsvSheet
+from shorts_assets.rows import idea_from_row
 from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, write_sheet
 
 SECOND = {**GOOD_ROW, "topic": "ant colonies", "facts": "Ants farm fungus."}
@@ -18,9 +19,10 @@ def instance():
         yield instance
 
 
-def tick(instance, sheet_path, cursor=None, review_required=False):
+def tick(instance, sheet_path, cursor=None, review_required=False, rows_per_tick=100):
     context = build_sensor_context(instance=instance, cursor=cursor, resources={
-        "sheet": CsvSheet(path=str(sheet_path)), "policy": Policy(review_required=review_required)})
+        "sheet": CsvSheet(path=str(sheet_path)),
+        "policy": Policy(review_required=review_required, rows_per_tick=rows_per_tick)})
     result = content_sheet_sensor(context)
     if isinstance(result, SensorResult):
         for request in result.dynamic_partitions_requests:  # what the daemon does with the result
@@ -60,6 +62,37 @@ def test_rows_before_the_cursor_are_not_read_again(instance, sheet_path):
     second = tick(instance, sheet_path, cursor=first.cursor)
     assert [r.partition_key.split("-")[0] for r in second.run_requests] == ["ant"]
     assert json.loads(second.cursor) == {"rows": 2, "pending": []}
+
+
+def test_handled_rows_are_neither_parsed_nor_validated_again(instance, sheet_path, monkeypatch):
+    write_sheet(sheet_path, [GOOD_ROW, SECOND])
+    first = tick(instance, sheet_path)
+    CsvSheet(path=str(sheet_path)).append_rows([{**GOOD_ROW, "topic": "third topic"}])
+    validated = []
+
+    def counted(values, number):
+        validated.append(number)
+        return idea_from_row(values, number)
+    monkeypatch.setattr("shorts_assets.automation.idea_from_row", counted)
+    parsed = CsvSheet(path=str(sheet_path)).rows(after=2)
+    assert [row.number for row in parsed] == [3]
+    second = tick(instance, sheet_path, cursor=first.cursor)
+    assert validated == [3] and len(second.run_requests) == 1
+
+
+def test_a_pasted_thousand_rows_go_in_a_capped_batch_a_tick_and_proposals_keep_waiting(instance, sheet_path):
+    rows = [{**GOOD_ROW, "topic": f"topic {n}"} for n in range(25)]
+    rows[3]["status"] = "proposed"
+    write_sheet(sheet_path, rows)
+    cursor, batches = None, []
+    for _ in range(4):
+        result = tick(instance, sheet_path, cursor=cursor, rows_per_tick=10)
+        batches.append(len(result.run_requests))
+        cursor = result.cursor
+        assert json.loads(cursor)["pending"] == [4]  # the proposal is remembered on every tick
+    assert batches == [10, 10, 4, 0]
+    assert [row["status"] for row in read_sheet(sheet_path)].count("queued") == 24
+    assert len(instance.get_dynamic_partitions(content_items.name)) == 24
 
 
 def test_a_repeated_row_never_makes_a_second_partition(instance, sheet_path):

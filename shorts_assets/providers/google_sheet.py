@@ -69,6 +69,9 @@ class OffGoogleCredentials(Credentials):
         return False
 
 
+MAX_ROWS = 1_000_000  # the open end of "the rows below": Sheets has at most 10 million cells
+
+
 class GoogleSheet(ConfigurableResource):
     """A Google Sheets worksheet as the content sheet, shared with a service account as editor."""
 
@@ -85,13 +88,18 @@ class GoogleSheet(ConfigurableResource):
     # The Sheet protocol
 
     def rows(self, after: int = 0) -> list[SheetRow]:
+        """Only the rows below `after` are fetched: a sheet of 10,000 handled rows costs nothing."""
         with self._client() as client:
-            header, data = self._table(client)
+            if after:
+                header, _ = self._table(client, absolute_range_name(self.worksheet, "1:1"))
+                below = absolute_range_name(self.worksheet, f"{after + 2}:{MAX_ROWS}")
+                data = client.values_get(self.spreadsheet_key, below).get("values", [])
+            else:
+                header, data = self._table(client)
         columns = self._columns(header)
         return [
             SheetRow(number, {name: cell(row, index) for name, index in columns.items()})
-            for number, row in enumerate(data, start=1)
-            if number > after
+            for number, row in enumerate(data, start=after + 1)
         ]
 
     def find(self, item_id: str) -> SheetRow | None:

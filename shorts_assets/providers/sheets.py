@@ -80,17 +80,16 @@ class CsvSheet(ConfigurableResource):
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def _read(self) -> tuple[list[str], list[dict[str, str]]]:
+    def _read(self, after: int = 0) -> tuple[list[str], list[dict[str, str]]]:
+        """The header and the data rows; rows up to `after` are only counted, as empty dicts."""
         path = Path(self.path)
         if not path.exists():
             raise FileNotFoundError(f"content sheet {path} does not exist")
         with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = [name.strip() for name in reader.fieldnames or []]
-            rows = [
-                {name.strip(): (value or "") for name, value in row.items() if name is not None}
-                for row in reader
-            ]
+            reader = csv.reader(handle)
+            header = [name.strip() for name in next(reader, [])]
+            rows = [dict(zip(header, cells, strict=False)) if number > after else {}
+                    for number, cells in enumerate(reader, start=1)]
         if "topic" not in header:
             raise ValueError(f"content sheet {path} has no 'topic' column")
         return header, rows
@@ -107,7 +106,7 @@ class CsvSheet(ConfigurableResource):
         os.replace(tmp, path)
 
     def rows(self, after: int = 0) -> list[SheetRow]:
-        _, rows = self._read()
+        _, rows = self._read(after)
         return [SheetRow(number, row) for number, row in enumerate(rows, start=1) if number > after]
 
     def find(self, item_id: str) -> SheetRow | None:
