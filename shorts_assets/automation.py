@@ -116,7 +116,7 @@ def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[
         return SkipReason(f"no rows after row {cursor['rows']}")
     job = produce_content if policy.review_required else content_pipeline
     known: set[str] | None = None
-    added: list[str] = []
+    added: dict[str, None] = {}  # ordered, and quick to look up in a tick of thousands
     requests: list[RunRequest] = []
     updates: dict[int, dict[str, str]] = {}
     pending: list[int] = []
@@ -139,7 +139,7 @@ def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[
             updates[row.number] = {"status": f"rejected: {error}"}
             context.log.info(f"row {row.number} rejected: {error}")
             continue
-        added.append(idea.item_id)
+        added[idea.item_id] = None
         requests.append(RunRequest(job_name=job.name, partition_key=idea.item_id, run_key=idea.item_id,
                                    tags={"shorts/row": str(row.number)}))
         updates[row.number] = {"item_id": idea.item_id, "status": "queued", "error": ""}
@@ -148,7 +148,7 @@ def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[
     sheet.update_rows(updates)
     return SensorResult(
         run_requests=requests,
-        dynamic_partitions_requests=[content_items.build_add_request(added)] if added else [],
+        dynamic_partitions_requests=[content_items.build_add_request(list(added))] if added else [],
         cursor=json.dumps({
             "rows": max([cursor["rows"], *looked_at]),
             "pending": sorted(pending + [n for n in cursor.get("pending", []) if n not in looked_at]),

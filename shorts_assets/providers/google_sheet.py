@@ -126,6 +126,7 @@ class GoogleSheet(ConfigurableResource):
         with self._client() as client:
             header, data = self._table(client)
             numbers = list(range(len(data) + 1, len(data) + 1 + len(rows)))
+            self._grow(client, height=numbers[-1] + 1 if numbers else 0)
             self._write(client, header, {n: stamped(values) for n, values in zip(numbers, rows, strict=True)})
         return numbers
 
@@ -154,7 +155,7 @@ class GoogleSheet(ConfigurableResource):
         """One values.batchUpdate: the missing status columns' header cells and every changed cell."""
         missing = [name for name in STATUS_COLUMNS if name not in header]
         if missing:
-            self._widen(client, len(header) + len(missing))
+            self._grow(client, width=len(header) + len(missing))
         cells = [(1, len(header) + i, name) for i, name in enumerate(missing)]
         columns = self._columns(header + missing)
         cells += [
@@ -169,16 +170,21 @@ class GoogleSheet(ConfigurableResource):
         ]
         client.values_batch_update(self.spreadsheet_key, {"valueInputOption": ValueInputOption.raw, "data": data})
 
-    def _widen(self, client: RootedHTTPClient, width: int) -> None:
-        """The values API refuses cells beyond the grid, so add columns before the header grows."""
+    def _grow(self, client: RootedHTTPClient, width: int = 0, height: int = 0) -> None:
+        """The values API refuses cells beyond the grid: add columns for a wider header, and rows
+        for rows appended past a full grid (a new sheet has 1,000)."""
         metadata = client.fetch_sheet_metadata(self.spreadsheet_key)
         tab = next((s["properties"] for s in metadata["sheets"] if s["properties"]["title"] == self.worksheet), None)
         if tab is None:
             raise PermanentError(self._no_worksheet())
-        short = width - tab["gridProperties"]["columnCount"]
-        if short > 0:
-            dimension = {"sheetId": tab["sheetId"], "dimension": "COLUMNS", "length": short}
-            client.batch_update(self.spreadsheet_key, {"requests": [{"appendDimension": dimension}]})
+        grid = tab["gridProperties"]
+        requests = [
+            {"appendDimension": {"sheetId": tab["sheetId"], "dimension": dimension, "length": wanted - have}}
+            for dimension, wanted, have in (("COLUMNS", width, grid["columnCount"]), ("ROWS", height, grid["rowCount"]))
+            if wanted > have
+        ]
+        if requests:
+            client.batch_update(self.spreadsheet_key, {"requests": requests})
 
     # Credentials and errors
 

@@ -132,6 +132,18 @@ def test_status_columns_are_added_once_even_past_the_grid_edge(connect):
         assert len(fake.calls("GET", "/v4/spreadsheets/sheet-key")) == 3  # header, metadata, header
 
 
+def test_rows_appended_to_a_full_grid_get_rows_added_first(connect):
+    columns = ["topic", "facts", *STATUS_COLUMNS]
+    with FakeSheets({"ideas": table(columns, [GOOD_ROW, GOOD_ROW])}) as fake:
+        fake.sheets["ideas"].row_count = 3  # header and two rows: the grid is full
+        sheet = connect(fake)
+        assert sheet.append_rows([{"topic": "proposed one"}, {"topic": "proposed two"}]) == [3, 4]
+        grow = fake.calls("POST", "/v4/spreadsheets/sheet-key:batchUpdate")
+        assert [r.json()["requests"] for r in grow] == [
+            [{"appendDimension": {"sheetId": 0, "dimension": "ROWS", "length": 2}}]]
+        assert [record["topic"] for record in fake.records("ideas")][2:] == ["proposed one", "proposed two"]
+
+
 def test_update_item_finds_the_row_by_its_item_id(connect):
     columns = ["status", "item_id", "topic", "error", "notes"]
     grid = table(columns, [{"topic": "a", "item_id": "a-1"}, {"topic": "b", "item_id": "b-2", "notes": "keep"}])
