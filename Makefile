@@ -42,8 +42,10 @@ dev: $(VENV)/.installed home
 prod-local: $(VENV)/.installed-dev system-packages
 	$(BIN)/python -m shorts_assets.prod_local
 
-bench: $(VENV)/.installed-dev home
-	$(BIN)/python bench/render_bench.py
+# All five benchmarks (render A/B against moviepy, batch, sensor and partition scale,
+# rematerialization); prints a table with the targets and writes bench/results/*.json.
+bench: $(VENV)/.installed-dev system-packages
+	$(BIN)/python -m bench.run_all
 
 clean:
 	rm -rf var .dagster_home

@@ -1,0 +1,103 @@
+"""`make bench`: the five benchmarks, one process each, then one table with the targets.
+
+Each benchmark writes its figures to bench/results/<name>.json (committed: the record of this
+machine's run); this reads them back for the summary, also saved as summary.json.
+
+    .venv/bin/python -m bench.run_all [render_ab pipeline sensor_scale rematerialize]
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+BENCHMARKS = ("render_ab", "pipeline", "sensor_scale", "rematerialize")
+
+
+def render_rows(r: dict) -> list[tuple]:
+    ours, moviepy = r["renderers"]["ours"], r["renderers"]["moviepy"]
+    return [
+        ("render: ours, realtime factor (median)", ours["realtime_factor"], "<= 0.4", ours["realtime_factor"] <= 0.4),
+        ("render: moviepy / ours (median wall)", r["speedup"], ">= 6", r["speedup"] >= 6),
+        ("render: ours, median wall s", ours["median_wall_s"], "", None),
+        ("render: moviepy, median wall s", moviepy["median_wall_s"], "", None),
+        ("render: ours, peak RSS MB", ours["peak_rss_mb"], "<= 1024", ours["peak_rss_mb"] <= 1024),
+        ("render: moviepy, peak RSS MB", moviepy["peak_rss_mb"], "", None),
+    ]
+
+
+def pipeline_rows(r: dict) -> list[tuple]:
+    batch, scale = r["batch"], r["partition_scale"]
+    return [
+        (f"batch: {batch['items']} items, sensor tick to last post s", batch["wall_s"], "<= 180",
+         batch["wall_s"] <= 180),
+        ("batch: sum of step compute s", batch["compute_sum_s"], "", None),
+        ("batch: orchestration overhead share", batch["overhead_share"], "<= 0.15", batch["overhead_share"] <= 0.15),
+        (f"partitions ({scale['partitions']}): sensor tick s", scale["sensor_tick_10_new_rows_s"], "<= 5",
+         scale["sensor_tick_10_new_rows_s"] <= 5),
+        ("partitions: analytics schedule evaluation s", scale["analytics_schedule_evaluation_s"], "<= 5",
+         scale["analytics_schedule_evaluation_s"] <= 5),
+        ("partitions: GraphQL partition listing s", scale["graphql_partition_listing_s"], "<= 5",
+         scale["graphql_partition_listing_s"] <= 5),
+    ]
+
+
+def sensor_rows(r: dict) -> list[tuple]:
+    rows = []
+    for kind in ("csv", "google"):
+        sheet = r[kind]
+        rows += [
+            (f"sensor, {kind} {r['rows']} rows: first tick s", sheet["first_tick"]["seconds"], "<= 10",
+             sheet["first_tick"]["seconds"] <= 10),
+            (f"sensor, {kind}: tick with {r['new_rows']} new rows s", sheet["new_rows_tick"]["seconds"], "<= 1",
+             sheet["new_rows_tick"]["seconds"] <= 1),
+            (f"sensor, {kind}: rows validated in that tick", sheet["new_rows_tick"]["validated"], f"== {r['new_rows']}",
+             sheet["new_rows_tick"]["validated"] == r["new_rows"]),
+            (f"sensor, {kind}: RSS growth over {r['ticks']} ticks MB", sheet["memory"]["growth_mb"], "<= 20",
+             sheet["memory"]["growth_mb"] <= 20),
+        ]
+    return rows
+
+
+def rematerialize_rows(r: dict) -> list[tuple]:
+    restyle, edit = r["caption_style_change"], r["one_scene_edited"]
+    calls = sum(restyle["calls"].values())
+    return [
+        ("remat: caption style, writer+voice+footage calls", calls, "== 0", calls == 0),
+        ("remat: caption style, run s (render s)", f"{restyle['run_s']} ({restyle['render_s']})", "", None),
+        (f"remat: 1 of {edit['scenes']} scenes edited, voice calls", edit["voice_calls"], "== 1",
+         edit["voice_calls"] == 1),
+    ]
+
+
+SUMMARIES = {"render_ab": render_rows, "pipeline": pipeline_rows, "sensor_scale": sensor_rows,
+             "rematerialize": rematerialize_rows}
+
+
+def main(names: list[str]) -> int:
+    seconds = {}
+    for name in names or BENCHMARKS:
+        print(f"\n== {name}", flush=True)
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-m", f"bench.{name}"], check=True)
+        seconds[name] = round(time.monotonic() - started, 1)
+    table = [row for name in BENCHMARKS if (RESULTS / f"{name}.json").exists()
+             for row in SUMMARIES[name](json.loads((RESULTS / f"{name}.json").read_text()))]
+    width = max(len(row[0]) for row in table)
+    print(f"\n{'figure':<{width}}  {'value':>12}  {'target':<8}  ok")
+    for figure, value, target, ok in table:
+        shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+        print(f"{figure:<{width}}  {shown:>12}  {target:<8}  {'' if ok is None else 'yes' if ok else 'NO'}")
+    print(f"\nbenchmarks took {sum(seconds.values()):.0f} s: {seconds}")
+    summary = {"table": [dict(zip(("figure", "value", "target", "ok"), row, strict=True)) for row in table],
+               "seconds": seconds}
+    (RESULTS / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return 0 if all(row[3] is not False for row in table) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
