@@ -1,6 +1,7 @@
 """Rematerializing what a person changed costs only that: a new caption style re-renders from
 the stored script, narration and clips, and asks no writer, voice or footage service again."""
 
+import pytest
 from dagster import AssetKey, DagsterInstance
 
 from shorts_assets.config import Settings
@@ -15,13 +16,21 @@ def service_calls(openai, elevenlabs) -> dict[str, int]:
             "voice": len(elevenlabs.calls("POST", "/v1/text-to-speech"))}
 
 
-def test_a_new_caption_style_rerenders_without_asking_any_service(services, tmp_path):
-    env, openai, elevenlabs, _, _ = services
+@pytest.fixture
+def produced(services):
+    """One item made through the real clients: its job and instance, to rematerialize it."""
+    env = services[0]
     defs = build_definitions(Settings.from_env(env))
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(content_items.name, [ITEM])
     produce = defs.resolve_job_def("produce_content")
     assert produce.execute_in_process(partition_key=ITEM, instance=instance).success
+    return produce, instance
+
+
+def test_a_new_caption_style_rerenders_without_asking_any_service(services, produced, tmp_path):
+    _, openai, elevenlabs, _, _ = services
+    produce, instance = produced
     made = service_calls(openai, elevenlabs)
     assert all(made.values()), made
     captions = tmp_path / "store" / "rendered_video" / ITEM / "captions.ass"
@@ -39,13 +48,8 @@ def test_a_new_caption_style_rerenders_without_asking_any_service(services, tmp_
     assert [e.asset_key.path[0] for e in restyled.get_asset_materialization_events()] == ["rendered_video"]
 
 
-def test_a_bad_caption_style_fails_once_with_what_to_fix(services, tmp_path):
-    env, openai, elevenlabs, _, _ = services
-    defs = build_definitions(Settings.from_env(env))
-    instance = DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions(content_items.name, [ITEM])
-    produce = defs.resolve_job_def("produce_content")
-    assert produce.execute_in_process(partition_key=ITEM, instance=instance).success
+def test_a_bad_caption_style_fails_once_with_what_to_fix(produced, tmp_path):
+    produce, instance = produced
     bad = produce.execute_in_process(
         partition_key=ITEM, instance=instance, asset_selection=[AssetKey("rendered_video")], raise_on_error=False,
         run_config={"ops": {"rendered_video": {"config": {"highlight_rgb": "yellow"}}}})
