@@ -9,6 +9,7 @@ never touches cells people are editing, and nothing written can become a formula
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -69,6 +70,7 @@ class OffGoogleCredentials(Credentials):
         return False
 
 
+SIGNED_IN: dict[tuple[str, str], Credentials] = {}  # by the key's hash, never the key itself
 MAX_ROWS = 1_000_000  # the open end of "the rows below": Sheets has at most 10 million cells
 
 
@@ -206,15 +208,19 @@ class GoogleSheet(ConfigurableResource):
             raise TransientError(f"Google Sheets could not be reached ({type(error).__name__})") from error
 
     def _service_account(self) -> Credentials:
-        """The credentials, kept for the resource's life so the access token is reused until it expires."""
+        """The credentials of this key, shared by the process so the access token is reused until
+        it expires: Dagster builds the resource anew for every sensor tick."""
         if self._credentials is None:
             source, info = self._key()
             kind = Credentials if self.api_root.rstrip("/") == GOOGLE_SHEETS_ROOT else OffGoogleCredentials
-            try:
-                self._credentials = kind.from_service_account_info(info, scopes=SCOPES)
-            except ValueError as error:
-                raise PermanentError(f"{source} holds an unusable service-account key ({error}): "
-                                     "create a new JSON key for the service account") from None
+            known = (kind.__name__, hashlib.sha256(json.dumps(info, sort_keys=True).encode()).hexdigest())
+            if known not in SIGNED_IN:
+                try:
+                    SIGNED_IN[known] = kind.from_service_account_info(info, scopes=SCOPES)
+                except ValueError as error:
+                    raise PermanentError(f"{source} holds an unusable service-account key ({error}): "
+                                         "create a new JSON key for the service account") from None
+            self._credentials = SIGNED_IN[known]
         return self._credentials
 
     def _key(self) -> tuple[str, dict]:

@@ -214,3 +214,17 @@ def test_the_content_sheet_sensor_runs_on_a_google_sheet(private_key):
         assert records[0]["item_id"] == run.partition_key and run.partition_key.startswith("honeybees-")
         assert len(fake.calls("POST", "/v4/spreadsheets/sheet-key/values:batchUpdate")) == 1
         assert "PRIVATE KEY" not in repr(sheet)
+
+
+def test_every_tick_reuses_the_access_token_until_it_expires(private_key):
+    """Dagster builds the sheet resource anew for each sensor tick; the token outlives it."""
+    with FakeSheets({"ideas": table(["topic"], [GOOD_ROW])}) as fake, DagsterInstance.ephemeral() as instance:
+        key = json.dumps(account(fake, private_key))
+        cursor = None
+        for _ in range(3):
+            sheet = GoogleSheet(spreadsheet_key=fake.key, credentials_json=key, api_root=fake.url)
+            with build_sensor_context(instance=instance, cursor=cursor,
+                                      resources={"sheet": sheet, "policy": Policy(review_required=False)}) as context:
+                result = content_sheet_sensor(context)
+            cursor = getattr(result, "cursor", cursor)
+        assert len(fake.calls("GET", "/v4/")) >= 3 and len(fake.assertions) == 1
