@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: demo test lint dev prod-local system-packages bench home clean
+.PHONY: demo test test-all lint dev prod-local system-packages bench home clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ demo: $(VENV)/.installed
 	$(BIN)/python -m shorts_assets.demo
 
 test: $(VENV)/.installed-dev lint system-packages
+	$(BIN)/python -m pytest -m "not heavy" $(PYTEST_ARGS)
+
+# Everything, the heavy fault-injection, crash and load runs included.
+test-all: $(VENV)/.installed-dev lint system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # PostgreSQL and Chromium for the production tests, from Debian's packages when missing.

@@ -5,7 +5,7 @@ from ..partitions import content_items
 from ..policy import APPROVED, Policy
 from ..providers import PermanentError, TransientError
 from ..providers.channels import Platforms
-from ..providers.platforms import Upload
+from ..providers.platforms import Progress, Upload
 from ..providers.sheets import Sheet
 from ..store import Store, StoreResource
 from . import SERVICE_RETRY, permanent, service_call
@@ -15,7 +15,9 @@ from .retraction import ledger_key
 def publish_once(platform, upload: Upload, store: Store) -> Post:
     """Consult the durable post ledger before uploading; record the post id the moment it exists.
 
-    A retry or a rematerialization therefore never posts the same item twice.
+    A retry or a rematerialization therefore never posts the same item twice. The upload's
+    progress is kept beside the ledger entry, so a worker that died mid-upload is followed by
+    one that resumes that upload rather than starting a second post.
     """
     ledger = ledger_key(upload.item_id, platform.name)
     known = store.read_json(ledger)
@@ -24,7 +26,9 @@ def publish_once(platform, upload: Upload, store: Store) -> Post:
             raise PermanentError(f"{platform.name} post {known['post_id']} was retracted at {known['retracted_at']}; "
                                  "a retracted item is not published again (give it a new item_id to publish it anew)")
         return Post.model_validate(known)
-    post = platform.publish(upload)
+    progress_key = ledger.removesuffix(".json") + ".progress.json"
+    progress = Progress(store.read_json(progress_key) or {}, lambda state: store.put_json(progress_key, state))
+    post = platform.publish(upload, progress)
     store.put_json(ledger, post.model_dump(mode="json"))
     return post
 

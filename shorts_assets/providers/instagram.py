@@ -21,6 +21,7 @@ from pydantic import Field
 from ..models import MetricsSnapshot, Post
 from . import PermanentError, TransientError
 from .http_errors import TIMEOUT, json_body, scrub, send, status_error
+from .platforms import Progress
 
 if TYPE_CHECKING:
     from .platforms import Upload
@@ -122,18 +123,34 @@ class InstagramReels(ConfigurableResource):
         auth = {"Authorization": f"Bearer {self.access_token}"}
         return send(client, "Instagram", method, url, headers=auth, **kwargs)
 
-    def publish(self, upload: Upload) -> Post:
+    def publish(self, upload: Upload, progress: Progress | None = None) -> Post:
+        """Container, upload, processing, publish. The container is saved in `progress`, and a
+        container publishes once only, so after a dead worker the same container is carried on."""
+        progress = progress if progress is not None else Progress()
         video = Path(upload.video)
         with httpx.Client(timeout=TIMEOUT) as client:
-            container = self._graph(client, "POST", f"{self.ig_user_id}/media", data={
-                "media_type": "REELS", "upload_type": "resumable", "caption": caption(upload),
-                "share_to_feed": str(self.share_to_feed).lower(),
-            })["id"]
-            self._upload(client, container, video)
-            self._await_container(client, container)
-            published = self._graph(client, "POST", f"{self.ig_user_id}/media_publish", data={"creation_id": container})
-            url = self._permalink(client, published["id"])
-        return Post(platform=self.name, post_id=published["id"], url=url, published_at=datetime.now(UTC))
+            container = progress.state.get("container") if progress.state.get("uploaded") else None
+            if container is None:
+                container = self._graph(client, "POST", f"{self.ig_user_id}/media", data={
+                    "media_type": "REELS", "upload_type": "resumable", "caption": caption(upload),
+                    "share_to_feed": str(self.share_to_feed).lower(),
+                })["id"]
+                progress.save(container=container, uploaded=False)
+                self._upload(client, container, video)
+                progress.save(uploaded=True)
+            media_id = progress.state.get("media_id") or self._publish_container(client, container, progress)
+            url = self._permalink(client, media_id)
+        return Post(platform=self.name, post_id=media_id, url=url, published_at=datetime.now(UTC))
+
+    def _publish_container(self, client: httpx.Client, container: str, progress: Progress) -> str:
+        """Publish a processed container and save the media id it became."""
+        if self._await_container(client, container) == "PUBLISHED":
+            raise PermanentError(f"Instagram already published container {container}, but its media id was lost "
+                                 "with the worker that published it: find the reel in the app before posting again")
+        media_id = self._graph(client, "POST", f"{self.ig_user_id}/media_publish",
+                               data={"creation_id": container})["id"]
+        progress.save(media_id=media_id)
+        return media_id
 
     def _upload(self, client: httpx.Client, container: str, video: Path) -> None:
         """The whole file in one request from offset 0; a failed upload restarts with a new container."""
@@ -148,12 +165,12 @@ class InstagramReels(ConfigurableResource):
         if error is not None:
             raise error
 
-    def _await_container(self, client: httpx.Client, container: str) -> None:
+    def _await_container(self, client: httpx.Client, container: str) -> str:
         """Wait until Instagram has processed the video; nothing is public yet, so giving up is transient."""
         for _ in range(self.poll_limit):
             state = self._graph(client, "GET", container, params={"fields": "status_code,status"})
-            if state.get("status_code") == "FINISHED":
-                return
+            if state.get("status_code") in ("FINISHED", "PUBLISHED"):
+                return state["status_code"]
             if state.get("status_code") in ("ERROR", "EXPIRED"):
                 raise PermanentError(f"Instagram could not process the video: {state.get('status') or state}")
             sleep(self.poll_seconds)

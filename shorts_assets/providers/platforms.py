@@ -15,7 +15,8 @@ import json
 import math
 import random
 import shutil
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -40,10 +41,24 @@ class Upload:
     duration_s: float
 
 
+@dataclass
+class Progress:
+    """How far one upload got (a session URI, a publish id...), kept durably by `published_post`
+    so that a retry after a crash continues the upload instead of posting a second time.
+    A platform saves whatever it needs the moment the platform hands it out."""
+
+    state: dict = field(default_factory=dict)
+    sink: Callable[[dict], None] = lambda state: None
+
+    def save(self, **values) -> None:
+        self.state.update(values)
+        self.sink(dict(self.state))
+
+
 class Platform(Protocol):
     name: str
 
-    def publish(self, upload: Upload) -> Post: ...
+    def publish(self, upload: Upload, progress: Progress | None = None) -> Post: ...
 
     def metrics(self, post: Post, now: datetime) -> MetricsSnapshot: ...
 
@@ -95,7 +110,8 @@ class SandboxChannel(ConfigurableResource):
     def _post_dir(self, post_id: str) -> Path:
         return Path(self.root) / post_id
 
-    def publish(self, upload: Upload) -> Post:
+    def publish(self, upload: Upload, progress: Progress | None = None) -> Post:
+        """Copying into the folder is idempotent (the post id comes from the item), so no progress is kept."""
         post_id = "sbx-" + hashlib.sha256(upload.item_id.encode()).hexdigest()[:12]
         folder = self._post_dir(post_id)
         folder.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,7 @@ from pydantic import Field
 from ..models import MetricsSnapshot, Post
 from . import PermanentError, TransientError
 from .http_errors import TIMEOUT, json_body, retry_after, scrub, send, status_error
+from .platforms import Progress
 
 if TYPE_CHECKING:
     from .platforms import Upload
@@ -104,33 +105,54 @@ class TikTokChannel(ConfigurableResource):
             raise error
         return json_body(response).get("data") or {}
 
-    def publish(self, upload: Upload) -> Post:
+    def publish(self, upload: Upload, progress: Progress | None = None) -> Post:
+        """Init, upload, await the post. The publish id is saved in `progress` at init, so after a
+        dead worker a publish whose bytes all reached TikTok is awaited, not posted again."""
+        progress = progress if progress is not None else Progress()
         video = Path(upload.video)
         size = video.stat().st_size
         chunk_size, count = chunk_plan(size, self.chunk_mb * MB)
         with httpx.Client(timeout=TIMEOUT) as client:
             creator = self._api(client, "/v2/post/publish/creator_info/query/", {})
             self._check_creator(creator, upload.duration_s)
-            init = self._api(client, "/v2/post/publish/video/init/", {
-                "post_info": {
-                    "title": caption(upload),
-                    "privacy_level": self.privacy_level,
-                    "disable_comment": self.disable_comment or bool(creator.get("comment_disabled")),
-                    "disable_duet": bool(creator.get("duet_disabled")),
-                    "disable_stitch": bool(creator.get("stitch_disabled")),
-                    "is_aigc": self.ai_generated,
-                },
-                "source_info": {
-                    "source": "FILE_UPLOAD", "video_size": size, "chunk_size": chunk_size, "total_chunk_count": count,
-                },
-            })
-            self._upload(client, init["upload_url"], video, size, chunk_ranges(size, chunk_size, count))
-            status = self._await_post(client, init["publish_id"])
+            publish_id = self._uploaded_before(client, progress, size)
+            if publish_id is None:
+                init = self._api(client, "/v2/post/publish/video/init/", {
+                    "post_info": {
+                        "title": caption(upload),
+                        "privacy_level": self.privacy_level,
+                        "disable_comment": self.disable_comment or bool(creator.get("comment_disabled")),
+                        "disable_duet": bool(creator.get("duet_disabled")),
+                        "disable_stitch": bool(creator.get("stitch_disabled")),
+                        "is_aigc": self.ai_generated,
+                    },
+                    "source_info": {
+                        "source": "FILE_UPLOAD", "video_size": size, "chunk_size": chunk_size,
+                        "total_chunk_count": count,
+                    },
+                })
+                publish_id = init["publish_id"]
+                progress.save(publish_id=publish_id, size=size, uploaded=False)
+                self._upload(client, init["upload_url"], video, size, chunk_ranges(size, chunk_size, count))
+                progress.save(uploaded=True)
+            status = self._await_post(client, publish_id)
         public = status.get("publicaly_available_post_id") or []
         username = creator.get("creator_username", "")
-        post_id = str(public[0]) if public else init["publish_id"]
+        post_id = str(public[0]) if public else publish_id
         url = f"https://www.tiktok.com/@{username}/video/{post_id}" if public else f"https://www.tiktok.com/@{username}"
         return Post(platform=self.name, post_id=post_id, url=url, published_at=datetime.now(UTC))
+
+    def _uploaded_before(self, client: httpx.Client, progress: Progress, size: int) -> str | None:
+        """The saved publish id when all its bytes reached TikTok (so TikTok posts it whatever we do);
+        None when there is none, or its upload never finished and TikTok drops it."""
+        publish_id = progress.state.get("publish_id")
+        if not publish_id or progress.state.get("size") != size:
+            return None
+        if progress.state.get("uploaded"):
+            return publish_id
+        status = self._api(client, "/v2/post/publish/status/fetch/", {"publish_id": publish_id})
+        return publish_id if status.get("uploaded_bytes") == size or status.get("status") == "PUBLISH_COMPLETE" \
+            else None
 
     def _check_creator(self, creator: dict, duration_s: float) -> None:
         """Fail before uploading when TikTok would refuse the post anyway."""

@@ -32,6 +32,7 @@ from pydantic import TypeAdapter
 
 from ..models import MetricsSnapshot, Post
 from . import PermanentError, TransientError
+from .platforms import Progress
 
 if TYPE_CHECKING:
     from .platforms import Upload
@@ -239,10 +240,13 @@ class YouTubeChannel(ConfigurableResource):
 
     # -- the Platform protocol -----------------------------------------------------------------
 
-    def publish(self, upload: Upload) -> Post:
+    def publish(self, upload: Upload, progress: Progress | None = None) -> Post:
         """Upload in resumable chunks (each retried on its own), then set the thumbnail.
 
-        A scheduled post's `published_at` is when it goes public."""
+        The upload session is saved in `progress` after every chunk, so a publish that follows a
+        dead worker asks YouTube where that session stands and sends only the bytes it lacks (or
+        takes the finished video). A scheduled post's `published_at` is when it goes public."""
+        progress = progress if progress is not None else Progress()
         now = datetime.now(UTC)
         scheduled, chunk = self._publish_time(now), self._chunk_bytes()
         youtube = self._client("youtube", "v3", self._credentials())
@@ -250,14 +254,44 @@ class YouTubeChannel(ConfigurableResource):
         request = self._rooted(youtube.videos().insert(
             part="snippet,status", body=self._metadata(upload, scheduled), media_body=media))
         try:
-            video = None
+            video = self._resume(request, progress, media.size())
             while video is None:
                 _, video = self._retrying(request.next_chunk, "video upload")
+                if video is None:
+                    progress.save(session=request.resumable_uri, size=media.size(), sent=request.resumable_progress)
         finally:
             media.stream().close()  # the file, opened by MediaFileUpload
+        progress.save(video_id=video["id"])
         self._set_thumbnail(youtube, video["id"], upload.thumbnail)
         return Post(platform=self.name, post_id=video["id"], url=f"https://youtube.com/shorts/{video['id']}",
                     published_at=scheduled or now)
+
+    def _resume(self, request: HttpRequest, progress: Progress, size: int) -> dict | None:
+        """Continue a saved upload session: the finished video, or None with the request set to
+        send from the first byte YouTube lacks. A session YouTube no longer knows starts afresh."""
+        session = progress.state.get("session")
+        if not session or progress.state.get("size") != size:
+            return None
+
+        def where() -> dict | None:
+            resp, content = request.http.request(
+                session, "PUT", headers={"Content-Range": f"bytes */{size}", "Content-Length": "0"})
+            if resp.status in (200, 201):
+                return json.loads(content)
+            if resp.status == 308:
+                acknowledged = resp.get("range", "")
+                request.resumable_uri = session
+                request.resumable_progress = int(acknowledged.rpartition("-")[2]) + 1 if acknowledged else 0
+                return None
+            if resp.status in (404, 410):
+                LOG.warning("YouTube no longer knows the saved upload session (HTTP %d); starting anew", resp.status)
+                return None
+            raise HttpError(resp, content, uri=session)
+
+        video = self._retrying(where, "upload status request")
+        if video is None and request.resumable_uri:
+            LOG.info("YouTube upload resumed at byte %d of %d", request.resumable_progress, size)
+        return video
 
     def _set_thumbnail(self, youtube, video_id: str, thumbnail: Path) -> None:
         """Best effort: the video is already up, so failing here would only make a retry post it twice.

@@ -13,7 +13,7 @@ class Platform:
     def __init__(self, name, failures=()):
         self.name, self.failures, self.uploads = name, list(failures), 0
 
-    def publish(self, upload):
+    def publish(self, upload, progress=None):
         if self.failures:
             raise self.failures.pop(0)
         self.uploads += 1

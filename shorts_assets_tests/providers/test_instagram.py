@@ -8,6 +8,7 @@ import pytest
 
 from shorts_assets.providers import PermanentError, TransientError, instagram
 from shorts_assets.providers.instagram import InstagramReels
+from shorts_assets.providers.platforms import Progress
 from shorts_assets_tests.conftest import platform_upload
 from shorts_assets_tests.fakes import Response
 from shorts_assets_tests.fakes.instagram_api import USER_ID, VERSION, FakeInstagram, graph_error
@@ -134,3 +135,12 @@ def test_a_metric_graph_rejects_counts_as_zero(fake, upload):
     fake.supported_metrics.discard("ig_reels_avg_watch_time")
     snapshot = reels(fake).metrics(post, post.published_at + timedelta(hours=3))
     assert (snapshot.views, snapshot.likes, snapshot.comments, snapshot.avg_view_duration_s) == (1500, 120, 9, 0.0)
+
+
+def test_after_a_dead_worker_the_uploaded_container_is_published_not_a_new_one(fake, upload):
+    fake.fail_next(graph_error(500, 2, "Service temporarily unavailable"), PUBLISH)
+    progress = Progress()
+    with pytest.raises(TransientError):
+        reels(fake).publish(upload, progress)
+    post = reels(fake).publish(upload, Progress(dict(progress.state)))
+    assert len(fake.containers) == 1 and list(fake.media) == [post.post_id]

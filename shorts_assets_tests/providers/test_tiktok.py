@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from shorts_assets.providers import PermanentError, TransientError, tiktok
+from shorts_assets.providers.platforms import Progress
 from shorts_assets.providers.tiktok import TikTokChannel, chunk_plan
 from shorts_assets_tests.conftest import platform_upload
 from shorts_assets_tests.fakes import Response
@@ -167,3 +168,21 @@ def test_metrics_map_tiktok_counts(fake, upload):
     assert (snapshot.views, snapshot.likes, snapshot.comments) == (1234, 56, 7)
     assert snapshot.avg_view_duration_s == 0.0 and snapshot.hours_since_post == 6.0
     assert snapshot.platform == "tiktok" and not snapshot.simulated
+
+
+def test_after_a_dead_worker_a_fully_uploaded_post_is_awaited_not_posted_again(fake, upload):
+    progress = Progress()
+    channel(fake).publish(upload, progress)
+    saved = {**progress.state, "uploaded": False}  # died after the last chunk, before saying so
+    post = channel(fake).publish(upload, Progress(saved))
+    assert len(fake.uploads) == 1 and post.post_id == "7301234567890"
+
+
+def test_after_a_dead_worker_an_unfinished_upload_is_posted_anew(fake, upload):
+    fake.fail_next(Response(500, "upload host down"), "/upload/", times=1)
+    progress = Progress()
+    with pytest.raises(TransientError):
+        channel(fake).publish(upload, progress)
+    assert progress.state["uploaded"] is False
+    channel(fake).publish(upload, Progress(dict(progress.state)))
+    assert len(fake.uploads) == 2 and sum(u.complete for u in fake.uploads.values()) == 1

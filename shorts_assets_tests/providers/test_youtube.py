@@ -9,7 +9,7 @@ import pytest
 from shorts_assets.models import Post
 from shorts_assets.providers import PermanentError, TransientError
 from shorts_assets.providers import youtube as youtube_module
-from shorts_assets.providers.platforms import Upload
+from shorts_assets.providers.platforms import Progress, Upload
 from shorts_assets.providers.youtube import GOOGLE_API_ROOT, ChunkedFileUpload, YouTubeChannel
 from shorts_assets_tests.fakes import Response
 from shorts_assets_tests.fakes.youtube_api import FakeYouTube, error, header, token_error
@@ -200,3 +200,43 @@ def test_google_hosts_by_default_and_the_files_token_uri_is_never_used(channel, 
         part="snippet", body={}, media_body=media))
     assert insert.uri.startswith("https://youtube.googleapis.com/upload/youtube/v3/videos?")
     media.stream().close()
+
+
+# -- resuming after the worker died: the saved session continues from the last acknowledged byte --
+
+def interrupted(fake, channel, upload, chunk: int) -> Progress:
+    """A publish that fails on data chunk `chunk` with no retries left, as if its worker had died there."""
+    progress = Progress()
+    fake.fail_chunk(chunk, error(503, "backendError", "Backend Error"))
+    with pytest.raises(TransientError):
+        channel.model_copy(update={"max_chunk_retries": 0}).publish(upload, progress)
+    return progress
+
+
+def test_an_interrupted_upload_continues_from_the_last_acknowledged_byte(fake, channel, upload):
+    progress = interrupted(fake, channel, upload, chunk=3)
+    assert progress.state["sent"] == 2 * CHUNK and len(fake.uploads) == 1
+    post = channel.publish(upload, Progress(dict(progress.state)))  # a new worker, the saved progress
+    session = fake.uploads[0]
+    assert len(fake.uploads) == 1 and post.post_id == session.video_id
+    assert [first for first, _, _ in session.ranges] == [0, CHUNK, 2 * CHUNK]  # no byte sent twice
+    assert bytes(session.data) == upload.video.read_bytes()
+    status_queries = [r for r in fake.calls("PUT", "/upload/youtube/v3/videos")
+                      if header(r, "Content-Range").startswith("bytes */")]
+    assert len(status_queries) == 1
+
+
+def test_a_finished_upload_whose_post_was_not_recorded_is_taken_not_sent_again(fake, channel, upload):
+    progress = Progress()
+    first = channel.publish(upload, progress)
+    progress.state.pop("video_id")  # the worker died after the last byte, before the ledger
+    again = channel.publish(upload, Progress(dict(progress.state)))
+    assert again.post_id == first.post_id and len(fake.uploads) == 1 and len(fake.videos) == 1
+
+
+def test_a_session_youtube_forgot_starts_a_new_upload(fake, channel, upload):
+    progress = interrupted(fake, channel, upload, chunk=2)
+    fake.sessions.clear()  # expired
+    post = channel.publish(upload, Progress(dict(progress.state)))
+    assert len(fake.uploads) == 1 and bytes(fake.uploads[0].data) == upload.video.read_bytes()
+    assert post.post_id == fake.uploads[0].video_id
