@@ -4,6 +4,7 @@ sensors that write each run's outcome back to its sheet row."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from dagster import (
     AssetKey,
@@ -29,14 +30,17 @@ from dagster import (
     sensor,
 )
 
+from .deferrals import waiting
 from .partitions import content_items
 from .policy import Policy
 from .providers.sheets import Sheet
 from .rows import RowError, idea_from_row, is_blank
 from .store import StoreResource
 
-PRODUCE = AssetSelection.assets("idea", "script", "narration", "clips", "rendered_video")
-PUBLISH = AssetSelection.assets("published_post", "post_metrics")
+PRODUCE_ASSETS = ("idea", "script", "narration", "clips", "rendered_video")
+PUBLISH_ASSETS = ("published_post", "post_metrics")
+PRODUCE = AssetSelection.assets(*PRODUCE_ASSETS)
+PUBLISH = AssetSelection.assets(*PUBLISH_ASSETS)
 
 # One run per item, its steps in one process: an item's stages run one after another
 # anyway, and items run in parallel up to the run queue's limit (dagster.yaml). Runs that
@@ -114,6 +118,9 @@ def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[
     rows = to_read(sheet, cursor)
     if not rows:
         return SkipReason(f"no rows after row {cursor['rows']}")
+    held = policy.budget_held(context.instance)
+    if held is not None:
+        return SkipReason(f"new rows wait: {held}")  # the cursor stays, so they are read again
     job = produce_content if policy.review_required else content_pipeline
     known: set[str] | None = None
     added: dict[str, None] = {}  # ordered, and quick to look up in a tick of thousands
@@ -138,6 +145,11 @@ def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[
         except RowError as error:
             updates[row.number] = {"status": f"rejected: {error}"}
             context.log.info(f"row {row.number} rejected: {error}")
+            continue
+        except Exception as error:  # a bug of ours on one odd row must not stop every row after it
+            updates[row.number] = {"status": f"rejected: the factory could not check this row "
+                                             f"({type(error).__name__}: {str(error)[:200]})"}
+            context.log.exception(f"row {row.number} could not be checked")
             continue
         added[idea.item_id] = None
         requests.append(RunRequest(job_name=job.name, partition_key=idea.item_id, run_key=idea.item_id,
@@ -187,7 +199,46 @@ def outcome(item_id: str, store: StoreResource, policy: Policy) -> dict[str, str
     retraction = opened.read_json(f"retracted_post/{item_id}/record.json")
     if retraction is not None:
         values.update(status="retracted", error="; ".join(retraction["record"]["failures"]))
+    deferral = waiting(opened, item_id)
+    if deferral is not None:
+        values.update(status="deferred", error=f"{deferral['asset']}: {deferral['reason']}")
     return values
+
+
+def resume_plan(item_id: str, deferral: dict, store, policy: Policy) -> RunRequest:
+    """A run of the item's assets that are still missing, in the job the deferred asset belongs to.
+    Its run key names the window, so a tick that fails after the request never launches it twice."""
+    publishing = deferral["asset"] in PUBLISH_ASSETS
+    job = publish_content if publishing else produce_content if policy.review_required else content_pipeline
+    names = PUBLISH_ASSETS if publishing else PRODUCE_ASSETS + (() if policy.review_required else PUBLISH_ASSETS)
+    missing = [name for name in names if store.read_json(f"{name}/{item_id}/record.json") is None]
+    return RunRequest(job_name=job.name, partition_key=item_id, asset_selection=[AssetKey(n) for n in missing],
+                      run_key=f"resume:{item_id}:{deferral['until']}", tags={"shorts/resumes": deferral["asset"]})
+
+
+@sensor(
+    jobs=[content_pipeline, produce_content, publish_content],
+    default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=60,
+    description="Takes up deferred items (a quota or the day's budget was used up) once their window reopens.",
+)
+def deferred_sensor(context: SensorEvaluationContext, sheet: ResourceParam[Sheet], store: StoreResource,
+                    policy: Policy):
+    opened, now = store.open(), datetime.now(UTC)
+    requests, updates = [], {}
+    for row in sheet.rows():
+        item_id = row.values.get("item_id")
+        deferral = waiting(opened, item_id) if row.status == "deferred" and item_id else None
+        if deferral is None or datetime.fromisoformat(deferral["until"]) > now:
+            continue
+        request = resume_plan(item_id, deferral, opened, policy)
+        requests.append(request)
+        updates[row.number] = {"status": "publishing" if request.job_name == publish_content.name else "queued",
+                               "error": ""}
+    if not requests:
+        return SkipReason("no deferred item is due")
+    sheet.update_rows(updates)
+    return requests
 
 
 def write_back(context, sheet: Sheet, item_id: str, values: dict[str, str]) -> None:

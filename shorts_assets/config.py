@@ -138,6 +138,23 @@ class Settings:
             raise ConfigError(f"{name}={value!r} must be a whole number")
         return int(value)
 
+    def amount(self, name: str) -> float:
+        """A sum of money in US dollars; empty means none."""
+        value = self.option(name, "0")
+        try:
+            amount = float(value)
+        except ValueError:
+            amount = -1.0
+        if not amount >= 0 or amount == float("inf"):
+            raise ConfigError(f"{name}={value!r} must be an amount of US dollars, such as 5 or 12.50")
+        return amount
+
+    def paid_assets(self) -> list[str]:
+        """The assets whose selected service charges: what the daily budget holds back."""
+        return [asset for asset, paid in (
+            ("script", self.writer == "openai"), ("narration", self.voice == "elevenlabs"),
+            ("clips", "openai-images" in self.footage)) if paid]
+
     def flag(self, name: str, default: bool) -> bool:
         value = self.option(name, str(default)).lower()
         if value not in FLAGS:
@@ -195,16 +212,20 @@ def platforms(s: Settings) -> Platforms:
             privacy_status=s.option("SHORTS_YOUTUBE_PRIVACY", "private"),
             publish_at=s.option("SHORTS_YOUTUBE_PUBLISH_AT"),
             made_for_kids=s.flag("SHORTS_YOUTUBE_MADE_FOR_KIDS", False),
-            synthetic_media=s.flag("SHORTS_YOUTUBE_SYNTHETIC_MEDIA", True))
+            synthetic_media=s.flag("SHORTS_YOUTUBE_SYNTHETIC_MEDIA", True),
+            daily_uploads=s.number("SHORTS_YOUTUBE_DAILY_UPLOADS", 100),
+            daily_units=s.number("SHORTS_YOUTUBE_DAILY_UNITS", 10_000))
         if "youtube" in s.platforms else None,
         tiktok=TikTokChannel(access_token=s.secret("TIKTOK_ACCESS_TOKEN"),
                              api_root=s.option("TIKTOK_API_ROOT", "https://open.tiktokapis.com"),
-                             privacy_level=s.option("SHORTS_TIKTOK_PRIVACY", "SELF_ONLY"))
+                             privacy_level=s.option("SHORTS_TIKTOK_PRIVACY", "SELF_ONLY"),
+                             daily_posts=s.number("SHORTS_TIKTOK_DAILY_POSTS", 15))
         if "tiktok" in s.platforms else None,
         instagram=InstagramReels(access_token=s.secret("INSTAGRAM_ACCESS_TOKEN"),
                                  ig_user_id=s.option("INSTAGRAM_USER_ID"),
                                  graph_root=s.option("INSTAGRAM_GRAPH_ROOT", "https://graph.facebook.com"),
-                                 rupload_root=s.option("INSTAGRAM_RUPLOAD_ROOT", "https://rupload.facebook.com"))
+                                 rupload_root=s.option("INSTAGRAM_RUPLOAD_ROOT", "https://rupload.facebook.com"),
+                                 daily_posts=s.number("SHORTS_INSTAGRAM_DAILY_POSTS", 50))
         if "instagram" in s.platforms else None,
     )
 
@@ -241,5 +262,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
             max_open_proposals=settings.number("SHORTS_MAX_OPEN_PROPOSALS", 6),
             seed=settings.number("SHORTS_STRATEGY_SEED", 7),
             rows_per_tick=settings.number("SHORTS_ROWS_PER_TICK", 100),
+            daily_budget_usd=settings.amount("SHORTS_DAILY_BUDGET_USD"),
+            paid_assets=settings.paid_assets(),
         ),
     }

@@ -12,6 +12,7 @@ from .automation import (
     content_pipeline,
     content_sheet_sensor,
     content_status_sensor,
+    deferred_sensor,
     produce_content,
     publish_content,
 )
@@ -25,8 +26,8 @@ def build_definitions(settings: Settings) -> Definitions:
         asset_checks=load_asset_checks_from_modules([checks]),
         jobs=[content_pipeline, produce_content, publish_content, retraction.retract_content, analytics_cycle],
         schedules=[analytics_schedule(settings.option("SHORTS_ANALYTICS_CRON", "0 * * * *"))],
-        sensors=[content_sheet_sensor, approval_sensor, retraction.retraction_sensor, content_status_sensor,
-                 content_failure_sensor],
+        sensors=[content_sheet_sensor, approval_sensor, deferred_sensor, retraction.retraction_sensor,
+                 content_status_sensor, content_failure_sensor],
         resources=build_resources(settings),
     )
 

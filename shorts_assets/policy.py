@@ -3,8 +3,11 @@
 A resource, so the sensors, the schedule and the assets read the same settings.
 """
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, DagsterInstance
 from pydantic import Field
+
+from .budget import budget_deferral
+from .providers import Deferred
 
 # Row statuses a reviewer's decision moves through; anything past `approved` may publish.
 APPROVED = ("approved", "publishing", "published")
@@ -18,3 +21,16 @@ class Policy(ConfigurableResource):
     seed: int = Field(default=7, description="SHORTS_STRATEGY_SEED: the strategy's draws are reproducible")
     rows_per_tick: int = Field(default=100, ge=1, description="SHORTS_ROWS_PER_TICK: new rows queued per sensor "
                                "tick; a pasted sheet of thousands goes in over a few ticks, not one huge one")
+    daily_budget_usd: float = Field(default=0.0, ge=0, description="SHORTS_DAILY_BUDGET_USD: no new paid work "
+                                    "once today's cost metadata adds up to it (0: no cap)")
+    paid_assets: list[str] = Field(default_factory=list, description="the assets whose selected service charges")
+
+    def budget_held(self, instance: DagsterInstance) -> Deferred | None:
+        """Why new paid work must wait (the day's budget is spent), or None."""
+        return budget_deferral(instance, self.daily_budget_usd) if self.paid_assets else None
+
+    def hold_paid_work(self, instance: DagsterInstance, asset: str) -> None:
+        """Raise `Deferred` when `asset` is paid work and the day's budget is spent."""
+        held = self.budget_held(instance) if asset in self.paid_assets else None
+        if held is not None:
+            raise held

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 from dagster import Backoff, Failure, Jitter, RetryPolicy, RetryRequested
 
-from ..providers import PermanentError, TransientError
+from ..providers import Deferred, PermanentError, TransientError
 
 # Assets that call a service retry transient errors with exponential backoff and jitter.
 SERVICE_RETRY = RetryPolicy(max_retries=3, delay=2, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
@@ -29,9 +29,12 @@ def permanent(message: str) -> Failure:
 
 @contextmanager
 def service_call():
-    """Turn a provider's verdict into Dagster's: fail now, or retry (after Retry-After)."""
+    """Turn a provider's verdict into Dagster's: fail now, or retry (after Retry-After).
+    A deferral passes through to `deferrable`, which records it."""
     try:
         yield
+    except Deferred:
+        raise
     except (PermanentError, ValueError) as error:
         raise permanent(str(error)) from error
     except TransientError as error:

@@ -1,9 +1,11 @@
 from dagster import AssetExecutionContext, Output, ResourceParam, asset
 
+from ..deferrals import deferrable
 from ..models import Clip, Clips, Idea, MediaFile, Script
 from ..partitions import content_items
+from ..policy import Policy
 from ..providers.footage import ClipRequest, Footage
-from ..store import scratch_dir
+from ..store import StoreResource, scratch_dir
 from . import SERVICE_RETRY, cost_metadata, service_call
 
 
@@ -12,11 +14,16 @@ def clip_seconds(text: str) -> float:
     return round(len(text.split()) / 2.2 + 1.0, 1)
 
 
-@asset(partitions_def=content_items, group_name="production", pool="footage", retry_policy=SERVICE_RETRY)
+@asset(partitions_def=content_items, group_name="production", pool="footage", retry_policy=SERVICE_RETRY,
+       output_required=False)
+@deferrable
 def clips(
-    context: AssetExecutionContext, idea: Idea, script: Script, footage: ResourceParam[Footage]
+    context: AssetExecutionContext, idea: Idea, script: Script, footage: ResourceParam[Footage], policy: Policy,
+    store: StoreResource,
 ) -> Output[Clips]:
-    """One vertical clip per scene, from the row's own media or the scene's visual cue."""
+    """One vertical clip per scene, from the row's own media or the scene's visual cue. Waits
+    when the day's budget is spent (the store keeps why)."""
+    policy.hold_paid_work(context.instance, "clips")
     work = scratch_dir(context)
     made, costs = [], []
     for index, scene in enumerate(script.scenes):

@@ -4,9 +4,11 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, Output, ResourceParam, asset
 
+from ..deferrals import deferrable
 from ..media.probe import measure_loudness
 from ..models import MAX_VIDEO_SECONDS, Cost, Idea, MediaFile, Narration, Script, WordTiming
 from ..partitions import content_items
+from ..policy import Policy
 from ..providers.voices import Speech, Voice
 from ..store import StoreResource, scratch_dir, sha256_file
 from . import SERVICE_RETRY, TAIL_SECONDS, cost_metadata, permanent, service_call
@@ -91,11 +93,16 @@ def speak_scenes(voice: Voice, store: StoreResource, scenes: list[str], name: st
     return join_speech(parts, out_path), costs, spoken
 
 
-@asset(partitions_def=content_items, group_name="production", pool="tts", retry_policy=SERVICE_RETRY)
+@asset(partitions_def=content_items, group_name="production", pool="tts", retry_policy=SERVICE_RETRY,
+       output_required=False)
+@deferrable
 def narration(
-    context: AssetExecutionContext, idea: Idea, script: Script, voice: ResourceParam[Voice], store: StoreResource
+    context: AssetExecutionContext, idea: Idea, script: Script, voice: ResourceParam[Voice], store: StoreResource,
+    policy: Policy,
 ) -> Output[Narration]:
-    """The script spoken, with a timing for every word and the loudness the render needs."""
+    """The script spoken, with a timing for every word and the loudness the render needs.
+    Waits when the day's budget is spent."""
+    policy.hold_paid_work(context.instance, "narration")
     scenes = [s.narration for s in script.scenes]
     speech, costs, spoken = speak_scenes(voice, store, scenes, idea.voice, scratch_dir(context))
     if speech.duration_s + TAIL_SECONDS > MAX_VIDEO_SECONDS:

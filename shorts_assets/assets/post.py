@@ -1,12 +1,14 @@
 from dagster import AssetExecutionContext, MetadataValue, Output, ResourceParam, asset
 
+from ..deferrals import deferrable
 from ..models import Idea, Post, PublishedPost, RenderedVideo, Script
 from ..partitions import content_items
 from ..policy import APPROVED, Policy
-from ..providers import PermanentError, TransientError
+from ..providers import Deferred, PermanentError, TransientError
 from ..providers.channels import Platforms
 from ..providers.platforms import Progress, Upload
 from ..providers.sheets import Sheet
+from ..quota import exhaust, reserve_post
 from ..store import Store, StoreResource
 from . import SERVICE_RETRY, permanent, service_call
 from .retraction import ledger_key
@@ -28,7 +30,15 @@ def publish_once(platform, upload: Upload, store: Store) -> Post:
         return Post.model_validate(known)
     progress_key = ledger.removesuffix(".json") + ".progress.json"
     progress = Progress(store.read_json(progress_key) or {}, lambda state: store.put_json(progress_key, state))
-    post = platform.publish(upload, progress)
+    allowance = platform.allowance()
+    if allowance is not None and not progress.state:
+        reserve_post(store, allowance)  # an upload under way already has its share
+    try:
+        post = platform.publish(upload, progress)
+    except Deferred as deferral:
+        if allowance is None:
+            raise
+        raise Deferred(deferral.reason, until=max(deferral.until, exhaust(store, allowance))) from deferral
     store.put_json(ledger, post.model_dump(mode="json"))
     return post
 
@@ -36,7 +46,8 @@ def publish_once(platform, upload: Upload, store: Store) -> Post:
 def publish_everywhere(platforms: list, upload: Upload, store: Store) -> list[Post]:
     """Every platform is tried even when one fails: a failure never undoes another's post,
     and the retry (the ledger) only does what is missing. Any transient failure makes the
-    whole step worth retrying; otherwise the failures are permanent."""
+    whole step worth retrying; when every failure is a used-up quota, the step is deferred;
+    otherwise the failures are permanent."""
     posts, failures = [], []
     for platform in platforms:
         try:
@@ -47,13 +58,18 @@ def publish_everywhere(platforms: list, upload: Upload, store: Store) -> list[Po
         return posts
     done = f" (published on {', '.join(p.platform for p in posts)})" if posts else ""
     message = "; ".join(f"{name}: {error}" for name, error in failures) + done
+    if all(isinstance(error, Deferred) for _, error in failures):
+        raise Deferred("; ".join(f"{name}: {error.reason}" for name, error in failures) + done,
+                       until=min(error.until for _, error in failures))
     if all(isinstance(error, PermanentError | ValueError) for _, error in failures):
         raise PermanentError(message)
     waits = [e.retry_after for _, e in failures if isinstance(e, TransientError) and e.retry_after]
     raise TransientError(message, retry_after=max(waits) if waits else None)
 
 
-@asset(partitions_def=content_items, group_name="distribution", pool="upload", retry_policy=SERVICE_RETRY)
+@asset(partitions_def=content_items, group_name="distribution", pool="upload", retry_policy=SERVICE_RETRY,
+       output_required=False)
+@deferrable
 def published_post(
     context: AssetExecutionContext,
     idea: Idea,
@@ -65,7 +81,8 @@ def published_post(
     sheet: ResourceParam[Sheet],
 ) -> Output[PublishedPost]:
     """The video on every enabled platform, once each; only once a person approved it, when
-    review is required, however the run was launched."""
+    review is required, however the run was launched. A platform whose quota is used up
+    defers the post (nothing is materialized) until its window reopens."""
     if policy.review_required:
         row = sheet.find(idea.item_id)
         status = row.status if row else "no row"

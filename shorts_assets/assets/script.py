@@ -1,7 +1,9 @@
 from dagster import AssetExecutionContext, MetadataValue, Output, ResourceParam, asset
 
+from ..deferrals import deferrable
 from ..models import Idea, Script
 from ..partitions import content_items
+from ..policy import Policy
 from ..providers.writers import Writer
 from ..store import StoreResource, load_record
 from . import SERVICE_RETRY, cost_metadata, service_call
@@ -13,12 +15,15 @@ def preview(script: Script) -> str:
     return "\n".join([*lines, "", " ".join(script.hashtags)])
 
 
-@asset(partitions_def=content_items, group_name="planning", pool="llm", retry_policy=SERVICE_RETRY)
+@asset(partitions_def=content_items, group_name="planning", pool="llm", retry_policy=SERVICE_RETRY,
+       output_required=False)
+@deferrable
 def script(
-    context: AssetExecutionContext, idea: Idea, writer: ResourceParam[Writer], store: StoreResource
+    context: AssetExecutionContext, idea: Idea, writer: ResourceParam[Writer], store: StoreResource, policy: Policy
 ) -> Output[Script]:
     """Hook, beats with visual cues and a call to action, from the writer, with the current
-    content strategy's hints when there is a strategy yet."""
+    content strategy's hints when there is a strategy yet. Waits when the day's budget is spent."""
+    policy.hold_paid_work(context.instance, "script")
     strategy = load_record(store.open(), "content_strategy")
     hints = strategy.hints if strategy else ""
     with service_call():

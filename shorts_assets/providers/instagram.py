@@ -9,7 +9,7 @@ The token travels in the Authorization header, never in a URL.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from time import sleep
 from typing import TYPE_CHECKING
@@ -19,7 +19,8 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from ..models import MetricsSnapshot, Post
-from . import PermanentError, TransientError
+from ..quota import Allowance
+from . import Deferred, PermanentError, TransientError
 from .http_errors import TIMEOUT, json_body, scrub, send, status_error
 from .platforms import Progress
 
@@ -59,7 +60,8 @@ def graph_error(response: httpx.Response, token: str) -> Exception | None:
     if code in PERMISSION_CODES:
         return PermanentError(f"Instagram denied a permission ({detail}): grant it to INSTAGRAM_ACCESS_TOKEN's app")
     if code == 9 or subcode == PUBLISH_LIMIT_SUBCODE:
-        return PermanentError(f"Instagram's publishing limit for this account is reached ({detail}): wait a day")
+        return Deferred(f"Instagram's publishing limit for this account is reached ({detail})",
+                        until=datetime.now(UTC) + timedelta(hours=24))
     if code in RATE_LIMIT_CODES:
         return TransientError(f"Instagram rate limit ({detail})", usage_wait(response) or 60.0)
     if error.get("is_transient") or code in (1, 2):
@@ -109,7 +111,12 @@ class InstagramReels(ConfigurableResource):
     share_to_feed: bool = True
     poll_seconds: float = 10.0
     poll_limit: int = 60
+    daily_posts: int = 50
     name: str = "instagram"
+
+    def allowance(self) -> Allowance:
+        """Instagram caps API-published posts per account in a moving 24 hours (SHORTS_INSTAGRAM_DAILY_POSTS)."""
+        return Allowance(self.name, {"posts": self.daily_posts}, {"posts": 1})
 
     def _graph(self, client: httpx.Client, method: str, path: str, **kwargs) -> dict:
         response = self._graph_response(client, method, path, **kwargs)

@@ -24,6 +24,7 @@ from typing import Protocol
 from dagster import ConfigurableResource
 
 from ..models import MetricsSnapshot, Post
+from ..quota import Allowance
 from ..themes import simulated_comments
 
 
@@ -59,6 +60,10 @@ class Platform(Protocol):
     name: str
 
     def publish(self, upload: Upload, progress: Progress | None = None) -> Post: ...
+
+    def allowance(self) -> Allowance | None:
+        """How much it lets one account post in a window, or None when it sets no limit."""
+        ...
 
     def metrics(self, post: Post, now: datetime) -> MetricsSnapshot: ...
 
@@ -109,6 +114,10 @@ class SandboxChannel(ConfigurableResource):
 
     def _post_dir(self, post_id: str) -> Path:
         return Path(self.root) / post_id
+
+    def allowance(self) -> None:
+        """A folder has no posting limit."""
+        return None
 
     def publish(self, upload: Upload, progress: Progress | None = None) -> Post:
         """Copying into the folder is idempotent (the post id comes from the item), so no progress is kept."""

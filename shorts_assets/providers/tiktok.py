@@ -8,7 +8,7 @@ then on nothing raises a TransientError: a retry would post it twice.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from time import sleep
 from typing import TYPE_CHECKING
@@ -18,7 +18,8 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from ..models import MetricsSnapshot, Post
-from . import PermanentError, TransientError
+from ..quota import Allowance
+from . import Deferred, PermanentError, TransientError
 from .http_errors import TIMEOUT, json_body, retry_after, scrub, send, status_error
 from .platforms import Progress
 
@@ -29,7 +30,8 @@ MB = 1024 * 1024
 MIN_CHUNK, MAX_CHUNK, MAX_CHUNKS = 5 * MB, 64 * MB, 1000
 CAPTION_LIMIT = 2200
 AUTH_CODES = {"access_token_invalid", "scope_not_authorized", "scope_permission_missed"}
-CAP_CODES = {"spam_risk_too_many_posts", "spam_risk_user_banned_from_posting", "reached_active_user_cap"}
+CAP_CODES = {"spam_risk_too_many_posts", "reached_active_user_cap"}
+BANNED_CODES = {"spam_risk_user_banned_from_posting"}
 METRIC_FIELDS = "id,view_count,like_count,comment_count,share_count"
 
 
@@ -66,7 +68,9 @@ def tiktok_error(response: httpx.Response, token: str) -> Exception | None:
             "authorized for video.publish and video.list"
         )
     if code in CAP_CODES:
-        return PermanentError(f"TikTok's posting cap is reached ({detail}): wait a day or post from another account")
+        return Deferred(f"TikTok's posting cap is reached ({detail})", until=datetime.now(UTC) + timedelta(hours=24))
+    if code in BANNED_CODES:
+        return PermanentError(f"TikTok does not let this account post ({detail}): see the account in the TikTok app")
     if code == "rate_limit_exceeded":
         return TransientError(f"TikTok rate limit ({detail})", retry_after(response) or 60.0)
     return status_error("TikTok", response, detail)
@@ -93,7 +97,12 @@ class TikTokChannel(ConfigurableResource):
     disable_comment: bool = False
     poll_seconds: float = 5.0
     poll_limit: int = 60
+    daily_posts: int = 15
     name: str = "tiktok"
+
+    def allowance(self) -> Allowance:
+        """TikTok caps a creator's Direct Posts in a moving 24 hours (SHORTS_TIKTOK_DAILY_POSTS)."""
+        return Allowance(self.name, {"posts": self.daily_posts}, {"posts": 1})
 
     def _api(self, client: httpx.Client, path: str, body: dict, params: dict | None = None) -> dict:
         response = send(

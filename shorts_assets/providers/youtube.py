@@ -31,7 +31,8 @@ from googleapiclient.http import HttpRequest, MediaFileUpload
 from pydantic import TypeAdapter
 
 from ..models import MetricsSnapshot, Post
-from . import PermanentError, TransientError
+from ..quota import Allowance
+from . import Deferred, PermanentError, TransientError
 from .platforms import Progress
 
 if TYPE_CHECKING:
@@ -72,13 +73,25 @@ def _retry_after(err: HttpError) -> float | None:
         return None
 
 
+def quota_reset(now: datetime) -> datetime:
+    """YouTube's daily quota resets at midnight Pacific time."""
+    return youtube_allowance(1, 1).reopens(now, [], "uploads")
+
+
+def youtube_allowance(uploads: int, units: int) -> Allowance:
+    """videos.insert has a bucket of its own (100 a day by default); everything else shares the
+    units (10,000 a day), of which a thumbnail costs 50."""
+    return Allowance("youtube", {"uploads": uploads, "units": units}, {"uploads": 1, "units": 50},
+                     zone="America/Los_Angeles")
+
+
 def http_failure(err: HttpError, action: str) -> Exception:
     """Sort a YouTube API error into what a person must fix and what a retry may cure."""
     status, (reason, message) = err.resp.status, _error_body(err)
     said = f"YouTube refused the {action} (HTTP {status} {reason or 'error'}): {message}".rstrip(": ")
     if reason in QUOTA_REASONS:
-        return PermanentError(f"YouTube quota exhausted ({reason}) during the {action}; it resets at midnight "
-                              "Pacific time, or ask Google for more quota in the Cloud console")
+        return Deferred(f"YouTube quota exhausted ({reason}) during the {action}; it resets at midnight Pacific "
+                        "time (ask Google for more in the Cloud console)", until=quota_reset(datetime.now(UTC)))
     if status == 401 or reason in AUTH_REASONS:
         return PermanentError(f"{said}. The OAuth credentials are not accepted: {CREDENTIALS_HINT}")
     if reason in RATE_REASONS or status in (408, 429) or status >= 500:
@@ -144,7 +157,13 @@ class YouTubeChannel(ConfigurableResource):
     synthetic_media: bool = True
     chunk_mb: float = 8.0
     max_chunk_retries: int = 5
+    daily_uploads: int = 100
+    daily_units: int = 10_000
     name: str = "youtube"
+
+    def allowance(self) -> Allowance:
+        """The project's daily quota (SHORTS_YOUTUBE_DAILY_UPLOADS, SHORTS_YOUTUBE_DAILY_UNITS)."""
+        return youtube_allowance(self.daily_uploads, self.daily_units)
 
     # -- clients -------------------------------------------------------------------------------
 

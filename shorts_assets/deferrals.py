@@ -1,0 +1,59 @@
+"""Work that waits for a window to reopen: a platform's posting quota or the day's budget.
+
+A step that is `Deferred` is neither a failure nor worth a retry. It materializes nothing
+(the steps after it are skipped and the run succeeds) and leaves `deferrals/<item>.json`:
+which asset waits, until when and why. The status sensor writes `deferred` and the reason
+to the item's row; `deferred_sensor` launches the item's missing assets once `until` passes.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+
+from .providers import Deferred
+from .store import Store
+
+
+def deferral_key(item_id: str) -> str:
+    return f"deferrals/{item_id}.json"
+
+
+def save_deferral(store: Store, item_id: str, asset: str, deferral: Deferred, run_id: str) -> None:
+    store.put_json(deferral_key(item_id), {
+        "asset": asset, "until": deferral.until.astimezone(UTC).isoformat(), "reason": str(deferral),
+        "deferred_at": datetime.now(UTC).isoformat(), "run_id": run_id,
+    })
+
+
+def waiting(store: Store, item_id: str) -> dict | None:
+    """The item's deferral while the asset it stopped has not run since."""
+    deferral = store.read_json(deferral_key(item_id))
+    return deferral if deferral and not deferral.get("done_at") else None
+
+
+def clear_deferral(store: Store, item_id: str, asset: str, run_id: str) -> None:
+    """The asset that waited has run: the deferral is history."""
+    deferral = waiting(store, item_id)
+    if deferral is not None and deferral["asset"] == asset:
+        store.put_json(deferral_key(item_id), {**deferral, "done_at": datetime.now(UTC).isoformat(),
+                                               "done_by": run_id})
+
+
+def deferrable(compute):
+    """Make an asset (declared with `output_required=False`) yield nothing and record why when
+    its work is `Deferred`; otherwise it yields what `compute` returns and clears its deferral."""
+
+    @functools.wraps(compute)
+    def run(context, *args, **kwargs):
+        store, item, asset = context.resources.store.open(), context.partition_key, context.asset_key.to_user_string()
+        try:
+            output = compute(context, *args, **kwargs)
+        except Deferred as deferral:
+            save_deferral(store, item, asset, deferral, context.run.run_id)
+            context.log.warning(f"{asset} of {item} is deferred: {deferral}")
+            return
+        clear_deferral(store, item, asset, context.run.run_id)
+        yield output
+
+    return run

@@ -1,0 +1,106 @@
+"""What the platforms let one account do in a window, tracked in the store before each upload.
+
+YouTube counts uploads (videos.insert has its own bucket, 100 a day by default) and units
+(10,000 a day for every other call; a thumbnail costs 50), both reset at midnight Pacific
+time. TikTok and Instagram cap posts in a moving 24 hours. An upload that would go past an
+allowance is not tried: it is `Deferred` until the window reopens, so it neither fails the
+item nor burns retries on an answer that cannot change until then.
+
+The ledger is one small JSON per platform (`quota/<platform>.json`) of timestamped spends.
+Two uploads that check it at the same moment may both pass; the platform's own quota error
+is then sorted as a deferral too, so the worst case is one refused request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from .providers import Deferred
+from .store import Store
+
+DAY = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """`limits` per bucket in a window; `per_post` is what one publish spends. `zone` names the
+    time zone whose calendar day is the window; None means a moving 24 hours."""
+
+    platform: str
+    limits: dict[str, int]
+    per_post: dict[str, int]
+    zone: str | None = None
+
+    def window_start(self, now: datetime) -> datetime:
+        if self.zone is None:
+            return now - DAY
+        local = now.astimezone(ZoneInfo(self.zone))
+        return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+    def reopens(self, now: datetime, spends: list[tuple[datetime, dict[str, int]]], bucket: str) -> datetime:
+        """When `bucket` has room for one more post: the next local midnight, or when enough of the
+        moving window's oldest spends have aged out."""
+        if self.zone is not None:
+            local = now.astimezone(ZoneInfo(self.zone))
+            midnight = (local + DAY).replace(hour=0, minute=0, second=0, microsecond=0)
+            return midnight.astimezone(UTC)
+        used = sum(spend.get(bucket, 0) for _, spend in spends)
+        for when, spend in sorted(spends, key=lambda s: s[0]):
+            used -= spend.get(bucket, 0)
+            if used + self.per_post.get(bucket, 0) <= self.limits[bucket]:
+                return when + DAY
+        return now + DAY
+
+
+def ledger_key(platform: str) -> str:
+    return f"quota/{platform}.json"
+
+
+def spends_since(store: Store, platform: str, start: datetime) -> list[tuple[datetime, dict[str, int]]]:
+    stored = store.read_json(ledger_key(platform)) or {"spends": []}
+    spends = [(datetime.fromisoformat(when), spend) for when, spend in stored["spends"]]
+    return [(when, spend) for when, spend in spends if when >= start]
+
+
+def used(store: Store, allowance: Allowance, now: datetime) -> dict[str, int]:
+    """Each bucket's use in the current window."""
+    totals = dict.fromkeys(allowance.limits, 0)
+    for _, spend in spends_since(store, allowance.platform, allowance.window_start(now)):
+        for bucket, amount in spend.items():
+            totals[bucket] = totals.get(bucket, 0) + amount
+    return totals
+
+
+def record(store: Store, platform: str, spend: dict[str, int], now: datetime) -> None:
+    """Add a spend; spends older than two days are dropped, as no window reaches back that far."""
+    kept = spends_since(store, platform, now - 2 * DAY)
+    kept.append((now, spend))
+    store.put_json(ledger_key(platform), {"spends": [[when.isoformat(), spend] for when, spend in kept]})
+
+
+def reserve_post(store: Store, allowance: Allowance, now: datetime | None = None) -> None:
+    """Spend one post's allowance, or raise `Deferred` with when the window reopens."""
+    now = now or datetime.now(UTC)
+    totals = used(store, allowance, now)
+    for bucket, amount in allowance.per_post.items():
+        if totals.get(bucket, 0) + amount > allowance.limits[bucket]:
+            spends = spends_since(store, allowance.platform, allowance.window_start(now))
+            raise Deferred(
+                f"{allowance.platform}'s {bucket} allowance is used up ({totals[bucket]} of "
+                f"{allowance.limits[bucket]} in the window)",
+                until=allowance.reopens(now, spends, bucket))
+    record(store, allowance.platform, allowance.per_post, now)
+
+
+def exhaust(store: Store, allowance: Allowance, now: datetime | None = None) -> datetime:
+    """The platform said its quota is spent, whatever we counted: record the post's buckets as
+    full, so no upload asks again before the window reopens; returns when that is."""
+    now = now or datetime.now(UTC)
+    totals = used(store, allowance, now)
+    rest = {bucket: allowance.limits[bucket] - totals.get(bucket, 0) for bucket in allowance.per_post}
+    if any(amount > 0 for amount in rest.values()):
+        record(store, allowance.platform, {b: a for b, a in rest.items() if a > 0}, now)
+    spends = spends_since(store, allowance.platform, allowance.window_start(now))
+    return max(allowance.reopens(now, spends, bucket) for bucket in allowance.per_post)
