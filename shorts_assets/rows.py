@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
@@ -22,6 +24,10 @@ IDEA_COLUMNS = tuple(LIMITS)
 LOWERCASE = ("category", "hook_style", "voice", "language", "music")
 MAX_SPOKEN_WORDS = 140  # about 55 s at an unhurried 2.6 words a second
 MUSIC_CHOICES = ("none", "ambient")
+# Format characters that are part of the text: Persian and Indic words and emoji sequences need the joiners.
+JOINERS = "\u200c\u200d"
+EDGES = re.compile(rf"^[\s{JOINERS}]+|[\s{JOINERS}]+$")  # a joiner at either end joins nothing
+SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 class RowError(ValueError):
@@ -31,8 +37,8 @@ class RowError(ValueError):
 def clean_text(value: str, limit: int, column: str) -> str:
     """Printable text only: control characters would corrupt captions and the sheet."""
     value = unicodedata.normalize("NFC", value or "")
-    value = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in value)
-    value = re.sub(r"[ \t]+", " ", value).strip()
+    value = "".join(ch if ch in "\n\t" + JOINERS or unicodedata.category(ch)[0] != "C" else " " for ch in value)
+    value = EDGES.sub("", re.sub(r"[ \t]+", " ", value))
     if len(value) > limit:
         raise RowError(f"{column} is longer than {limit} characters")
     return value
@@ -48,6 +54,37 @@ def split_facts(value: str) -> list[str]:
     """Facts (and media links) are one per line, or separated by `|` in a one-line cell."""
     parts = re.split(r"\s*(?:\n|\|)\s*", value)
     return [part.strip() for part in parts if part.strip()]
+
+
+def check_media(links: list[str]) -> None:
+    """Refuse at the sheet what can only be a mistake or a trick: other schemes, credentials, climbing out.
+
+    Whether a local path is inside SHORTS_MEDIA_ROOT (after symlinks) is the row-media footage's check.
+    """
+    for number, link in enumerate(links, start=1):
+        if "\\" in link:
+            raise RowError(f"media {number} has a backslash: separate folders with /")
+        if not SCHEME.match(link):
+            if ".." in PurePosixPath(link).parts:
+                raise RowError(f"media {number} climbs out of the media folder with '..'")
+        elif not web_link(link):
+            raise RowError(f"media {number} must be an http(s) link with a host, or a path inside the media folder")
+        elif "@" in urlsplit(link).netloc:
+            raise RowError(f"media {number} carries a user name or password: give a link without them")
+
+
+def web_link(link: str) -> bool:
+    """An http(s) URL with a host; the footage downloads nothing else."""
+    try:
+        parts = urlsplit(link)
+    except ValueError:  # an unbalanced [ in the host
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def whole_seconds(value: str) -> bool:
+    """ASCII digits only: `str.isdigit` also takes '²' and '٣٠'."""
+    return re.fullmatch(r"[0-9]+", value) is not None
 
 
 def item_key(fields: dict[str, str]) -> str:
@@ -67,22 +104,23 @@ def idea_from_row(values: dict[str, str], row: int) -> Idea:
         fields[column] = fields[column].lower()
     if not fields["topic"]:
         raise RowError("topic is empty")
-    if not fields["facts"] and not fields["script"]:
+    lists = {"facts": split_facts(fields["facts"]), "media": split_facts(fields["media"])}
+    if not lists["facts"] and not fields["script"]:
         raise RowError("give the facts to tell or a script to read")
     if fields["hook_style"] and fields["hook_style"] not in {h.value for h in HookStyle}:
         raise RowError(f"hook_style must be one of {', '.join(h.value for h in HookStyle)}")
     if fields["music"] and fields["music"] not in MUSIC_CHOICES:
         raise RowError(f"music must be one of {', '.join(MUSIC_CHOICES)}")
-    if fields["target_seconds"] and not fields["target_seconds"].isdigit():
+    if fields["target_seconds"] and not whole_seconds(fields["target_seconds"]):
         raise RowError("target_seconds must be a whole number of seconds")
+    check_media(lists["media"])
     spoken = len((fields["script"] or fields["facts"]).split())
     if spoken > MAX_SPOKEN_WORDS:
         raise RowError(f"{spoken} words is too long for a short (at most {MAX_SPOKEN_WORDS})")
     item_id = (values.get("item_id") or "").strip() or item_key(fields)
     if not ITEM_ID.match(item_id):
         raise RowError("item_id must be 3-64 characters of a-z, 0-9 and -")
-    lists = {"facts": split_facts(fields.pop("facts")), "media": split_facts(fields.pop("media"))}
-    given = {k: v for k, v in fields.items() if v}
+    given = {k: v for k, v in fields.items() if v and k not in lists}
     try:
         return Idea(item_id=item_id, row=row, **lists, **given)
     except ValidationError as error:

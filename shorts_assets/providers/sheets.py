@@ -12,6 +12,7 @@ import fcntl
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from ..rows import IDEA_COLUMNS
 
 STATUS_COLUMNS = ("item_id", "status", "error", "video_path", "post_url", "updated_at", "notes")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "|", "%")
+_FIELD_LIMIT = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,14 @@ class Sheet(Protocol):
         ...
 
 
+def allow_cells_of(size: int) -> None:
+    """csv refuses a field over 128 KiB and so would fail every row for one huge cell. No cell is
+    larger than its file, and the row checks reject an over-long one with a reason."""
+    with _FIELD_LIMIT:  # the limit is the process's: only ever raise it
+        if csv.field_size_limit() < size:
+            csv.field_size_limit(size)
+
+
 class CsvSheet(ConfigurableResource):
     """A CSV content sheet; a lock file serialises the sensor's and the runs' write-backs."""
 
@@ -86,6 +96,7 @@ class CsvSheet(ConfigurableResource):
         if not path.exists():
             raise FileNotFoundError(f"content sheet {path} does not exist")
         with open(path, newline="", encoding="utf-8-sig") as handle:
+            allow_cells_of(os.fstat(handle.fileno()).st_size)
             reader = csv.reader(handle)
             header = [name.strip() for name in next(reader, [])]
             rows = [dict(zip(header, cells, strict=False)) if number > after else {}
