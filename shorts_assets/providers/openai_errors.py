@@ -3,7 +3,8 @@
 Shared by the OpenAI writer and the OpenAI image footage. The SDK has already retried 408,
 409, 429, 5xx, timeouts and dropped connections (`max_retries`) by the time an error gets
 here, so a transient verdict hands the step to the asset's RetryPolicy, after the
-server's Retry-After when it sent one.
+server's Retry-After when it sent one. A 429 that says the account is out of credit is the
+exception: `openai_client` has the SDK send it once, as no retry can fix it.
 
 Messages never include the API key: OpenAI's 401 text echoes part of it, so auth errors
 say what to set instead of quoting the server.
@@ -19,12 +20,40 @@ from contextlib import contextmanager
 import openai
 
 from . import PermanentError, TransientError
+from .http_errors import scrub
 
 BILLING_URL = "https://platform.openai.com/settings/organization/billing"
 KEYS_URL = "https://platform.openai.com/api-keys"
 # dall-e answers content_policy_violation, the gpt-image models moderation_blocked.
 POLICY_CODES = frozenset({"content_policy_violation", "moderation_blocked"})
 TRANSIENT_STATUSES = frozenset({408, 409, 429})
+# insufficient_quota comes as a 429, billing_hard_limit_reached (images) as a 400.
+QUOTA_CODES = frozenset({"insufficient_quota", "billing_hard_limit_reached"})
+
+
+def openai_client(api_key: str, base_url: str, max_retries: int, timeout: float) -> openai.OpenAI:
+    """The SDK client of both OpenAI providers; a context manager, so its connections get closed."""
+    http_client = openai.DefaultHttpxClient(event_hooks={"response": [_send_quota_errors_once]})
+    return openai.OpenAI(
+        api_key=api_key, base_url=base_url or None, max_retries=max_retries, timeout=timeout, http_client=http_client
+    )
+
+
+def _send_quota_errors_once(response) -> None:
+    """The SDK retries every 429, and would re-send a request the account has no credit for:
+    mark that answer with the SDK's own `x-should-retry: false`."""
+    if response.status_code != 429:
+        return
+    response.read()
+    if _error_code(response) in QUOTA_CODES:
+        response.headers["x-should-retry"] = "false"
+
+
+def _error_code(response) -> str:
+    try:
+        return str(response.json()["error"]["code"] or "")
+    except (ValueError, KeyError, TypeError):
+        return ""
 
 
 @contextmanager
@@ -73,14 +102,15 @@ def _status_error(error: openai.APIStatusError, what: str) -> PermanentError | T
             f"OpenAI says the API key is invalid or revoked (401) while trying to {what}: "
             f"set OPENAI_API_KEY to a valid key from {KEYS_URL}."
         )
-    if status == 429 and code == "insufficient_quota":
+    if code in QUOTA_CODES:
         return PermanentError(
-            f"OpenAI says the account is out of credit or over its spending limit while trying to {what}: "
-            f"add credit or raise the limit at {BILLING_URL}."
+            f"OpenAI says the account of OPENAI_API_KEY is out of credit or over its spending limit ({code}) "
+            f"while trying to {what}: add credit or raise the limit at {BILLING_URL}, or set OPENAI_API_KEY "
+            "to a key of an account with credit."
         )
     if code in POLICY_CODES:
         return PermanentError(
-            f"OpenAI's content policy rejected the request to {what}: reword the row's topic or the scene. "
+            f"OpenAI's content policy rejected the request to {what}: reword the row's topic, facts or script. "
             f"OpenAI said: {said}"
         )
     if status in TRANSIENT_STATUSES or status >= 500:
@@ -102,9 +132,11 @@ def _status_error(error: openai.APIStatusError, what: str) -> PermanentError | T
 
 
 def _server_message(error: openai.APIStatusError) -> str:
+    """What the server said, without the key the request carried: a server may echo it (cut after, not before)."""
     body = error.body
     message = body.get("message") if isinstance(body, dict) else None
-    return str(message or error.message)[:300]
+    key = error.response.request.headers.get("authorization", "").removeprefix("Bearer ")
+    return scrub(str(message or error.message), key)[:300]
 
 
 def retry_after(headers) -> float | None:

@@ -14,7 +14,6 @@ import binascii
 import tempfile
 from pathlib import Path
 
-import openai
 from dagster import ConfigurableResource
 from pydantic import Field
 
@@ -22,7 +21,7 @@ from ..media.clips import MOTIONS, ClipFormat, animate_image
 from ..models import Cost
 from . import PermanentError
 from .footage import ClipMade, ClipRequest, card_text, scene_seed
-from .openai_errors import openai_errors
+from .openai_errors import openai_client, openai_errors
 
 STYLE = "Vertical 9:16 picture, cinematic, rich detail. No text, letters, captions or logos anywhere in the image."
 IMAGE_KINDS = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
@@ -87,15 +86,13 @@ class OpenAIImageFootage(ConfigurableResource):
 
     def _image(self, request: ClipRequest) -> tuple[bytes, str]:
         """The scene's picture and its file extension; anything but a real image is an error."""
-        client = openai.OpenAI(
-            api_key=self.api_key, base_url=self.base_url or None, max_retries=self.max_retries, timeout=self.timeout
-        )
         options = {"quality": self.quality} if self.quality else {}
         if not self.model.startswith("gpt-image"):
             # dall-e answers with a URL unless asked; the gpt-image models always send base64
             # and reject the parameter.
             options["response_format"] = "b64_json"
-        with openai_errors(f"draw scene {request.index} of {request.item_id}"):
+        client = openai_client(self.api_key, self.base_url, self.max_retries, self.timeout)
+        with openai_errors(f"draw scene {request.index} of {request.item_id}"), client:
             result = client.images.generate(
                 model=self.model, prompt=image_prompt(request.scene.visual, request.topic), size=self.size, n=1,
                 **options,

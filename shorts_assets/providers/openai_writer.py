@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from typing import TypeVar
 
-import openai
 import pydantic
 from dagster import ConfigurableResource
 from pydantic import BaseModel, Field, PrivateAttr
@@ -24,7 +23,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 from ..models import Cost, HookStyle, Idea, ProposedIdea, Scene, Script
 from ..strategy import HOOK_AND_OUTRO_WORDS, TARGET_SECONDS, fit_facts
 from . import PermanentError, TransientError
-from .openai_errors import openai_errors
+from .openai_errors import openai_client, openai_errors
 from .writers import WORDS_PER_SECOND
 
 
@@ -243,11 +242,6 @@ class OpenAIWriter(ConfigurableResource):
         self._spent.clear()
         return spent
 
-    def _client(self) -> openai.OpenAI:
-        return openai.OpenAI(
-            api_key=self.api_key, base_url=self.base_url or None, max_retries=self.max_retries, timeout=self.timeout
-        )
-
     def _parse(self, schema: type[Draft], messages: list[dict], what: str, fix: str = "") -> tuple[Draft, Cost]:
         """The model's reply parsed into `schema`, and what it cost.
 
@@ -255,11 +249,10 @@ class OpenAIWriter(ConfigurableResource):
         permanent (`fix` says what to change); so are a cut or filtered reply (openai_errors);
         a reply that misses the schema is transient.
         """
-        with openai_errors(f"write the {what}"):
+        client = openai_client(self.api_key, self.base_url, self.max_retries, self.timeout)
+        with openai_errors(f"write the {what}"), client:
             try:
-                completion = self._client().chat.completions.parse(
-                    model=self.model, messages=messages, response_format=schema
-                )
+                completion = client.chat.completions.parse(model=self.model, messages=messages, response_format=schema)
             except pydantic.ValidationError as error:
                 raise self._unusable(what, error) from error
         message = completion.choices[0].message

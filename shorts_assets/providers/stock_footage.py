@@ -7,7 +7,8 @@ slow zoom.
 
 Downloads are streamed with a size limit and kept in a cache by content hash, found again by
 a key (a Pexels file id, a URL), so a retried step or a second scene never downloads the
-same file twice. The Pexels API key is sent to the API only, never to the file hosts.
+same file twice. Only a file ffmpeg can decode is kept: a corrupt one is never served from
+the cache. The Pexels API key is sent to the API only, never to the file hosts.
 
 `FootageChain` tries the providers SHORTS_FOOTAGE names, in order: `NoFootage` moves on to
 the next; a `PermanentError` or `TransientError` stops the chain, because a bad key or a bad
@@ -26,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urlsplit
@@ -35,15 +37,16 @@ import httpx
 from pydantic import model_validator
 
 from shorts_assets.media.clips import ClipFormat, animate_image, conform_video
-from shorts_assets.media.ffmpeg import MediaError
+from shorts_assets.media.ffmpeg import MediaError, ffmpeg_exe, run_args
 from shorts_assets.providers import PermanentError, TransientError
 from shorts_assets.providers.footage import ClipMade, ClipRequest, NoFootage, ProceduralFootage, card_text, scene_seed
-from shorts_assets.providers.http_errors import retry_after
+from shorts_assets.providers.http_errors import retried, retry_after, send
 from shorts_assets.providers.openai_footage import OpenAIImageFootage
 
 CHUNK = 1 << 16
 MAX_RATE_LIMIT_WAIT_S = 3600.0  # a longer wait means the quota is used up: permanent
 QUERY_CHARS = 100
+MAX_CANDIDATES = 2  # stock videos tried per scene when a file is unusable
 MB = 1024 * 1024
 
 
@@ -155,8 +158,9 @@ class DownloadCache:
                         raise Unusable(f"{where} answered HTTP {response.status_code}")
                     mime = accept(response.headers.get("content-type", "").split(";")[0].strip().lower())
                     digest = _stream_to(response, handle, max_bytes, where)
-                handle.close()  # flushed, so the signature check reads what was written
+                handle.close()  # flushed, so the checks read what was written
                 _check_signature(part, mime, where)
+                _check_playable(part, where)
             except httpx.TransportError as error:
                 part.unlink(missing_ok=True)
                 raise TransientError(f"downloading {where} failed: {type(error).__name__}") from error
@@ -189,6 +193,16 @@ def _check_signature(path: Path, mime: str, where: str) -> None:
         with open(path, "rb") as handle:
             if handle.read(8)[4:8] != b"ftyp":
                 raise Unusable(f"{where} is not an MP4 file (no 'ftyp' box)")
+
+
+def _check_playable(path: Path, where: str) -> None:
+    """ffmpeg must decode a first picture: a truncated or corrupt file is refused before it is cached."""
+    args = [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path), "-map", "0:v:0", "-frames:v", "1",
+            "-f", "null", "-"]
+    try:
+        run_args(args, f"decode {path.name}")
+    except MediaError as error:
+        raise Unusable(f"{where} is not a playable video or image (ffmpeg cannot decode it)") from error
 
 
 def _client(timeout: float, **kwargs) -> httpx.Client:
@@ -230,8 +244,9 @@ class PexelsFootage(dg.ConfigurableResource):
 
     The video is chosen among the results by the scene's seed, so a re-run picks the same one.
     Text cards and scenes with no usable result are NoFootage: the next provider draws them.
-    A file over `max_download_mb` or of the wrong type is NoFootage too: it is a property of
-    that stock video, so no retry and no edit to the sheet can fix it, and moving on can.
+    A file over `max_download_mb`, of the wrong type or that does not decode is a property of
+    that stock video, so no retry and no edit to the sheet can fix it, and moving on can: the
+    next result is tried, up to MAX_CANDIDATES, then it is NoFootage too.
     """
 
     name: ClassVar[str] = "pexels"
@@ -252,16 +267,8 @@ class PexelsFootage(dg.ConfigurableResource):
         videos = [v for v in self._search(query) if portrait_mp4s(v)]
         if not videos:
             raise NoFootage(f"Pexels has no portrait MP4 video for {query!r}")
-        video = videos[scene_seed(request.item_id, request.index) % len(videos)]
-        chosen = best_file(portrait_mp4s(video))
-        with _client(self.timeout) as client:  # no Authorization: the files live on a CDN
-            try:
-                download = DownloadCache(self.cache_dir).fetch(
-                    client, chosen["link"], f"pexels:{video['id']}:{chosen.get('id')}",
-                    int(self.max_download_mb * MB), _accept_mp4,
-                )
-            except Unusable as error:
-                raise NoFootage(f"Pexels video {video['id']}: {error}") from error
+        start = scene_seed(request.item_id, request.index) % len(videos)
+        video, chosen, download = self._first_usable((videos[start:] + videos[:start])[:MAX_CANDIDATES])
         conform(download.path, download.mime, request.seconds, Path(request.out_path))
         user = video.get("user") or {}
         return ClipMade(
@@ -269,15 +276,28 @@ class PexelsFootage(dg.ConfigurableResource):
             credit=f"Video by {user.get('name') or 'unknown'} on Pexels ({video.get('url', 'https://www.pexels.com')})",
         )
 
+    def _first_usable(self, videos: list[dict]) -> tuple[dict, dict, Download]:
+        """The first video whose file downloads and decodes, its file and the download; else NoFootage."""
+        unusable = []
+        with _client(self.timeout) as client:  # no Authorization: the files live on a CDN
+            for video in videos:
+                chosen = best_file(portrait_mp4s(video))
+                try:
+                    download = partial(DownloadCache(self.cache_dir).fetch, client, chosen["link"],
+                                       f"pexels:{video['id']}:{chosen.get('id')}", int(self.max_download_mb * MB),
+                                       _accept_mp4)
+                    return video, chosen, retried(download, f"Pexels download of video {video['id']}")
+                except Unusable as error:
+                    unusable.append(f"Pexels video {video['id']}: {error}")
+        raise NoFootage("; ".join(unusable))
+
     def _search(self, query: str) -> list[dict]:
         if not self.api_key:
             raise PermanentError("Pexels needs an API key: set PEXELS_API_KEY (https://www.pexels.com/api/)")
         params = {"query": query, "orientation": "portrait", "size": "medium", "per_page": self.per_page}
-        try:
-            with _client(self.timeout, base_url=self.base_url) as client:
-                response = client.get("/videos/search", params=params, headers={"Authorization": self.api_key})
-        except httpx.TransportError as error:
-            raise TransientError(f"Pexels search failed: {type(error).__name__}") from error
+        with _client(self.timeout, base_url=self.base_url) as client:
+            response = send(client, "Pexels search", "GET", "/videos/search", wait_of=rate_limit_wait, params=params,
+                            headers={"Authorization": self.api_key})
         _raise_for_pexels(response)
         try:
             return list(response.json().get("videos") or [])
@@ -347,10 +367,14 @@ class RowMediaFootage(dg.ConfigurableResource):
     def _local(self, media: str) -> tuple[Path, str]:
         """A file inside `media_root` once symlinks and '..' are resolved; nothing else."""
         root = Path(self.media_root).resolve()
-        path = (root / media).resolve()
-        if not path.is_relative_to(root):
+        try:
+            path = (root / media).resolve()
+            inside, found = path.is_relative_to(root), path.is_file()
+        except (OSError, RuntimeError, ValueError) as error:  # too long a name, a symlink loop, a NUL
+            raise PermanentError(f"the row's media {media!r} is not a usable file path: {error}") from None
+        if not inside:
             raise PermanentError(f"the row's media {media!r} is outside the media folder {root} (SHORTS_MEDIA_ROOT)")
-        if not path.is_file():
+        if not found:
             raise PermanentError(f"the row's media {media!r} does not exist in {root} (SHORTS_MEDIA_ROOT)")
         mime = _media_type(path.name)
         if mime is None:
@@ -367,13 +391,14 @@ class RowMediaFootage(dg.ConfigurableResource):
                 return content_type
             if content_type in ("", "application/octet-stream", "binary/octet-stream") and _media_type(where):
                 return _media_type(where)
-            raise Unusable(f"it is {content_type or 'of no stated type'}, not a video or image")
+            raise Unusable(f"{where} is {content_type or 'of no stated type'}, not a video or image")
 
         try:
             with _client(self.timeout) as client:
                 download = DownloadCache(self.cache_dir).fetch(client, url, url, int(self.max_download_mb * MB), accept)
         except Unusable as error:
-            raise PermanentError(f"the row's media link {where} cannot be used: {error}") from error
+            fix = "fix it or remove it from the row's media column"
+            raise PermanentError(f"the row's media link {error}: {fix}") from error
         return download.path, download.mime
 
 

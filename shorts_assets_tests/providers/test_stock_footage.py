@@ -13,7 +13,7 @@ import pytest
 from shorts_assets import models
 from shorts_assets.media.ffmpeg import run
 from shorts_assets.media.probe import probe
-from shorts_assets.providers import PermanentError, TransientError
+from shorts_assets.providers import PermanentError, TransientError, http_errors
 from shorts_assets.providers.footage import ClipRequest, Footage, NoFootage, ProceduralFootage, scene_seed
 from shorts_assets.providers.openai_footage import OpenAIImageFootage
 from shorts_assets.providers.stock_footage import (
@@ -133,13 +133,14 @@ def test_pexels_has_nothing_for_text_cards_or_landscape_only_results(pexels, tmp
         footage.make_clip(_request(tmp_path))
 
 
-def test_pexels_server_errors_and_dropped_downloads_are_transient(pexels, tmp_path):
+def test_pexels_server_errors_and_dropped_downloads_are_transient(pexels, tmp_path, monkeypatch):
+    monkeypatch.setattr(http_errors, "backoff_sleep", lambda seconds: None)
     footage = _pexels(pexels, tmp_path)
-    pexels.fail_next(Response(503, "busy", {"Retry-After": "4"}), "/videos/search")
+    pexels.fail_next(Response(503, "busy", {"Retry-After": "4"}), "/videos/search", times=http_errors.RETRIES + 1)
     with pytest.raises(TransientError, match="503") as error:
         footage.make_clip(_request(tmp_path))
     assert error.value.retry_after == 4
-    pexels.fail_next(Response(drop=True), "/download/")
+    pexels.fail_next(Response(drop=True), "/download/", times=http_errors.RETRIES + 1)
     with pytest.raises(TransientError, match="downloading"):
         footage.make_clip(_request(tmp_path))
     assert not list((tmp_path / "cache" / "blobs").iterdir())  # no partial file left behind
