@@ -209,7 +209,8 @@ def main(argv: list[str]) -> int:
         return 0
     from .definitions import defs  # loads and checks the configuration before anything starts
 
-    sheet, store = defs.resources["sheet"], defs.resources["store"]
+    # As in a run, the sheet's EnvVar secrets (SHORTS_GOOGLE_CREDENTIALS_JSON) become their values.
+    sheet, store = defs.resources["sheet"].process_config_and_initialize(), defs.resources["store"]
     say(f"Dagster home {home}; store {settings.store}; sheet {settings.sheet_csv}")
     say("starting the Dagster daemon: the sheet sensor queues new rows, the run queue runs them")
     daemon = start_daemon(home)
