@@ -4,6 +4,7 @@ sensors that write each run's outcome back to its sheet row."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 
 from dagster import (
@@ -33,6 +34,7 @@ from dagster import (
 from .deferrals import waiting
 from .partitions import content_items
 from .policy import Policy
+from .providers import TransientError
 from .providers.sheets import Sheet
 from .rows import RowError, idea_from_row, is_blank
 from .store import StoreResource
@@ -46,6 +48,7 @@ PUBLISH = AssetSelection.assets(*PUBLISH_ASSETS)
 # anyway, and items run in parallel up to the run queue's limit (dagster.yaml). Runs that
 # render carry RENDERS, so the production queue can cap them apart from the rest.
 RENDERS = {"shorts/renders": "true"}
+WRITE_BACK_SECONDS = 40.0
 content_pipeline = define_asset_job(
     "content_pipeline",
     tags=RENDERS,
@@ -242,11 +245,23 @@ def deferred_sensor(context: SensorEvaluationContext, sheet: ResourceParam[Sheet
 
 
 def write_back(context, sheet: Sheet, item_id: str, values: dict[str, str]) -> None:
-    """A row someone deleted is not an error worth stopping the sensor for."""
-    try:
-        sheet.update_item(item_id, values)
-    except KeyError as missing:
-        context.log.warning(f"not written back: {missing}")
+    """The row is where a person looks, and a run status sensor that fails moves on past the
+    run: a passing fault of the sheet is waited out (for WRITE_BACK_SECONDS, inside the daemon's
+    sensor timeout). A row someone deleted is not an error worth stopping the sensor for."""
+    deadline, wait = time.monotonic() + WRITE_BACK_SECONDS, 0.5
+    while True:
+        try:
+            sheet.update_item(item_id, values)
+            return
+        except KeyError as missing:
+            context.log.warning(f"not written back: {missing}")
+            return
+        except TransientError as error:
+            if time.monotonic() + wait > deadline:
+                raise
+            context.log.warning(f"writing {item_id}'s row back failed for now ({error}); again in {wait:g} s")
+            time.sleep(wait)
+            wait = min(wait * 2, 8.0)
 
 
 def item_of(run) -> str | None:

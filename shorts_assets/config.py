@@ -166,10 +166,25 @@ class Settings:
         return EnvVar(name) if self.env.get(name, "").strip() else None
 
 
+def timed(s: Settings) -> dict[str, float]:
+    """SHORTS_SERVICE_TIMEOUT_S, when set, for every service client: seconds for an answer before
+    the call counts as timed out (a transient fault). Unset, each client keeps its own."""
+    value = s.option("SHORTS_SERVICE_TIMEOUT_S")
+    if not value:
+        return {}
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise ConfigError(f"SHORTS_SERVICE_TIMEOUT_S={value!r} must be a number of seconds above 0")
+    return {"timeout": seconds}
+
+
 def writer(s: Settings):
     if s.writer == "openai":
         return OpenAIWriter(api_key=s.secret("OPENAI_API_KEY"), base_url=s.option("OPENAI_BASE_URL"),
-                            model=s.option("SHORTS_OPENAI_MODEL", "gpt-4o-mini"))
+                            model=s.option("SHORTS_OPENAI_MODEL", "gpt-4o-mini"), **timed(s))
     return BringYourOwnWriter()
 
 
@@ -178,7 +193,7 @@ def voice(s: Settings):
         return ElevenLabsVoice(
             api_key=s.secret("ELEVENLABS_API_KEY"), base_url=s.option("ELEVENLABS_BASE_URL"),
             default_voice_id=s.option("SHORTS_ELEVENLABS_VOICE_ID", "21m00Tcm4TlvDq8ikWAM"),
-            model_id=s.option("SHORTS_ELEVENLABS_MODEL", "eleven_multilingual_v2"))
+            model_id=s.option("SHORTS_ELEVENLABS_MODEL", "eleven_multilingual_v2"), **timed(s))
     return EspeakVoice()
 
 
@@ -187,15 +202,15 @@ def footage(s: Settings) -> FootageChain:
     return FootageChain(
         order=list(s.footage),
         procedural=ProceduralFootage() if "procedural" in s.footage else None,
-        row_media=RowMediaFootage(media_root=str(s.media_root), cache_dir=downloads)
+        row_media=RowMediaFootage(media_root=str(s.media_root), cache_dir=downloads, **timed(s))
         if "row-media" in s.footage else None,
         pexels=PexelsFootage(api_key=s.secret("PEXELS_API_KEY"), cache_dir=downloads,
-                             base_url=s.option("PEXELS_BASE_URL", "https://api.pexels.com"))
+                             base_url=s.option("PEXELS_BASE_URL", "https://api.pexels.com"), **timed(s))
         if "pexels" in s.footage else None,
         openai_images=OpenAIImageFootage(
             api_key=s.secret("OPENAI_API_KEY"), base_url=s.option("OPENAI_BASE_URL"),
             model=s.option("SHORTS_OPENAI_IMAGE_MODEL", "gpt-image-1"),
-            quality=s.option("SHORTS_OPENAI_IMAGE_QUALITY", "medium"))
+            quality=s.option("SHORTS_OPENAI_IMAGE_QUALITY", "medium"), **timed(s))
         if "openai-images" in s.footage else None,
     )
 
@@ -214,18 +229,18 @@ def platforms(s: Settings) -> Platforms:
             made_for_kids=s.flag("SHORTS_YOUTUBE_MADE_FOR_KIDS", False),
             synthetic_media=s.flag("SHORTS_YOUTUBE_SYNTHETIC_MEDIA", True),
             daily_uploads=s.number("SHORTS_YOUTUBE_DAILY_UPLOADS", 100),
-            daily_units=s.number("SHORTS_YOUTUBE_DAILY_UNITS", 10_000))
+            daily_units=s.number("SHORTS_YOUTUBE_DAILY_UNITS", 10_000), **timed(s))
         if "youtube" in s.platforms else None,
         tiktok=TikTokChannel(access_token=s.secret("TIKTOK_ACCESS_TOKEN"),
                              api_root=s.option("TIKTOK_API_ROOT", "https://open.tiktokapis.com"),
                              privacy_level=s.option("SHORTS_TIKTOK_PRIVACY", "SELF_ONLY"),
-                             daily_posts=s.number("SHORTS_TIKTOK_DAILY_POSTS", 15))
+                             daily_posts=s.number("SHORTS_TIKTOK_DAILY_POSTS", 15), **timed(s))
         if "tiktok" in s.platforms else None,
         instagram=InstagramReels(access_token=s.secret("INSTAGRAM_ACCESS_TOKEN"),
                                  ig_user_id=s.option("INSTAGRAM_USER_ID"),
                                  graph_root=s.option("INSTAGRAM_GRAPH_ROOT", "https://graph.facebook.com"),
                                  rupload_root=s.option("INSTAGRAM_RUPLOAD_ROOT", "https://rupload.facebook.com"),
-                                 daily_posts=s.number("SHORTS_INSTAGRAM_DAILY_POSTS", 50))
+                                 daily_posts=s.number("SHORTS_INSTAGRAM_DAILY_POSTS", 50), **timed(s))
         if "instagram" in s.platforms else None,
     )
 
@@ -237,7 +252,7 @@ def sheet(s: Settings):
             worksheet=s.option("SHORTS_GOOGLE_WORKSHEET", "ideas"),
             credentials_file=s.option("GOOGLE_APPLICATION_CREDENTIALS") or None,
             credentials_json=s.secret("SHORTS_GOOGLE_CREDENTIALS_JSON"),
-            api_root=s.option("GOOGLE_SHEETS_API_ROOT", "https://sheets.googleapis.com"))
+            api_root=s.option("GOOGLE_SHEETS_API_ROOT", "https://sheets.googleapis.com"), **timed(s))
     return CsvSheet(path=str(s.sheet_csv))
 
 
@@ -245,7 +260,8 @@ def build_resources(settings: Settings) -> dict[str, object]:
     store = StoreResource(
         root=settings.store,
         cache_dir=str(settings.cache_dir),
-        s3=S3Resource(endpoint_url=settings.option("S3_ENDPOINT_URL") or None),
+        # S3's own retries (SlowDown, 5xx, dropped connections) are boto3's: 10 attempts
+        s3=S3Resource(endpoint_url=settings.option("S3_ENDPOINT_URL") or None, max_attempts=10),
     )
     return {
         "store": store,

@@ -19,10 +19,10 @@ def deferral_key(item_id: str) -> str:
     return f"deferrals/{item_id}.json"
 
 
-def save_deferral(store: Store, item_id: str, asset: str, deferral: Deferred, run_id: str) -> None:
+def save_deferral(store: Store, item_id: str, asset: str, deferral: Deferred) -> None:
     store.put_json(deferral_key(item_id), {
         "asset": asset, "until": deferral.until.astimezone(UTC).isoformat(), "reason": str(deferral),
-        "deferred_at": datetime.now(UTC).isoformat(), "run_id": run_id,
+        "deferred_at": datetime.now(UTC).isoformat(),
     })
 
 
@@ -32,12 +32,11 @@ def waiting(store: Store, item_id: str) -> dict | None:
     return deferral if deferral and not deferral.get("done_at") else None
 
 
-def clear_deferral(store: Store, item_id: str, asset: str, run_id: str) -> None:
+def clear_deferral(store: Store, item_id: str, asset: str) -> None:
     """The asset that waited has run: the deferral is history."""
     deferral = waiting(store, item_id)
     if deferral is not None and deferral["asset"] == asset:
-        store.put_json(deferral_key(item_id), {**deferral, "done_at": datetime.now(UTC).isoformat(),
-                                               "done_by": run_id})
+        store.put_json(deferral_key(item_id), {**deferral, "done_at": datetime.now(UTC).isoformat()})
 
 
 def deferrable(compute):
@@ -50,10 +49,10 @@ def deferrable(compute):
         try:
             output = compute(context, *args, **kwargs)
         except Deferred as deferral:
-            save_deferral(store, item, asset, deferral, context.run.run_id)
+            save_deferral(store, item, asset, deferral)
             context.log.warning(f"{asset} of {item} is deferred: {deferral}")
             return
-        clear_deferral(store, item, asset, context.run.run_id)
+        clear_deferral(store, item, asset)
         yield output
 
     return run

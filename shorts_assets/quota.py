@@ -13,7 +13,7 @@ is then sorted as a deferral too, so the worst case is one refused request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,13 +25,15 @@ DAY = timedelta(hours=24)
 
 @dataclass(frozen=True)
 class Allowance:
-    """`limits` per bucket in a window; `per_post` is what one publish spends. `zone` names the
-    time zone whose calendar day is the window; None means a moving 24 hours."""
+    """`limits` per bucket in a window; `per_post` is what one publish spends and `per_read` one
+    post's metrics and comments. `zone` names the time zone whose calendar day is the window;
+    None means a moving 24 hours."""
 
     platform: str
     limits: dict[str, int]
     per_post: dict[str, int]
     zone: str | None = None
+    per_read: dict[str, int] = field(default_factory=dict)
 
     def window_start(self, now: datetime) -> datetime:
         if self.zone is None:
@@ -49,7 +51,7 @@ class Allowance:
         used = sum(spend.get(bucket, 0) for _, spend in spends)
         for when, spend in sorted(spends, key=lambda s: s[0]):
             used -= spend.get(bucket, 0)
-            if used + self.per_post.get(bucket, 0) <= self.limits[bucket]:
+            if used + self.per_post.get(bucket, 1) <= self.limits[bucket]:
                 return when + DAY
         return now + DAY
 
@@ -80,18 +82,22 @@ def record(store: Store, platform: str, spend: dict[str, int], now: datetime) ->
     store.put_json(ledger_key(platform), {"spends": [[when.isoformat(), spend] for when, spend in kept]})
 
 
-def reserve_post(store: Store, allowance: Allowance, now: datetime | None = None) -> None:
-    """Spend one post's allowance, or raise `Deferred` with when the window reopens."""
+def reserve(store: Store, allowance: Allowance, spend: dict[str, int], now: datetime | None = None) -> None:
+    """Spend `spend` of the allowance, or raise `Deferred` with when the window reopens."""
     now = now or datetime.now(UTC)
     totals = used(store, allowance, now)
-    for bucket, amount in allowance.per_post.items():
+    for bucket, amount in spend.items():
         if totals.get(bucket, 0) + amount > allowance.limits[bucket]:
             spends = spends_since(store, allowance.platform, allowance.window_start(now))
             raise Deferred(
                 f"{allowance.platform}'s {bucket} allowance is used up ({totals[bucket]} of "
                 f"{allowance.limits[bucket]} in the window)",
                 until=allowance.reopens(now, spends, bucket))
-    record(store, allowance.platform, allowance.per_post, now)
+    record(store, allowance.platform, spend, now)
+
+
+def reserve_post(store: Store, allowance: Allowance, now: datetime | None = None) -> None:
+    reserve(store, allowance, allowance.per_post, now)
 
 
 def exhaust(store: Store, allowance: Allowance, now: datetime | None = None) -> datetime:

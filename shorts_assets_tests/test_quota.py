@@ -1,22 +1,29 @@
 """Posting allowances: windows, deferral instead of failure, and the platforms' own quota errors."""
 
+import json
+import logging
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from dagster import AssetMaterialization, DagsterInstance
 
+from shorts_assets.assets.metrics import take_snapshot
 from shorts_assets.assets.post import publish_everywhere
 from shorts_assets.budget import budget_deferral
+from shorts_assets.models import Post, PublishedPost
 from shorts_assets.providers import Deferred
+from shorts_assets.providers.channels import Platforms
 from shorts_assets.providers.instagram import InstagramReels
 from shorts_assets.providers.tiktok import TikTokChannel
+from shorts_assets.providers.youtube import YouTubeChannel
 from shorts_assets.quota import Allowance, reserve_post, used
 from shorts_assets.store import LocalStore
 from shorts_assets_tests.conftest import platform_upload
 from shorts_assets_tests.fakes import Response
 from shorts_assets_tests.fakes.instagram_api import FakeInstagram, graph_error
 from shorts_assets_tests.fakes.tiktok_api import FakeTikTok, tiktok_error
+from shorts_assets_tests.fakes.youtube_api import FakeYouTube
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
@@ -107,3 +114,21 @@ def test_the_daily_budget_adds_up_todays_cost_metadata():
         tomorrow = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
         assert held.until == tomorrow
         assert budget_deferral(instance, 1.0, now=tomorrow + timedelta(minutes=1)) is None
+
+
+def test_youtube_reads_spend_units_and_a_read_past_the_day_waits(store, tmp_path):
+    with FakeYouTube() as fake:
+        credentials = tmp_path / "yt.json"
+        credentials.write_text(json.dumps({"type": "authorized_user", "client_id": fake.client[0],
+                                           "client_secret": fake.client[1], "refresh_token": fake.client[2]}))
+        youtube = YouTubeChannel(authorized_user_file=str(credentials), api_root=f"{fake.url}/", daily_units=3)
+        platforms = Platforms(order=["youtube"], youtube=youtube)
+        fake.add_video("vid1", {"viewCount": 40})
+        published = PublishedPost(item_id="a-1", posts=[Post(platform="youtube", post_id="vid1", url="u",
+                                                             published_at=datetime.now(UTC))])
+        log = logging.getLogger("test")
+        first = take_snapshot(published, platforms, None, datetime.now(UTC), store, log)
+        second = take_snapshot(published, platforms, first, datetime.now(UTC), store, log)
+    assert [s.views for s in first.snapshots] == [40] and len(second.snapshots) == 1  # the second read waited
+    assert used(store, youtube.allowance(), datetime.now(UTC))["units"] == 2
+    assert len(fake.calls("GET", "/youtube/v3/videos")) == 1

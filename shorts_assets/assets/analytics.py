@@ -30,7 +30,8 @@ def channel_analytics(
     for item in live_items(context.instance, opened):
         published: PublishedPost = load_record(opened, f"published_post/{item}")
         video: RenderedVideo = load_record(opened, f"rendered_video/{item}")
-        metrics = take_snapshot(published, platforms, load_record(opened, f"post_metrics/{item}"), now)
+        metrics = take_snapshot(published, platforms, load_record(opened, f"post_metrics/{item}"), now, opened,
+                                context.log)
         save_record(opened, f"post_metrics/{item}", metrics)
         context.log_event(AssetMaterialization(asset_key="post_metrics", partition=item,
                                                metadata={**metrics_metadata(metrics), "cycle": now.isoformat()}))

@@ -4,20 +4,22 @@ from ..models import Idea
 from ..partitions import content_items
 from ..providers.sheets import Sheet
 from ..rows import RowError, idea_from_row
-from . import permanent
+from . import SERVICE_RETRY, permanent, service_call
 
 
-@asset(partitions_def=content_items, group_name="planning", kinds={"sheet"})
+@asset(partitions_def=content_items, group_name="planning", kinds={"sheet"}, retry_policy=SERVICE_RETRY)
 def idea(context: AssetExecutionContext, sheet: ResourceParam[Sheet]) -> Output[Idea]:
     """The content item's row, read from the sheet now, so an edited row is picked up."""
-    row = sheet.find(context.partition_key)
+    with service_call():
+        row = sheet.find(context.partition_key)
     if row is None:
         raise permanent(f"no row in the content sheet has item_id {context.partition_key}")
     try:
         record = idea_from_row(dict(row.values), row.number)
     except RowError as error:
         raise permanent(f"row {row.number}: {error}") from None
-    sheet.update_item(record.item_id, {"status": "producing", "error": ""})
+    with service_call():
+        sheet.update_item(record.item_id, {"status": "producing", "error": ""})
     return Output(
         record,
         metadata={

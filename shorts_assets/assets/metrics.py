@@ -4,8 +4,10 @@ from dagster import AssetExecutionContext, Output, asset
 
 from ..models import PostMetrics, PublishedPost
 from ..partitions import content_items
+from ..providers import Deferred
 from ..providers.channels import Platforms
-from ..store import StoreResource, load_record
+from ..quota import reserve
+from ..store import Store, StoreResource, load_record
 from ..themes import keyword_themes
 from . import SERVICE_RETRY, service_call
 
@@ -13,11 +15,27 @@ KEEP_SNAPSHOTS = 500  # hourly for about three weeks: enough for the 7-day windo
 COMMENTS_PER_POST = 20
 
 
+def affordable(posts: list, store: Store, log) -> list:
+    """The posts whose platform's quota still has room for a read; the others wait for its next window."""
+    kept = []
+    for post, platform in posts:
+        allowance = platform.allowance()
+        try:
+            if allowance is not None and allowance.per_read:
+                reserve(store, allowance, allowance.per_read)
+        except Deferred as deferral:
+            log.warning(f"{post.platform} post {post.post_id} is not read this time: {deferral}")
+            continue
+        kept.append((post, platform))
+    return kept
+
+
 def take_snapshot(published: PublishedPost, platforms: Platforms, earlier: PostMetrics | None,
-                  now: datetime) -> PostMetrics:
-    """A new snapshot of every post on a platform still enabled, added to the item's history,
-    with the latest comments and what they are about."""
-    posts = [(post, platforms.get(post.platform)) for post in published.posts if post.platform in platforms.order]
+                  now: datetime, store: Store, log) -> PostMetrics:
+    """A new snapshot of every post on a platform still enabled (and with quota to read it),
+    added to the item's history, with the latest comments and what they are about."""
+    posts = affordable([(post, platforms.get(post.platform)) for post in published.posts
+                        if post.platform in platforms.order], store, log)
     with service_call():
         snapshots = [platform.metrics(post, now) for post, platform in posts]
         comments = [text for post, platform in posts if hasattr(platform, "comments")
@@ -46,5 +64,5 @@ def post_metrics(
 ) -> Output[PostMetrics]:
     """How each post is doing now, added to every snapshot taken before."""
     earlier = load_record(store.open(), f"post_metrics/{published_post.item_id}")
-    record = take_snapshot(published_post, platforms, earlier, datetime.now(UTC))
+    record = take_snapshot(published_post, platforms, earlier, datetime.now(UTC), store.open(), context.log)
     return Output(record, metadata=metrics_metadata(record))

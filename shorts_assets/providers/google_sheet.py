@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,11 @@ from gspread.utils import ValueInputOption, absolute_range_name, rowcol_to_a1
 from pydantic import Field, PrivateAttr
 
 from . import PermanentError, TransientError
+from .http_errors import retried, scrub
 from .sheets import STATUS_COLUMNS, SheetRow, safe_cell, stamped
 
 GOOGLE_SHEETS_ROOT = "https://sheets.googleapis.com"  # the root gspread.urls builds every URL on
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)  # this sheet only, not the account's Drive
-TIMEOUT = (10, 60)  # seconds to connect, to read
 KEY_VARIABLES = "GOOGLE_APPLICATION_CREDENTIALS (or SHORTS_GOOGLE_CREDENTIALS_JSON)"
 
 
@@ -48,17 +49,25 @@ class RootedHTTPClient(gspread.BackOffHTTPClient):
 
     _MAX_BACKOFF = 16
 
-    def __init__(self, auth: Credentials, api_root: str = GOOGLE_SHEETS_ROOT):
+    def __init__(self, auth: Credentials, api_root: str = GOOGLE_SHEETS_ROOT, timeout: float = 60.0):
         super().__init__(auth)
         self.api_root = api_root.rstrip("/")
-        self.set_timeout(TIMEOUT)
+        self.set_timeout((min(10.0, timeout), timeout))  # to connect, to read
 
     def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
+        """gspread's back-off answers Google's 429 and 5xx; a timeout or a dropped connection, which
+        it leaves alone, is tried again here (every request we make may be sent twice)."""
         if endpoint.startswith(GOOGLE_SHEETS_ROOT):
             endpoint = self.api_root + endpoint.removeprefix(GOOGLE_SHEETS_ROOT)
-        if 2**self._NR_BACKOFF >= self._MAX_BACKOFF:  # the back-off is spent: one plain last attempt
-            return gspread.HTTPClient.request(self, method, endpoint, *args, **kwargs)
-        return super().request(method, endpoint, *args, **kwargs)
+        return retried(partial(self._once, method, endpoint, *args, **kwargs), f"Google Sheets {method}")
+
+    def _once(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
+        try:
+            if 2**self._NR_BACKOFF >= self._MAX_BACKOFF:  # the back-off is spent: one plain last attempt
+                return gspread.HTTPClient.request(self, method, endpoint, *args, **kwargs)
+            return super().request(method, endpoint, *args, **kwargs)
+        except (requests.ConnectionError, requests.Timeout) as error:
+            raise TransientError(f"Google Sheets could not be reached ({type(error).__name__})") from error
 
 
 class OffGoogleCredentials(Credentials):
@@ -84,6 +93,7 @@ class GoogleSheet(ConfigurableResource):
         default=None, repr=False, description="the service account's JSON key itself, for containers"
     )
     api_root: str = Field(default=GOOGLE_SHEETS_ROOT, description="where the Sheets API is served")
+    timeout: float = Field(default=60.0, description="seconds for an answer (SHORTS_SERVICE_TIMEOUT_S)")
 
     _credentials: Credentials | None = PrivateAttr(default=None)
 
@@ -194,9 +204,9 @@ class GoogleSheet(ConfigurableResource):
     def _client(self) -> Iterator[RootedHTTPClient]:
         """A fresh client per call (its back-off counter starts at zero); Google's errors become ours."""
         try:
-            yield RootedHTTPClient(self._service_account(), self.api_root)
+            yield RootedHTTPClient(self._service_account(), self.api_root, self.timeout)
         except APIError as error:
-            raise self._explain(error) from error
+            raise self._explain(error) from None  # gspread's error quotes Google's answer, echoes and all
         except RefreshError as error:
             if error.retryable:
                 raise TransientError(f"Google's token endpoint failed: {error.args[0]}") from error
@@ -248,7 +258,8 @@ class GoogleSheet(ConfigurableResource):
     def _explain(self, error: APIError) -> PermanentError | TransientError:
         """What a person must do about Google's answer, or a TransientError once gspread's back-off gave up."""
         status = error.response.status_code
-        message = str(error.error.get("message", ""))
+        token = error.response.request.headers.get("Authorization", "").removeprefix("Bearer ")
+        message = scrub(str(error.error.get("message", "")), token)  # a server may echo the token it was sent
         reasons = {detail.get("reason") for detail in error.error.get("details", []) if isinstance(detail, dict)}
         if status in (401, 403) and "SERVICE_DISABLED" in reasons:
             return PermanentError("the Google Sheets API is disabled in the service account's project: "

@@ -1,28 +1,81 @@
-"""What the HTTP platform clients share: send one request, and sort a failure into
-`TransientError` (worth a retry, after the server's Retry-After) or `PermanentError`
-(a person must act). Each service maps its own error codes first and falls back on
-`status_error` for the rest.
+"""What the HTTP clients without a vendor SDK share: send a request (again, while it fails in
+a way that passes, as the SDKs do), and sort a failure into `TransientError` (worth a retry,
+after the server's Retry-After) or `PermanentError` (a person must act). Each service maps its
+own error codes first and falls back on `status_error` for the rest.
 
 Messages never carry request URLs or headers: upload URLs and headers hold credentials.
 """
 
 from __future__ import annotations
 
+import logging
+import time
+
 import httpx
 
 from . import PermanentError, TransientError
 
-TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+LOG = logging.getLogger(__name__)
+RETRIES = 4  # after the first attempt: waits of 0.5, 1, 2 and 4 s, or what the server asks
+MAX_INLINE_WAIT_S = 10.0  # a longer Retry-After is the step's RetryPolicy's to wait, not a held connection's
+PASSING = frozenset({408, 429, 500, 502, 503, 504})
 
 
-def send(client: httpx.Client, service: str, method: str, url: str, **kwargs) -> httpx.Response:
-    """One request; a timeout or a dropped connection is transient."""
+def backoff_sleep(seconds: float) -> None:
+    """The wait between attempts; tests patch it."""
+    time.sleep(seconds)
+
+
+def retried(step, what: str, retries: int = RETRIES):
+    """`step()`, again after each TransientError (exponential backoff, or the Retry-After it carries)
+    until `retries` are spent or the wait would be longer than MAX_INLINE_WAIT_S."""
+    attempt = 0
+    while True:
+        try:
+            return step()
+        except TransientError as error:
+            wait = error.retry_after if error.retry_after is not None else 0.5 * 2**attempt
+            if attempt >= retries or wait > MAX_INLINE_WAIT_S:
+                raise
+            attempt += 1
+            LOG.warning("%s failed (%s); attempt %d in %.1f s", what, error, attempt + 1, wait)
+            backoff_sleep(wait)
+
+
+def timeout(seconds: float) -> httpx.Timeout:
+    """`seconds` for an answer; a connection gets at most 10 of them."""
+    return httpx.Timeout(seconds, connect=min(10.0, seconds))
+
+
+class _Passing(TransientError):
+    """An answer worth asking again for; carries it, for the caller to sort if no better one comes."""
+
+    def __init__(self, response: httpx.Response, wait: float | None):
+        super().__init__(f"HTTP {response.status_code}", wait)
+        self.response = response
+
+
+def send(client: httpx.Client, service: str, method: str, url: str, wait_of=None, **kwargs) -> httpx.Response:
+    """A request, sent again while it times out, drops its connection or is answered 408, 429 or
+    5xx (see `retried`; `wait_of` reads how long the server asks us to wait, Retry-After by
+    default); then the last answer, for the caller to sort. Only replayable bodies (bytes, not
+    streams) may be sent. A timeout or a dropped connection at the end is transient."""
+
+    def once() -> httpx.Response:
+        try:
+            response = client.request(method, url, **kwargs)
+        except httpx.TimeoutException as error:
+            raise TransientError(f"{service} did not answer in time ({type(error).__name__})") from error
+        except httpx.TransportError as error:
+            raise TransientError(f"{service} connection failed ({type(error).__name__})") from error
+        if response.status_code in PASSING:
+            raise _Passing(response, (wait_of or retry_after)(response))
+        return response
+
     try:
-        return client.request(method, url, **kwargs)
-    except httpx.TimeoutException as error:
-        raise TransientError(f"{service} did not answer in time ({type(error).__name__})") from error
-    except httpx.TransportError as error:
-        raise TransientError(f"{service} connection failed ({type(error).__name__})") from error
+        return retried(once, f"{service} {method}")
+    except _Passing as passing:
+        return passing.response
 
 
 def json_body(response: httpx.Response) -> dict:

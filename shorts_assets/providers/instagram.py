@@ -21,7 +21,7 @@ from pydantic import Field
 from ..models import MetricsSnapshot, Post
 from ..quota import Allowance
 from . import Deferred, PermanentError, TransientError
-from .http_errors import TIMEOUT, json_body, scrub, send, status_error
+from .http_errors import json_body, scrub, send, status_error, timeout
 from .platforms import Progress
 
 if TYPE_CHECKING:
@@ -112,6 +112,7 @@ class InstagramReels(ConfigurableResource):
     poll_seconds: float = 10.0
     poll_limit: int = 60
     daily_posts: int = 50
+    timeout: float = 60.0
     name: str = "instagram"
 
     def allowance(self) -> Allowance:
@@ -135,7 +136,7 @@ class InstagramReels(ConfigurableResource):
         container publishes once only, so after a dead worker the same container is carried on."""
         progress = progress if progress is not None else Progress()
         video = Path(upload.video)
-        with httpx.Client(timeout=TIMEOUT) as client:
+        with httpx.Client(timeout=timeout(self.timeout)) as client:
             container = progress.state.get("container") if progress.state.get("uploaded") else None
             if container is None:
                 container = self._graph(client, "POST", f"{self.ig_user_id}/media", data={
@@ -162,12 +163,11 @@ class InstagramReels(ConfigurableResource):
     def _upload(self, client: httpx.Client, container: str, video: Path) -> None:
         """The whole file in one request from offset 0; a failed upload restarts with a new container."""
         url = f"{self.rupload_root.rstrip('/')}/ig-api-upload/{self.api_version}/{container}"
-        size = video.stat().st_size
-        with open(video, "rb") as handle:
-            response = send(client, "Instagram upload", "POST", url, content=handle, headers={
-                "Authorization": f"OAuth {self.access_token}", "offset": "0", "file_size": str(size),
-                "Content-Type": "application/octet-stream", "Content-Length": str(size),
-            })
+        data = video.read_bytes()  # bytes, so that a passing fault can send them again
+        response = send(client, "Instagram upload", "POST", url, content=data, headers={
+            "Authorization": f"OAuth {self.access_token}", "offset": "0", "file_size": str(len(data)),
+            "Content-Type": "application/octet-stream", "Content-Length": str(len(data)),
+        })
         error = rupload_error(response, self.access_token)
         if error is not None:
             raise error
@@ -194,7 +194,7 @@ class InstagramReels(ConfigurableResource):
     def metrics(self, post: Post, now: datetime) -> MetricsSnapshot:
         """Views, likes, comments and average watch time (ms on the wire). A metric Instagram
         does not give for this media counts as 0."""
-        with httpx.Client(timeout=TIMEOUT) as client:
+        with httpx.Client(timeout=timeout(self.timeout)) as client:
             values = self._insights(client, post.post_id)
         return MetricsSnapshot(
             platform=self.name, post_id=post.post_id, taken_at=now,

@@ -20,7 +20,7 @@ from pydantic import Field
 from ..models import MetricsSnapshot, Post
 from ..quota import Allowance
 from . import Deferred, PermanentError, TransientError
-from .http_errors import TIMEOUT, json_body, retry_after, scrub, send, status_error
+from .http_errors import json_body, retry_after, scrub, send, status_error, timeout
 from .platforms import Progress
 
 if TYPE_CHECKING:
@@ -98,6 +98,7 @@ class TikTokChannel(ConfigurableResource):
     poll_seconds: float = 5.0
     poll_limit: int = 60
     daily_posts: int = 15
+    timeout: float = 60.0
     name: str = "tiktok"
 
     def allowance(self) -> Allowance:
@@ -121,7 +122,7 @@ class TikTokChannel(ConfigurableResource):
         video = Path(upload.video)
         size = video.stat().st_size
         chunk_size, count = chunk_plan(size, self.chunk_mb * MB)
-        with httpx.Client(timeout=TIMEOUT) as client:
+        with httpx.Client(timeout=timeout(self.timeout)) as client:
             creator = self._api(client, "/v2/post/publish/creator_info/query/", {})
             self._check_creator(creator, upload.duration_s)
             publish_id = self._uploaded_before(client, progress, size)
@@ -212,7 +213,7 @@ class TikTokChannel(ConfigurableResource):
         A post without a public video id (private, SELF_ONLY) has no stats to read: all zero."""
         video = {}
         if post.post_id.isdigit():
-            with httpx.Client(timeout=TIMEOUT) as client:
+            with httpx.Client(timeout=timeout(self.timeout)) as client:
                 data = self._api(client, "/v2/video/query/", {"filters": {"video_ids": [post.post_id]}},
                                  params={"fields": METRIC_FIELDS})
             video = next((v for v in data.get("videos") or [] if str(v.get("id")) == post.post_id), {})

@@ -25,6 +25,7 @@ import httplib2
 from dagster import ConfigurableResource
 from google.auth.exceptions import RefreshError, TransportError
 from google.oauth2.credentials import Credentials
+from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest, MediaFileUpload
@@ -33,6 +34,7 @@ from pydantic import TypeAdapter
 from ..models import MetricsSnapshot, Post
 from ..quota import Allowance
 from . import Deferred, PermanentError, TransientError
+from .http_errors import scrub
 from .platforms import Progress
 
 if TYPE_CHECKING:
@@ -80,14 +82,18 @@ def quota_reset(now: datetime) -> datetime:
 
 def youtube_allowance(uploads: int, units: int) -> Allowance:
     """videos.insert has a bucket of its own (100 a day by default); everything else shares the
-    units (10,000 a day), of which a thumbnail costs 50."""
+    units (10,000 a day): a thumbnail costs 50, a post's statistics and its comments 1 each."""
     return Allowance("youtube", {"uploads": uploads, "units": units}, {"uploads": 1, "units": 50},
-                     zone="America/Los_Angeles")
+                     zone="America/Los_Angeles", per_read={"units": 2})
 
 
-def http_failure(err: HttpError, action: str) -> Exception:
-    """Sort a YouTube API error into what a person must fix and what a retry may cure."""
+def http_failure(err: HttpError, action: str, secrets: tuple[str, ...] = ()) -> Exception:
+    """Sort a YouTube API error into what a person must fix and what a retry may cure.
+
+    The server's message is quoted without `secrets`: a server may echo the credentials it was sent."""
     status, (reason, message) = err.resp.status, _error_body(err)
+    for secret in secrets:
+        message = scrub(message, secret)
     said = f"YouTube refused the {action} (HTTP {status} {reason or 'error'}): {message}".rstrip(": ")
     if reason in QUOTA_REASONS:
         return Deferred(f"YouTube quota exhausted ({reason}) during the {action}; it resets at midnight Pacific "
@@ -120,15 +126,21 @@ def _parse_time(text: str, now: datetime) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+def secrets_of(credentials: Credentials) -> tuple[str, ...]:
+    return tuple(filter(None, (credentials.token, credentials.refresh_token, credentials.client_secret)))
+
+
 @contextmanager
-def translated(action: str):
-    """Raise the provider error contract's exceptions for whatever the client libraries raise."""
+def translated(action: str, credentials: Credentials):
+    """Raise the provider error contract's exceptions for whatever the client libraries raise.
+
+    The libraries' own errors quote the servers' answers, which may echo `credentials`: not chained."""
     try:
         yield
     except HttpError as err:
-        raise http_failure(err, action) from err
+        raise http_failure(err, action, secrets_of(credentials)) from None
     except RefreshError as err:
-        raise refresh_failure(err) from err
+        raise refresh_failure(err) from None
     except (TransportError, httplib2.HttpLib2Error, http.client.HTTPException, ConnectionError, TimeoutError) as err:
         raise TransientError(f"YouTube {action}: connection failed ({type(err).__name__})") from err
 
@@ -159,6 +171,7 @@ class YouTubeChannel(ConfigurableResource):
     max_chunk_retries: int = 5
     daily_uploads: int = 100
     daily_units: int = 10_000
+    timeout: float = 120.0
     name: str = "youtube"
 
     def allowance(self) -> Allowance:
@@ -185,7 +198,9 @@ class YouTubeChannel(ConfigurableResource):
     def _client(self, api: str, version: str, credentials: Credentials):
         """A client from the shipped discovery document; Google's own hosts unless `api_root` replaces them."""
         options = {"api_endpoint": self.api_root} if self._overridden() else None
-        return build(api, version, credentials=credentials, static_discovery=True,
+        transport = httplib2.Http(timeout=self.timeout)
+        transport.redirect_codes = transport.redirect_codes - {308}  # "resume incomplete", as the library's own
+        return build(api, version, http=AuthorizedHttp(credentials, http=transport), static_discovery=True,
                      client_options=options, cache_discovery=False)
 
     def _rooted(self, request: HttpRequest) -> HttpRequest:
@@ -195,12 +210,12 @@ class YouTubeChannel(ConfigurableResource):
             request.uri = f"{self.api_root.rstrip('/')}{url.path}?{url.query}"
         return request
 
-    def _retrying(self, step, action: str):
+    def _retrying(self, step, action: str, credentials: Credentials):
         """Run one network step, retrying transient failures with exponential backoff."""
         retries = max(0, self.max_chunk_retries)
         for attempt in range(retries + 1):
             try:
-                with translated(action):
+                with translated(action, credentials):
                     return step()
             except TransientError as err:
                 if attempt == retries:
@@ -268,24 +283,25 @@ class YouTubeChannel(ConfigurableResource):
         progress = progress if progress is not None else Progress()
         now = datetime.now(UTC)
         scheduled, chunk = self._publish_time(now), self._chunk_bytes()
-        youtube = self._client("youtube", "v3", self._credentials())
+        credentials = self._credentials()
+        youtube = self._client("youtube", "v3", credentials)
         media = ChunkedFileUpload(str(upload.video), mimetype="video/mp4", chunksize=chunk, resumable=True)
         request = self._rooted(youtube.videos().insert(
             part="snippet,status", body=self._metadata(upload, scheduled), media_body=media))
         try:
-            video = self._resume(request, progress, media.size())
+            video = self._resume(request, progress, media.size(), credentials)
             while video is None:
-                _, video = self._retrying(request.next_chunk, "video upload")
+                _, video = self._retrying(request.next_chunk, "video upload", credentials)
                 if video is None:
                     progress.save(session=request.resumable_uri, size=media.size(), sent=request.resumable_progress)
         finally:
             media.stream().close()  # the file, opened by MediaFileUpload
         progress.save(video_id=video["id"])
-        self._set_thumbnail(youtube, video["id"], upload.thumbnail)
+        self._set_thumbnail(youtube, video["id"], upload.thumbnail, credentials)
         return Post(platform=self.name, post_id=video["id"], url=f"https://youtube.com/shorts/{video['id']}",
                     published_at=scheduled or now)
 
-    def _resume(self, request: HttpRequest, progress: Progress, size: int) -> dict | None:
+    def _resume(self, request: HttpRequest, progress: Progress, size: int, credentials: Credentials) -> dict | None:
         """Continue a saved upload session: the finished video, or None with the request set to
         send from the first byte YouTube lacks. A session YouTube no longer knows starts afresh."""
         session = progress.state.get("session")
@@ -307,12 +323,12 @@ class YouTubeChannel(ConfigurableResource):
                 return None
             raise HttpError(resp, content, uri=session)
 
-        video = self._retrying(where, "upload status request")
+        video = self._retrying(where, "upload status request", credentials)
         if video is None and request.resumable_uri:
             LOG.info("YouTube upload resumed at byte %d of %d", request.resumable_progress, size)
         return video
 
-    def _set_thumbnail(self, youtube, video_id: str, thumbnail: Path) -> None:
+    def _set_thumbnail(self, youtube, video_id: str, thumbnail: Path, credentials: Credentials) -> None:
         """Best effort: the video is already up, so failing here would only make a retry post it twice.
 
         Unverified channels may not set custom thumbnails at all (403 forbidden)."""
@@ -320,7 +336,7 @@ class YouTubeChannel(ConfigurableResource):
         media = MediaFileUpload(str(thumbnail), mimetype=mime)
         try:
             self._retrying(self._rooted(youtube.thumbnails().set(videoId=video_id, media_body=media)).execute,
-                           "thumbnail upload")
+                           "thumbnail upload", credentials)
         except (PermanentError, TransientError) as err:
             LOG.warning("YouTube video %s is published without its custom thumbnail: %s", video_id, err)
         finally:
@@ -330,7 +346,7 @@ class YouTubeChannel(ConfigurableResource):
         """Counts from videos.list, average view duration from YouTube Analytics (0 until it has rows)."""
         credentials = self._credentials()
         youtube = self._client("youtube", "v3", credentials)
-        with translated("statistics request"):
+        with translated("statistics request", credentials):
             items = youtube.videos().list(part="statistics", id=post.post_id).execute().get("items", [])
         if not items:
             raise PermanentError(f"YouTube has no video {post.post_id}: it was deleted or belongs to another channel")
@@ -346,7 +362,7 @@ class YouTubeChannel(ConfigurableResource):
     def _average_view_duration(self, credentials: Credentials, post: Post, today: date) -> float:
         analytics = self._client("youtubeAnalytics", "v2", credentials)
         start = min(post.published_at.date(), today)
-        with translated("analytics report"):
+        with translated("analytics report", credentials):
             report = analytics.reports().query(
                 ids="channel==MINE", startDate=start.isoformat(), endDate=today.isoformat(),
                 metrics="averageViewDuration,averageViewPercentage", filters=f"video=={post.post_id}",
@@ -359,10 +375,11 @@ class YouTubeChannel(ConfigurableResource):
 
     def comments(self, post: Post, limit: int = 20) -> list[str]:
         """The newest top-level comments as plain text; none when comments are off (made for kids)."""
-        youtube = self._client("youtube", "v3", self._credentials())
+        credentials = self._credentials()
+        youtube = self._client("youtube", "v3", credentials)
         request = youtube.commentThreads().list(
             part="snippet", videoId=post.post_id, maxResults=max(1, min(limit, 100)), textFormat="plainText")
-        with translated("comments request"):
+        with translated("comments request", credentials):
             try:
                 items = request.execute().get("items", [])
             except HttpError as err:
@@ -373,8 +390,9 @@ class YouTubeChannel(ConfigurableResource):
 
     def retract(self, post: Post) -> None:
         """Delete the video; one that is already gone counts as retracted."""
-        youtube = self._client("youtube", "v3", self._credentials())
-        with translated("video deletion"):
+        credentials = self._credentials()
+        youtube = self._client("youtube", "v3", credentials)
+        with translated("video deletion", credentials):
             try:
                 youtube.videos().delete(id=post.post_id).execute()
             except HttpError as err:

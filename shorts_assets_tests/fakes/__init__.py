@@ -3,13 +3,18 @@
 Each fake is a real HTTP server on 127.0.0.1 that speaks its service's wire format, so the
 vendors' own client libraries are exercised as in production. Tests read `requests` to
 check what was sent and queue faults with `fail_next` to check retries and permanent errors.
+`chaos` makes a seeded share of all requests fail at random, the way services do. A fault
+answers instead of the service, so a faulted request never changes the fake's state.
 No test ever reaches the internet.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import threading
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -33,6 +38,7 @@ class Response:
     body: bytes | str | dict | list = b""
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False  # close the connection without answering
+    hang_s: float = 0.0  # ... after holding it this long
 
     def encoded(self) -> tuple[bytes, dict[str, str]]:
         headers = dict(self.headers)
@@ -45,12 +51,46 @@ class Response:
         return body, headers
 
 
+FAULT_KINDS = ("429", "500", "503", "timeout", "drop")
+
+
+@dataclass
+class Chaos:
+    """A seeded `rate` of requests fail: 429 (Retry-After 1 s), 500, 503, an answer that never
+    comes (the connection is held `hang_s`, past the client's timeout, then closed) or a
+    dropped connection. `injected` counts them by kind."""
+
+    rate: float
+    seed: int
+    hang_s: float = 3.0
+    kinds: tuple[str, ...] = FAULT_KINDS
+    injected: Counter = field(default_factory=Counter)
+
+    def __post_init__(self):
+        self.random = random.Random(self.seed)
+
+    def draw(self) -> str | None:
+        if self.random.random() >= self.rate:
+            return None
+        kind = self.random.choice(self.kinds)
+        self.injected[kind] += 1
+        return kind
+
+    def response(self, kind: str) -> Response:
+        if kind in ("timeout", "drop"):
+            return Response(drop=True, hang_s=self.hang_s if kind == "timeout" else 0.0)
+        headers = {"Retry-After": "1"} if kind == "429" else {}
+        return Response(int(kind), {"error": {"code": int(kind), "message": f"injected fault {kind}"}}, headers)
+
+
 class FakeServer:
-    """Subclasses implement `handle(request) -> Response`; faults queued with `fail_next` come first."""
+    """Subclasses implement `handle(request) -> Response`; faults queued with `fail_next` come
+    first, then those `chaos` draws."""
 
     def __init__(self):
         self.requests: list[Request] = []
         self.faults: list[tuple[str, Response]] = []
+        self.chaos: Chaos | None = None
         self.lock = threading.Lock()
         fake = self
 
@@ -70,8 +110,11 @@ class FakeServer:
                     fault = next((f for f in fake.faults if url.path.startswith(f[0])), None)
                     if fault:
                         fake.faults.remove(fault)
+                    elif fake.chaos is not None and (kind := fake.chaos.draw()):
+                        fault = (url.path, fake.chaos.response(kind))
                 response = fault[1] if fault else fake.handle(request)
                 if response.drop:
+                    time.sleep(response.hang_s)
                     self.close_connection = True
                     self.connection.close()
                     return

@@ -13,6 +13,7 @@ from elevenlabs.core import http_client
 
 from shorts_assets.assets.narration import cached_speech, narration
 from shorts_assets.models import Idea, Scene, Script
+from shorts_assets.policy import Policy
 from shorts_assets.providers import PermanentError, TransientError
 from shorts_assets.providers.elevenlabs_voice import ElevenLabsVoice
 from shorts_assets.providers.voices import Voice
@@ -172,8 +173,9 @@ def test_the_narration_asset_pays_once_per_scene_text(fake, tmp_path):
     def materialize(scenes):
         script = Script(item_id="bees-test", title="Bees", hook=scenes[0], call_to_action=scenes[2],
                         beats=[Scene(narration=scenes[1], visual="bees")], description="bees", writer="test")
-        context = build_asset_context(partition_key="bees-test", instance=instance)
-        return narration(context=context, idea=idea, script=script, voice=voice, store=store)
+        with build_asset_context(partition_key="bees-test", instance=instance, resources={
+                "store": store, "policy": Policy(review_required=False), "voice": voice}) as context:
+            return next(iter(narration(context=context, idea=idea, script=script)))
 
     first, second = materialize(SCENES), materialize(SCENES)
     assert len(fake.calls("POST", TTS)) == len(SCENES)

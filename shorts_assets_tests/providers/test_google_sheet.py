@@ -10,7 +10,7 @@ from dagster import DagsterInstance, SensorResult, build_sensor_context
 
 from shorts_assets.automation import content_sheet_sensor
 from shorts_assets.policy import Policy
-from shorts_assets.providers import PermanentError, TransientError
+from shorts_assets.providers import PermanentError, TransientError, http_errors
 from shorts_assets.providers.google_sheet import GoogleSheet
 from shorts_assets.providers.sheets import STATUS_COLUMNS
 from shorts_assets.rows import IDEA_COLUMNS
@@ -158,7 +158,8 @@ def test_update_item_finds_the_row_by_its_item_id(connect):
             sheet.update_item("nope", {"status": "x"})
 
 
-def test_busy_sheets_are_retried_with_gspreads_back_off(connect, waits):
+def test_busy_sheets_are_retried_with_gspreads_back_off(connect, waits, monkeypatch):
+    monkeypatch.setattr(http_errors, "backoff_sleep", lambda seconds: None)
     with FakeSheets({"ideas": table(["topic"], [GOOD_ROW])}) as fake:
         sheet = connect(fake)
         fake.fail_next(BUSY, "/v4/", times=2)
@@ -171,7 +172,7 @@ def test_busy_sheets_are_retried_with_gspreads_back_off(connect, waits):
         assert busy.value.retry_after == 7 and waits[2:] == [2, 4, 8, 16]
         assert len(fake.calls("GET", "/v4/")) - before == 5  # gives up after one last attempt
         fake.faults.clear()
-        fake.fail_next(Response(drop=True), "/v4/")
+        fake.fail_next(Response(drop=True), "/v4/", times=http_errors.RETRIES + 1)  # tried again, then given up
         with pytest.raises(TransientError, match="could not be reached"):
             sheet.rows()
 

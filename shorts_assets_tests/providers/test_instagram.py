@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from shorts_assets.providers import PermanentError, TransientError, instagram
+from shorts_assets.providers import PermanentError, TransientError, http_errors, instagram
+from shorts_assets.providers.http_errors import RETRIES
 from shorts_assets.providers.instagram import InstagramReels
 from shorts_assets.providers.platforms import Progress
 from shorts_assets_tests.conftest import platform_upload
@@ -34,6 +35,7 @@ def upload(video, tmp_path):
 def sleeps(monkeypatch):
     calls = []
     monkeypatch.setattr(instagram, "sleep", calls.append)
+    monkeypatch.setattr(http_errors, "backoff_sleep", calls.append)
     return calls
 
 
@@ -82,12 +84,13 @@ def test_publish_uploads_resumably_waits_then_publishes(fake, upload, video, sle
     ],
 )
 def test_transient_faults_raise_transient_then_a_retry_publishes(fake, upload, fault, path, retry_after):
-    fake.fail_next(fault, path)
+    fake.fail_next(fault, path, times=RETRIES + 1)  # past the client's own attempts
     with pytest.raises(TransientError) as caught:
         reels(fake).publish(upload)
     assert caught.value.retry_after == retry_after
     assert fake.token not in str(caught.value)
 
+    fake.faults.clear()  # a wait longer than the client's own is left to the step's RetryPolicy
     assert reels(fake).publish(upload).post_id in fake.media
 
 
@@ -114,7 +117,7 @@ def test_failed_processing_is_permanent(fake, upload, outcome):
 
 
 def test_a_missing_permalink_does_not_fail_a_published_reel(fake, upload):
-    fake.fail_next(Response(500, "oops"), f"/{VERSION}/1800")
+    fake.fail_next(Response(500, "oops"), f"/{VERSION}/1800", times=RETRIES + 1)
     post = reels(fake).publish(upload)
     assert post.post_id in fake.media and post.url == "https://www.instagram.com/"
 
@@ -138,7 +141,7 @@ def test_a_metric_graph_rejects_counts_as_zero(fake, upload):
 
 
 def test_after_a_dead_worker_the_uploaded_container_is_published_not_a_new_one(fake, upload):
-    fake.fail_next(graph_error(500, 2, "Service temporarily unavailable"), PUBLISH)
+    fake.fail_next(graph_error(500, 2, "Service temporarily unavailable"), PUBLISH, times=RETRIES + 1)
     progress = Progress()
     with pytest.raises(TransientError):
         reels(fake).publish(upload, progress)

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from shorts_assets.providers import PermanentError, TransientError, tiktok
+from shorts_assets.providers import PermanentError, TransientError, http_errors, tiktok
+from shorts_assets.providers.http_errors import RETRIES
 from shorts_assets.providers.platforms import Progress
 from shorts_assets.providers.tiktok import TikTokChannel, chunk_plan
 from shorts_assets_tests.conftest import platform_upload
@@ -33,6 +34,7 @@ def upload(video, tmp_path):
 def sleeps(monkeypatch):
     calls = []
     monkeypatch.setattr(tiktok, "sleep", calls.append)
+    monkeypatch.setattr(http_errors, "backoff_sleep", calls.append)
     return calls
 
 
@@ -110,11 +112,12 @@ def test_a_private_post_is_known_by_its_publish_id_and_has_no_stats(fake, upload
     ],
 )
 def test_transient_faults_raise_transient_then_a_retry_publishes(fake, upload, fault, path, retry_after):
-    fake.fail_next(fault, path)
+    fake.fail_next(fault, path, times=RETRIES + 1)  # past the client's own attempts
     with pytest.raises(TransientError) as caught:
         channel(fake).publish(upload)
     assert caught.value.retry_after == retry_after
     assert fake.token not in str(caught.value) and "upload-SECRET" not in str(caught.value)
+    fake.faults.clear()
 
     assert channel(fake).publish(upload).post_id == "7301234567890"
 
@@ -179,7 +182,7 @@ def test_after_a_dead_worker_a_fully_uploaded_post_is_awaited_not_posted_again(f
 
 
 def test_after_a_dead_worker_an_unfinished_upload_is_posted_anew(fake, upload):
-    fake.fail_next(Response(500, "upload host down"), "/upload/", times=1)
+    fake.fail_next(Response(500, "upload host down"), "/upload/", times=RETRIES + 1)
     progress = Progress()
     with pytest.raises(TransientError):
         channel(fake).publish(upload, progress)
