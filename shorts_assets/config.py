@@ -138,15 +138,15 @@ class Settings:
             raise ConfigError(f"{name}={value!r} must be a whole number")
         return int(value)
 
-    def amount(self, name: str) -> float:
-        """A sum of money in US dollars; empty means none."""
-        value = self.option(name, "0")
+    def amount(self, name: str, default: float = 0.0) -> float:
+        """A non-negative number (dollars, megabytes...)."""
+        value = self.option(name, str(default))
         try:
             amount = float(value)
         except ValueError:
             amount = -1.0
-        if not amount >= 0 or amount == float("inf"):
-            raise ConfigError(f"{name}={value!r} must be an amount of US dollars, such as 5 or 12.50")
+        if not 0 <= amount < float("inf"):
+            raise ConfigError(f"{name}={value!r} must be a number of at least 0, such as 5 or 12.50")
         return amount
 
     def paid_assets(self) -> list[str]:
@@ -229,7 +229,8 @@ def platforms(s: Settings) -> Platforms:
             made_for_kids=s.flag("SHORTS_YOUTUBE_MADE_FOR_KIDS", False),
             synthetic_media=s.flag("SHORTS_YOUTUBE_SYNTHETIC_MEDIA", True),
             daily_uploads=s.number("SHORTS_YOUTUBE_DAILY_UPLOADS", 100),
-            daily_units=s.number("SHORTS_YOUTUBE_DAILY_UNITS", 10_000), **timed(s))
+            daily_units=s.number("SHORTS_YOUTUBE_DAILY_UNITS", 10_000),
+            chunk_mb=s.amount("SHORTS_YOUTUBE_CHUNK_MB", 8.0), **timed(s))
         if "youtube" in s.platforms else None,
         tiktok=TikTokChannel(access_token=s.secret("TIKTOK_ACCESS_TOKEN"),
                              api_root=s.option("TIKTOK_API_ROOT", "https://open.tiktokapis.com"),
