@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import socket
 from pathlib import Path
 
 import boto3
@@ -55,6 +56,18 @@ def write_sheet(path: Path, rows: list[dict[str, str]], columns=None) -> Path:
 def read_sheet(path: Path) -> list[dict[str, str]]:
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """Any name but this machine's fails the test: nothing reaches the internet."""
+    resolve = socket.getaddrinfo
+
+    def local_only(host, *args, **kwargs):
+        assert host in ("127.0.0.1", "localhost"), f"a test tried to reach {host}"
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", local_only)
 
 
 @pytest.fixture

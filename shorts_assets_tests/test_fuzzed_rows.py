@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import sys
 import tempfile
 import unicodedata
@@ -403,17 +402,6 @@ def check_verdict(before: dict[str, str], row: dict[str, str]) -> None:
 
 # --------------------------------------------------------------------------------------------
 # The Google sheet
-
-
-@pytest.fixture
-def offline(monkeypatch):
-    resolve = socket.getaddrinfo
-
-    def local_only(host, *args, **kwargs):
-        assert host in ("127.0.0.1", "localhost"), f"a test tried to reach {host}"
-        return resolve(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", local_only)
 
 
 def google_sheet(fake: FakeSheets, folder: Path) -> GoogleSheet:

@@ -1,6 +1,5 @@
 """Posting allowances: windows, deferral instead of failure, and the platforms' own quota errors."""
 
-import json
 import logging
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -12,7 +11,7 @@ from shorts_assets.assets.metrics import take_snapshot
 from shorts_assets.assets.post import publish_everywhere
 from shorts_assets.budget import budget_deferral
 from shorts_assets.models import Post, PublishedPost
-from shorts_assets.providers import Deferred
+from shorts_assets.providers import Deferred, http_errors
 from shorts_assets.providers.channels import Platforms
 from shorts_assets.providers.instagram import InstagramReels
 from shorts_assets.providers.tiktok import TikTokChannel
@@ -85,14 +84,15 @@ def test_instagram_publishing_limit_is_a_deferral_not_a_failure(store, tmp_path)
             publish_everywhere([reels], platform_upload(video, tmp_path), store)
 
 
-def test_a_transient_failure_elsewhere_is_retried_rather_than_deferred(store, tmp_path):
+def test_a_transient_failure_elsewhere_is_retried_rather_than_deferred(store, tmp_path, monkeypatch):
+    monkeypatch.setattr(http_errors, "backoff_sleep", lambda seconds: None)
     video = tmp_path / "video.mp4"
     video.write_bytes(b"\0" * 2048)
     with FakeTikTok() as tiktok_fake, FakeInstagram() as instagram_fake:
         tiktok = TikTokChannel(access_token=tiktok_fake.token, api_root=tiktok_fake.url, daily_posts=0)
         reels = InstagramReels(access_token=instagram_fake.token, ig_user_id=instagram_fake.user_id,
                                graph_root=instagram_fake.url, rupload_root=instagram_fake.url, poll_seconds=0)
-        instagram_fake.fail_next(Response(503, "busy"), "/")
+        instagram_fake.fail_next(Response(503, "busy"), "/", times=http_errors.RETRIES + 1)
         with pytest.raises(Exception) as raised:
             publish_everywhere([tiktok, reels], platform_upload(video, tmp_path), store)
     assert type(raised.value).__name__ == "TransientError" and "deferred until" in str(raised.value)
@@ -118,9 +118,7 @@ def test_the_daily_budget_adds_up_todays_cost_metadata():
 
 def test_youtube_reads_spend_units_and_a_read_past_the_day_waits(store, tmp_path):
     with FakeYouTube() as fake:
-        credentials = tmp_path / "yt.json"
-        credentials.write_text(json.dumps({"type": "authorized_user", "client_id": fake.client[0],
-                                           "client_secret": fake.client[1], "refresh_token": fake.client[2]}))
+        credentials = fake.authorized_user_file(tmp_path / "yt.json")
         youtube = YouTubeChannel(authorized_user_file=str(credentials), api_root=f"{fake.url}/", daily_units=3)
         platforms = Platforms(order=["youtube"], youtube=youtube)
         fake.add_video("vid1", {"viewCount": 40})

@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, closing, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from threading import Thread
 from urllib.parse import parse_qs
 
 import boto3
@@ -46,7 +45,7 @@ from shorts_assets.providers.sheets import STATUS_COLUMNS
 from shorts_assets.rows import IDEA_COLUMNS
 from shorts_assets_tests.assets.conftest import service_account
 from shorts_assets_tests.conftest import GOOD_ROW
-from shorts_assets_tests.fakes import Request, Response
+from shorts_assets_tests.fakes import LocalServer, Request, Response
 from shorts_assets_tests.fakes import youtube_api as youtube_fake
 from shorts_assets_tests.fakes.elevenlabs_api import FakeElevenLabs
 from shorts_assets_tests.fakes.elevenlabs_api import error as elevenlabs_error
@@ -170,7 +169,7 @@ class Sheets(Echoing, FakeSheets):
         return marked(super().token(request), self.issued, self.access_marker)
 
 
-class RecordingS3:
+class RecordingS3(LocalServer):
     """moto's S3 server on 127.0.0.1, keeping each request's method, path and headers: what boto3 signed."""
 
     def __init__(self):
@@ -184,19 +183,7 @@ class RecordingS3:
             return app(environ, start_response)
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
-        self.server = make_server("127.0.0.1", 0, recording, threaded=True, request_handler=MotoRequestHandler)
-        self.thread = Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
+        self.serve(make_server("127.0.0.1", 0, recording, threaded=True, request_handler=MotoRequestHandler))
 
 
 # -- the run -------------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Fixtures for running items against the local fakes of the real services."""
 
 import json
-import socket
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -17,17 +16,6 @@ ITEM = "bees-real"
 COLUMNS = ["topic", "category", "facts", "hook_style", "target_seconds", "music", "item_id", "status"]
 
 
-@pytest.fixture
-def offline(monkeypatch):
-    resolve = socket.getaddrinfo
-
-    def local_only(host, *args, **kwargs):
-        assert host in ("127.0.0.1", "localhost"), f"a test tried to reach {host}"
-        return resolve(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", local_only)
-
-
 def service_account(token_uri: str) -> dict:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
@@ -40,9 +28,7 @@ def services(tmp_path, monkeypatch, offline):
     row = [GOOD_ROW.get(c, "") for c in COLUMNS[:-2]] + [ITEM, "queued"]
     with FakeOpenAI() as openai, FakeElevenLabs() as elevenlabs, FakeYouTube() as youtube, \
             FakeSheets({"ideas": [COLUMNS, row]}) as sheets:
-        (tmp_path / "yt.json").write_text(json.dumps({
-            "type": "authorized_user", "client_id": youtube.client[0], "client_secret": youtube.client[1],
-            "refresh_token": youtube.client[2]}))
+        youtube.authorized_user_file(tmp_path / "yt.json")
         (tmp_path / "sa.json").write_text(json.dumps(service_account(f"{sheets.url}/token")))
         env = {
             "SHORTS_HOME": str(tmp_path), "SHORTS_WRITER": "openai", "SHORTS_VOICE": "elevenlabs",

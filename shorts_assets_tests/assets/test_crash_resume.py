@@ -34,9 +34,7 @@ def factory(tmp_path, offline):
     write_sheet(tmp_path / "content_sheet.csv", [{**GOOD_ROW, "target_seconds": "30", "item_id": ITEM,
                                                    "status": "queued"}])
     with FakeYouTube() as youtube:
-        (tmp_path / "yt.json").write_text(json.dumps({
-            "type": "authorized_user", "client_id": youtube.client[0], "client_secret": youtube.client[1],
-            "refresh_token": youtube.client[2]}))
+        youtube.authorized_user_file(tmp_path / "yt.json")
         env = {**os.environ, "DAGSTER_HOME": str(home), "SHORTS_HOME": str(tmp_path), "SHORTS_PLATFORMS": "youtube",
                "SHORTS_REVIEW": "auto", "YOUTUBE_AUTHORIZED_USER_FILE": str(tmp_path / "yt.json"),
                "YOUTUBE_API_ROOT": f"{youtube.url}/", "SHORTS_YOUTUBE_CHUNK_MB": "0.25"}

@@ -47,9 +47,7 @@ def retracted(tmp_path_factory):
     write_sheet(home / "content_sheet.csv", [{**GOOD_ROW, "target_seconds": "10", "item_id": ITEM,
                                               "status": "queued"}])
     with FakeYouTube() as youtube:
-        (home / "yt.json").write_text(json.dumps({
-            "type": "authorized_user", "client_id": youtube.client[0], "client_secret": youtube.client[1],
-            "refresh_token": youtube.client[2]}))
+        youtube.authorized_user_file(home / "yt.json")
         defs = build_definitions(Settings.from_env({
             "SHORTS_HOME": str(home), "SHORTS_PLATFORMS": "sandbox,youtube", "SHORTS_REVIEW": "auto",
             "YOUTUBE_AUTHORIZED_USER_FILE": str(home / "yt.json"), "YOUTUBE_API_ROOT": f"{youtube.url}/"}))

@@ -65,9 +65,7 @@ def world(tmp_path, monkeypatch, offline, s3_endpoint):
             fakes["instagram"], fakes["sheets"], ChaosProxy(s3_endpoint, Chaos(0.0, seed=0)) as s3:
         fakes["pexels"].videos = [fakes["pexels"].video(i, [(i, 1080, 1920, "p.mp4")]) for i in (1, 2, 3)]
         youtube = fakes["youtube"]
-        (tmp_path / "yt.json").write_text(json.dumps({
-            "type": "authorized_user", "client_id": youtube.client[0], "client_secret": youtube.client[1],
-            "refresh_token": youtube.client[2]}))
+        youtube.authorized_user_file(tmp_path / "yt.json")
         (tmp_path / "sa.json").write_text(json.dumps(service_account(f"{fakes['sheets'].url}/token")))
         env = {
             "SHORTS_HOME": str(tmp_path), "SHORTS_WRITER": "openai", "SHORTS_VOICE": "elevenlabs",

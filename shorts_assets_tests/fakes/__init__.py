@@ -83,7 +83,28 @@ class Chaos:
         return Response(int(kind), {"error": {"code": int(kind), "message": f"injected fault {kind}"}}, headers)
 
 
-class FakeServer:
+class LocalServer:
+    """An HTTP server on 127.0.0.1 in a thread of its own, serving inside `with`."""
+
+    def serve(self, server) -> None:
+        self.server = server
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class FakeServer(LocalServer):
     """Subclasses implement `handle(request) -> Response`; faults queued with `fail_next` come
     first, then those `chaos` draws."""
 
@@ -128,21 +149,7 @@ class FakeServer:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
 
     def fail_next(self, response: Response, path_prefix: str = "/", times: int = 1) -> None:
         """The next `times` requests under `path_prefix` get `response` instead of an answer."""

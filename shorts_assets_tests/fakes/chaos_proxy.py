@@ -9,12 +9,12 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from . import Chaos
+from . import Chaos, LocalServer
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
 
 
-class ChaosProxy:
+class ChaosProxy(LocalServer):
     def __init__(self, target: str, chaos: Chaos):
         self.target, self.chaos, self.forwarded = urlsplit(target), chaos, 0
         self.lock = threading.Lock()
@@ -59,9 +59,7 @@ class ChaosProxy:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _serve
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.serve(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
 
     def forward(self, method: str, path: str, headers: dict[str, str], body: bytes):
         connection = http.client.HTTPConnection(self.target.hostname, self.target.port, timeout=60)
@@ -75,15 +73,3 @@ class ChaosProxy:
             return response.status, response.getheaders(), payload
         finally:
             connection.close()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()

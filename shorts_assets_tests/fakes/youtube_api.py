@@ -16,7 +16,9 @@ upload is byte-identical and chunked as promised. API calls need a token it issu
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import parse_qs
 
 from shorts_assets_tests.fakes import FakeServer, Request, Response
@@ -71,6 +73,13 @@ class FakeYouTube(FakeServer):
         self.chunk_faults: dict[int, Response] = {}
         self.chunks_seen = 0
         self.ids = itertools.count(1)
+
+    def authorized_user_file(self, path: Path) -> Path:
+        """The OAuth authorized-user JSON (YOUTUBE_AUTHORIZED_USER_FILE) this fake accepts."""
+        client_id, client_secret, refresh_token = self.client
+        path.write_text(json.dumps({"type": "authorized_user", "client_id": client_id,
+                                    "client_secret": client_secret, "refresh_token": refresh_token}))
+        return path
 
     @property
     def uploads(self) -> list[UploadSession]:
