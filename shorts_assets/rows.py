@@ -21,7 +21,7 @@ LIMITS = {
     "voice": 30, "language": 10, "target_seconds": 10, "music": 20, "media": 4000,
 }
 IDEA_COLUMNS = tuple(LIMITS)
-LOWERCASE = ("category", "hook_style", "voice", "language", "music")
+LOWERCASE = ("category", "hook_style", "language", "music")  # not voice: ElevenLabs voice ids are case-sensitive
 MAX_SPOKEN_WORDS = 140  # about 55 s at an unhurried 2.6 words a second
 MUSIC_CHOICES = ("none", "ambient")
 # Format characters that are part of the text: Persian and Indic words and emoji sequences need the joiners.

@@ -61,3 +61,8 @@ def test_facts_split_on_lines_or_bars():
 def test_blank_rows_are_recognised():
     assert is_blank({"topic": " ", "status": "old"})
     assert not is_blank({"item_id": "x-1"})
+
+
+def test_a_voice_keeps_its_case_as_elevenlabs_ids_need_it():
+    assert idea_from_row({**GOOD_ROW, "voice": "21m00Tcm4TlvDq8ikWAM"}, 1).voice == "21m00Tcm4TlvDq8ikWAM"
+    assert item_key({**GOOD_ROW, "voice": "EN-US"}) == item_key({**GOOD_ROW, "voice": "en-us"})

@@ -403,7 +403,7 @@ class EspeakVoice(dg.ConfigurableResource):
             raise ValueError(f"pitch must be 0-100, got {self.pitch}")
         if not isinstance(voice, str) or not _VOICE_NAME.match(voice):
             raise ValueError(f"not an espeak-ng voice name: {voice!r}")
-        voice = VOICE_ALIASES.get(voice.lower(), voice)
+        voice = VOICE_ALIASES.get(voice.lower(), voice.lower())  # espeak-ng names are lower-case
         text, tokens = spoken_text(list(scenes))
         with _Espeak.lock:
             engine = _espeak()

@@ -31,6 +31,7 @@ def favourite(audience: SimulatedAudience, attribute: str, values: list[str]) ->
 
 
 @pytest.mark.slow
+@pytest.mark.heavy
 def test_the_strategy_learns_what_the_simulated_audience_likes(tmp_path):
     write_sheet(tmp_path / "content_sheet.csv", [])
     defs = build_definitions(Settings.from_env({
