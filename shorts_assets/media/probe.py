@@ -56,6 +56,12 @@ def probe(path: Path | str) -> MediaInfo:
     return parse_input_summary(log)
 
 
+def check_decodes(path: Path | str) -> None:
+    """Raise MediaError unless ffmpeg decodes a first picture: a truncated or corrupt file fails here."""
+    run_args([ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(_existing(path)), "-map", "0:v:0", "-frames:v", "1",
+              "-f", "null", "-"], f"decode {Path(path).name}")
+
+
 def parse_input_summary(log: str) -> MediaInfo:
     """Parse the `Input #0` section of an ffmpeg log (the output section is ignored)."""
     summary = re.split(r"^Output #0|^Stream mapping:", log, maxsplit=1, flags=re.M)[0]

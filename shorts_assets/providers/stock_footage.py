@@ -37,7 +37,8 @@ import httpx
 from pydantic import model_validator
 
 from shorts_assets.media.clips import ClipFormat, animate_image, conform_video
-from shorts_assets.media.ffmpeg import MediaError, ffmpeg_exe, run_args
+from shorts_assets.media.ffmpeg import MediaError
+from shorts_assets.media.probe import check_decodes
 from shorts_assets.providers import PermanentError, TransientError
 from shorts_assets.providers.footage import ClipMade, ClipRequest, NoFootage, ProceduralFootage, card_text, scene_seed
 from shorts_assets.providers.http_errors import retried, retry_after, send
@@ -197,10 +198,8 @@ def _check_signature(path: Path, mime: str, where: str) -> None:
 
 def _check_playable(path: Path, where: str) -> None:
     """ffmpeg must decode a first picture: a truncated or corrupt file is refused before it is cached."""
-    args = [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(path), "-map", "0:v:0", "-frames:v", "1",
-            "-f", "null", "-"]
     try:
-        run_args(args, f"decode {path.name}")
+        check_decodes(path)
     except MediaError as error:
         raise Unusable(f"{where} is not a playable video or image (ffmpeg cannot decode it)") from error
 
