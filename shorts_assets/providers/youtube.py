@@ -14,7 +14,6 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-import time
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -34,7 +33,7 @@ from pydantic import TypeAdapter
 from ..models import MetricsSnapshot, Post
 from ..quota import Allowance
 from . import Deferred, PermanentError, TransientError
-from .http_errors import scrub
+from .http_errors import retried, scrub
 from .platforms import Progress
 
 if TYPE_CHECKING:
@@ -52,11 +51,6 @@ CREDENTIALS_HINT = (
     "authorize again (scopes youtube.upload, youtube.force-ssl, yt-analytics.readonly) and update "
     "the authorized-user JSON that YOUTUBE_AUTHORIZED_USER_FILE points to"
 )
-
-
-def backoff_sleep(seconds: float) -> None:
-    """The wait between retries; tests patch it."""
-    time.sleep(seconds)
 
 
 def _error_body(err: HttpError) -> tuple[str, str]:
@@ -211,18 +205,13 @@ class YouTubeChannel(ConfigurableResource):
         return request
 
     def _retrying(self, step, action: str, credentials: Credentials):
-        """Run one network step, retrying transient failures with exponential backoff."""
-        retries = max(0, self.max_chunk_retries)
-        for attempt in range(retries + 1):
-            try:
-                with translated(action, credentials):
-                    return step()
-            except TransientError as err:
-                if attempt == retries:
-                    raise
-                wait = min(err.retry_after or 2.0**attempt, 60.0)
-                LOG.warning("YouTube %s failed (%s); retry %d in %.0fs", action, err, attempt + 1, wait)
-                backoff_sleep(wait)
+        """Run one network step, again after each passing fault (as `http_errors.retried` does)."""
+
+        def once():
+            with translated(action, credentials):
+                return step()
+
+        return retried(once, f"YouTube {action}", retries=max(0, self.max_chunk_retries))
 
     # -- settings ------------------------------------------------------------------------------
 
@@ -346,8 +335,8 @@ class YouTubeChannel(ConfigurableResource):
         """Counts from videos.list, average view duration from YouTube Analytics (0 until it has rows)."""
         credentials = self._credentials()
         youtube = self._client("youtube", "v3", credentials)
-        with translated("statistics request", credentials):
-            items = youtube.videos().list(part="statistics", id=post.post_id).execute().get("items", [])
+        items = self._retrying(youtube.videos().list(part="statistics", id=post.post_id).execute,
+                               "statistics request", credentials).get("items", [])
         if not items:
             raise PermanentError(f"YouTube has no video {post.post_id}: it was deleted or belongs to another channel")
         stats = items[0].get("statistics", {})
@@ -362,11 +351,10 @@ class YouTubeChannel(ConfigurableResource):
     def _average_view_duration(self, credentials: Credentials, post: Post, today: date) -> float:
         analytics = self._client("youtubeAnalytics", "v2", credentials)
         start = min(post.published_at.date(), today)
-        with translated("analytics report", credentials):
-            report = analytics.reports().query(
-                ids="channel==MINE", startDate=start.isoformat(), endDate=today.isoformat(),
-                metrics="averageViewDuration,averageViewPercentage", filters=f"video=={post.post_id}",
-            ).execute()
+        report = self._retrying(analytics.reports().query(
+            ids="channel==MINE", startDate=start.isoformat(), endDate=today.isoformat(),
+            metrics="averageViewDuration,averageViewPercentage", filters=f"video=={post.post_id}",
+        ).execute, "analytics report", credentials)
         rows = report.get("rows") or []
         if not rows:
             return 0.0
@@ -379,22 +367,28 @@ class YouTubeChannel(ConfigurableResource):
         youtube = self._client("youtube", "v3", credentials)
         request = youtube.commentThreads().list(
             part="snippet", videoId=post.post_id, maxResults=max(1, min(limit, 100)), textFormat="plainText")
-        with translated("comments request", credentials):
+
+        def fetch() -> list[dict]:
             try:
-                items = request.execute().get("items", [])
+                return request.execute().get("items", [])
             except HttpError as err:
                 if _error_body(err)[0] != "commentsDisabled":
                     raise
                 return []
+
+        items = self._retrying(fetch, "comments request", credentials)
         return [item["snippet"]["topLevelComment"]["snippet"]["textDisplay"] for item in items]
 
     def retract(self, post: Post) -> None:
         """Delete the video; one that is already gone counts as retracted."""
         credentials = self._credentials()
         youtube = self._client("youtube", "v3", credentials)
-        with translated("video deletion", credentials):
+
+        def delete() -> None:
             try:
                 youtube.videos().delete(id=post.post_id).execute()
             except HttpError as err:
                 if _error_body(err)[0] != "videoNotFound":
                     raise
+
+        self._retrying(delete, "video deletion", credentials)

@@ -7,7 +7,7 @@ import httplib2
 import pytest
 
 from shorts_assets.models import Post
-from shorts_assets.providers import PermanentError, TransientError
+from shorts_assets.providers import PermanentError, TransientError, http_errors
 from shorts_assets.providers import youtube as youtube_module
 from shorts_assets.providers.platforms import Progress, Upload
 from shorts_assets.providers.youtube import GOOGLE_API_ROOT, ChunkedFileUpload, YouTubeChannel
@@ -29,7 +29,7 @@ def sleeps(fake, monkeypatch):
     """Backoff waits, recorded instead of slept. Every HTTP request must go to the fake: the
     client is built from the shipped discovery documents and never fetches one."""
     waits: list[float] = []
-    monkeypatch.setattr(youtube_module, "backoff_sleep", waits.append)
+    monkeypatch.setattr(http_errors, "backoff_sleep", waits.append)
     send = httplib2.Http.request
 
     def only_the_fake(self, uri, *args, **kwargs):
@@ -100,7 +100,7 @@ def test_a_503_on_a_chunk_resumes_where_the_server_stands(fake, channel, upload,
     assert bytes(session.data) == upload.video.read_bytes()
     assert [r[0] for r in session.ranges] == [0, CHUNK, 2 * CHUNK]
     status_queries = [r for r in fake.calls("PUT", "/upload/") if header(r, "Content-Range").startswith("bytes */")]
-    assert len(status_queries) == 1 and sleeps == [1.0]
+    assert len(status_queries) == 1 and sleeps == [0.5]
     assert post.post_id == session.video_id
 
 
@@ -110,7 +110,7 @@ def test_dropped_connections_mid_upload_resume_quickly(fake, channel, upload, sl
     channel.publish(upload)
 
     [session] = fake.uploads
-    assert bytes(session.data) == upload.video.read_bytes() and sleeps == [1.0]
+    assert bytes(session.data) == upload.video.read_bytes() and sleeps == [0.5]
     assert [len(r.body) for r in fake.calls("PUT", "/upload/") if "*" not in header(r, "Content-Range")] == [
         CHUNK, CHUNK, CHUNK, CHUNK, 700_000 - 2 * CHUNK]  # every resend carries the whole chunk
 
@@ -131,12 +131,14 @@ def test_a_refused_refresh_token_names_the_variable_not_the_token(fake, channel,
     assert not fake.calls("POST", "/upload/")
 
 
-def test_rate_limits_are_transient_with_retry_after(fake, channel):
-    fake.add_video("vid1")
+def test_rate_limits_are_waited_out_after_retry_after_and_a_long_wait_is_the_steps(fake, channel, sleeps):
+    fake.add_video("vid1", {"viewCount": 3})
     fake.fail_next(error(429, "rateLimitExceeded", "slow down", {"Retry-After": "7"}), "/youtube/v3/videos")
+    assert channel.metrics(post_for("vid1"), datetime.now(UTC)).views == 3 and sleeps == [7.0]
+    fake.fail_next(error(429, "rateLimitExceeded", "slow down", {"Retry-After": "70"}), "/youtube/v3/videos")
     with pytest.raises(TransientError) as caught:
         channel.metrics(post_for("vid1"), datetime.now(UTC))
-    assert caught.value.retry_after == 7
+    assert caught.value.retry_after == 70 and sleeps == [7.0]  # the step's RetryPolicy waits that long
 
 
 def test_an_unverified_channel_publishes_without_its_thumbnail(fake, channel, upload, caplog):
