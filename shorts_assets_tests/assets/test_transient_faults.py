@@ -178,7 +178,7 @@ def test_a_batch_under_thirty_percent_faults_publishes_every_item_exactly_once_e
     injected = sum((c.injected for c in batch["chaos"].values()), Counter())
     requests = sum(len(f.requests) for f in fakes.values()) + s3.forwarded
     print(f"\n{items} items under {FAULT_RATE:.0%} faults: {sum(injected.values())} faults injected "
-          f"({dict(injected)}), {requests} requests answered, {batch['step_retries']} step retries, "
+          f"({dict(injected)}), {requests} requests received, {batch['step_retries']} step retries, "
           f"{batch['failed_ticks']} failed sensor ticks; posts: "
           f"{ {p: sum(c.values()) for p, c in posts.items()} }, duplicates: 0; "
           f"{records} records and {media} media checked")
