@@ -110,6 +110,22 @@ def to_read(sheet: Sheet, cursor: dict) -> list:
     return [row for row in rows if row.number > cursor["rows"] or row.number in pending]
 
 
+def write_back_watching(instance) -> bool:
+    """Whether the sensors that write a run's outcome to its row have had their first tick.
+
+    Dagster starts a run status sensor at the latest run event on its first tick, so a run that
+    ends before then is never written back. On a fresh instance that first tick can come late
+    (a tick queueing 50 rows keeps the daemon busy past the first runs' end), so new rows wait
+    for it. Without a daemon (no sensor state, or no storage for it) there is none to await.
+    """
+    states = {state.instigator_name: state for state in instance.all_instigator_state()} \
+        if instance.schedule_storage is not None else {}
+    if not states:
+        return True
+    watchers = [states.get(name) for name in (content_status_sensor.name, content_failure_sensor.name)]
+    return all(state is not None and (state.instigator_data.cursor or not state.is_running) for state in watchers)
+
+
 @sensor(
     jobs=[content_pipeline, produce_content],
     default_status=DefaultSensorStatus.RUNNING,
@@ -124,6 +140,8 @@ def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[
     held = policy.budget_held(context.instance)
     if held is not None:
         return SkipReason(f"new rows wait: {held}")  # the cursor stays, so they are read again
+    if not write_back_watching(context.instance):
+        return SkipReason("new rows wait for the status sensors' first tick, so every outcome reaches its row")
     job = produce_content if policy.review_required else content_pipeline
     known: set[str] | None = None
     added: dict[str, None] = {}  # ordered, and quick to look up in a tick of thousands
