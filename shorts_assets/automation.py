@@ -4,8 +4,8 @@ sensors that write each run's outcome back to its sheet row."""
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime
+from functools import partial
 
 from dagster import (
     AssetKey,
@@ -34,7 +34,7 @@ from dagster import (
 from .deferrals import waiting
 from .partitions import content_items
 from .policy import Policy
-from .providers import TransientError
+from .providers.http_errors import retried
 from .providers.sheets import Sheet
 from .rows import RowError, idea_from_row, is_blank
 from .store import StoreResource
@@ -48,7 +48,6 @@ PUBLISH = AssetSelection.assets(*PUBLISH_ASSETS)
 # anyway, and items run in parallel up to the run queue's limit (dagster.yaml). Runs that
 # render carry RENDERS, so the production queue can cap them apart from the rest.
 RENDERS = {"shorts/renders": "true"}
-WRITE_BACK_SECONDS = 40.0
 content_pipeline = define_asset_job(
     "content_pipeline",
     tags=RENDERS,
@@ -140,7 +139,7 @@ def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[
     held = policy.budget_held(context.instance)
     if held is not None:
         return SkipReason(f"new rows wait: {held}")  # the cursor stays, so they are read again
-    if not write_back_watching(context.instance):
+    if cursor["rows"] == 0 and not write_back_watching(context.instance):  # only a fresh instance can race
         return SkipReason("new rows wait for the status sensors' first tick, so every outcome reaches its row")
     job = produce_content if policy.review_required else content_pipeline
     known: set[str] | None = None
@@ -264,22 +263,12 @@ def deferred_sensor(context: SensorEvaluationContext, sheet: ResourceParam[Sheet
 
 def write_back(context, sheet: Sheet, item_id: str, values: dict[str, str]) -> None:
     """The row is where a person looks, and a run status sensor that fails moves on past the
-    run: a passing fault of the sheet is waited out (for WRITE_BACK_SECONDS, inside the daemon's
-    sensor timeout). A row someone deleted is not an error worth stopping the sensor for."""
-    deadline, wait = time.monotonic() + WRITE_BACK_SECONDS, 0.5
-    while True:
-        try:
-            sheet.update_item(item_id, values)
-            return
-        except KeyError as missing:
-            context.log.warning(f"not written back: {missing}")
-            return
-        except TransientError as error:
-            if time.monotonic() + wait > deadline:
-                raise
-            context.log.warning(f"writing {item_id}'s row back failed for now ({error}); again in {wait:g} s")
-            time.sleep(wait)
-            wait = min(wait * 2, 8.0)
+    run for good: a write the sheet's client gave up on is tried again (`retried`) before the
+    tick fails. A row someone deleted is not an error worth stopping the sensor for."""
+    try:
+        retried(partial(sheet.update_item, item_id, values), f"writing {item_id}'s row back")
+    except KeyError as missing:
+        context.log.warning(f"not written back: {missing}")
 
 
 def item_of(run) -> str | None:

@@ -168,17 +168,9 @@ class Settings:
 
 def timed(s: Settings) -> dict[str, float]:
     """SHORTS_SERVICE_TIMEOUT_S, when set, for every service client: seconds for an answer before
-    the call counts as timed out (a transient fault). Unset, each client keeps its own."""
-    value = s.option("SHORTS_SERVICE_TIMEOUT_S")
-    if not value:
-        return {}
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = 0.0
-    if not 0 < seconds < float("inf"):
-        raise ConfigError(f"SHORTS_SERVICE_TIMEOUT_S={value!r} must be a number of seconds above 0")
-    return {"timeout": seconds}
+    the call counts as timed out (a transient fault). Unset (or 0), each client keeps its own."""
+    seconds = s.amount("SHORTS_SERVICE_TIMEOUT_S")
+    return {"timeout": seconds} if seconds else {}
 
 
 def writer(s: Settings):

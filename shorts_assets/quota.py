@@ -60,40 +60,47 @@ def ledger_key(platform: str) -> str:
     return f"quota/{platform}.json"
 
 
-def spends_since(store: Store, platform: str, start: datetime) -> list[tuple[datetime, dict[str, int]]]:
+Spends = list[tuple[datetime, dict[str, int]]]
+
+
+def load(store: Store, platform: str, now: datetime) -> Spends:
+    """The platform's spends of the last two days (no window reaches back further): one read."""
     stored = store.read_json(ledger_key(platform)) or {"spends": []}
     spends = [(datetime.fromisoformat(when), spend) for when, spend in stored["spends"]]
-    return [(when, spend) for when, spend in spends if when >= start]
+    return [(when, spend) for when, spend in spends if when >= now - 2 * DAY]
+
+
+def totals(allowance: Allowance, spends: Spends, now: datetime) -> tuple[Spends, dict[str, int]]:
+    """The spends in the current window and each bucket's use in it."""
+    window = [(when, spend) for when, spend in spends if when >= allowance.window_start(now)]
+    use = dict.fromkeys(allowance.limits, 0)
+    for _, spend in window:
+        for bucket, amount in spend.items():
+            use[bucket] = use.get(bucket, 0) + amount
+    return window, use
 
 
 def used(store: Store, allowance: Allowance, now: datetime) -> dict[str, int]:
     """Each bucket's use in the current window."""
-    totals = dict.fromkeys(allowance.limits, 0)
-    for _, spend in spends_since(store, allowance.platform, allowance.window_start(now)):
-        for bucket, amount in spend.items():
-            totals[bucket] = totals.get(bucket, 0) + amount
-    return totals
+    return totals(allowance, load(store, allowance.platform, now), now)[1]
 
 
-def record(store: Store, platform: str, spend: dict[str, int], now: datetime) -> None:
-    """Add a spend; spends older than two days are dropped, as no window reaches back that far."""
-    kept = spends_since(store, platform, now - 2 * DAY)
-    kept.append((now, spend))
-    store.put_json(ledger_key(platform), {"spends": [[when.isoformat(), spend] for when, spend in kept]})
+def save(store: Store, platform: str, spends: Spends) -> None:
+    store.put_json(ledger_key(platform), {"spends": [[when.isoformat(), spend] for when, spend in spends]})
 
 
 def reserve(store: Store, allowance: Allowance, spend: dict[str, int], now: datetime | None = None) -> None:
     """Spend `spend` of the allowance, or raise `Deferred` with when the window reopens."""
     now = now or datetime.now(UTC)
-    totals = used(store, allowance, now)
+    spends = load(store, allowance.platform, now)
+    window, use = totals(allowance, spends, now)
     for bucket, amount in spend.items():
-        if totals.get(bucket, 0) + amount > allowance.limits[bucket]:
-            spends = spends_since(store, allowance.platform, allowance.window_start(now))
+        if use.get(bucket, 0) + amount > allowance.limits[bucket]:
             raise Deferred(
-                f"{allowance.platform}'s {bucket} allowance is used up ({totals[bucket]} of "
+                f"{allowance.platform}'s {bucket} allowance is used up ({use[bucket]} of "
                 f"{allowance.limits[bucket]} in the window)",
-                until=allowance.reopens(now, spends, bucket))
-    record(store, allowance.platform, spend, now)
+                until=allowance.reopens(now, window, bucket))
+    save(store, allowance.platform, [*spends, (now, spend)])
 
 
 def reserve_post(store: Store, allowance: Allowance, now: datetime | None = None) -> None:
@@ -104,9 +111,12 @@ def exhaust(store: Store, allowance: Allowance, now: datetime | None = None) -> 
     """The platform said its quota is spent, whatever we counted: record the post's buckets as
     full, so no upload asks again before the window reopens; returns when that is."""
     now = now or datetime.now(UTC)
-    totals = used(store, allowance, now)
-    rest = {bucket: allowance.limits[bucket] - totals.get(bucket, 0) for bucket in allowance.per_post}
-    if any(amount > 0 for amount in rest.values()):
-        record(store, allowance.platform, {b: a for b, a in rest.items() if a > 0}, now)
-    spends = spends_since(store, allowance.platform, allowance.window_start(now))
-    return max(allowance.reopens(now, spends, bucket) for bucket in allowance.per_post)
+    spends = load(store, allowance.platform, now)
+    _, use = totals(allowance, spends, now)
+    rest = {bucket: allowance.limits[bucket] - use.get(bucket, 0) for bucket in allowance.per_post}
+    rest = {bucket: amount for bucket, amount in rest.items() if amount > 0}
+    if rest:
+        spends.append((now, rest))
+        save(store, allowance.platform, spends)
+    window, _ = totals(allowance, spends, now)
+    return max(allowance.reopens(now, window, bucket) for bucket in allowance.per_post)
