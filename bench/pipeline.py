@@ -33,7 +33,8 @@ from dagster import (
     build_sensor_context,
 )
 
-from shorts_assets.automation import analytics_schedule, content_sheet_sensor
+from shorts_assets.automation.intake import content_sheet_sensor
+from shorts_assets.automation.schedules import analytics_schedule
 from shorts_assets.demo import SAMPLE_SHEET
 from shorts_assets.partitions import content_items
 from shorts_assets.policy import Policy

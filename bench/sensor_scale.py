@@ -29,7 +29,7 @@ from pathlib import Path
 from dagster import DagsterInstance, SensorResult, build_sensor_context
 
 import shorts_assets.automation as automation
-from shorts_assets.automation import content_sheet_sensor
+from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.partitions import content_items
 from shorts_assets.policy import Policy
 from shorts_assets.providers.google_sheet import GoogleSheet

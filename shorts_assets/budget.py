@@ -15,7 +15,6 @@ from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
 
 from .providers import Deferred
 
-COSTED_ASSETS = ("script", "narration", "clips", "channel_analytics", "idea_proposals")
 PAGE = 1000
 
 
@@ -23,14 +22,14 @@ def day_start(now: datetime) -> datetime:
     return now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def spent_since(instance: DagsterInstance, start: datetime) -> float:
-    """The cost_usd of every costed materialization since `start`."""
+def spent_since(instance: DagsterInstance, start: datetime, costed: list[AssetKey]) -> float:
+    """The cost_usd of every materialization of the `costed` assets since `start`."""
     total = 0.0
-    for name in COSTED_ASSETS:
+    for asset in costed:
         cursor = None
         while True:
             page = instance.fetch_materializations(
-                AssetRecordsFilter(asset_key=AssetKey(name), after_timestamp=start.timestamp()),
+                AssetRecordsFilter(asset_key=asset, after_timestamp=start.timestamp()),
                 limit=PAGE, cursor=cursor)
             for record in page.records:
                 cost = record.asset_materialization.metadata.get("cost_usd") if record.asset_materialization else None
@@ -41,12 +40,14 @@ def spent_since(instance: DagsterInstance, start: datetime) -> float:
     return total
 
 
-def budget_deferral(instance: DagsterInstance, cap_usd: float, now: datetime | None = None) -> Deferred | None:
-    """A deferral until midnight UTC when today's spend has reached the cap; None under it (or no cap)."""
+def budget_deferral(instance: DagsterInstance, cap_usd: float, costed: list[AssetKey],
+                    now: datetime | None = None) -> Deferred | None:
+    """A deferral until midnight UTC when today's spend on the `costed` assets has reached the cap;
+    None under it (or no cap)."""
     if cap_usd <= 0:
         return None
     now = now or datetime.now(UTC)
-    spent = spent_since(instance, day_start(now))
+    spent = spent_since(instance, day_start(now), costed)
     if spent < cap_usd:
         return None
     return Deferred(f"the daily budget of ${cap_usd:.2f} is reached (${spent:.2f} spent today; "

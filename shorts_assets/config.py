@@ -14,9 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster import EnvVar
+from dagster import AssetKey, EnvVar
 from dagster_aws.s3 import S3Resource
 
+from .assets.analytics import channel_analytics
+from .assets.clips import clips
+from .assets.narration import narration
+from .assets.proposals import idea_proposals
+from .assets.script import script
 from .policy import Policy
 from .providers.channels import Platforms
 from .providers.elevenlabs_voice import ElevenLabsVoice
@@ -55,6 +60,9 @@ REQUIRED = {
     "google": ["SHORTS_GOOGLE_SHEET_KEY", ("GOOGLE_APPLICATION_CREDENTIALS", "SHORTS_GOOGLE_CREDENTIALS_JSON")],
 }
 
+
+# The assets whose metadata carries `cost_usd`: what the daily budget adds up.
+COSTED = (script, narration, clips, channel_analytics, idea_proposals)
 
 FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
@@ -149,11 +157,11 @@ class Settings:
             raise ConfigError(f"{name}={value!r} must be a number of at least 0, such as 5 or 12.50")
         return amount
 
-    def paid_assets(self) -> list[str]:
+    def paid_assets(self) -> list[AssetKey]:
         """The assets whose selected service charges: what the daily budget holds back."""
-        return [asset for asset, paid in (
-            ("script", self.writer == "openai"), ("narration", self.voice == "elevenlabs"),
-            ("clips", "openai-images" in self.footage)) if paid]
+        return [asset.key for asset, paid in (
+            (script, self.writer == "openai"), (narration, self.voice == "elevenlabs"),
+            (clips, "openai-images" in self.footage)) if paid]
 
     def flag(self, name: str, default: bool) -> bool:
         value = self.option(name, str(default)).lower()
@@ -272,6 +280,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
             seed=settings.number("SHORTS_STRATEGY_SEED", 7),
             rows_per_tick=settings.number("SHORTS_ROWS_PER_TICK", 100),
             daily_budget_usd=settings.amount("SHORTS_DAILY_BUDGET_USD"),
-            paid_assets=settings.paid_assets(),
+            paid_assets=[key.to_user_string() for key in settings.paid_assets()],
+            costed_assets=[asset.key.to_user_string() for asset in COSTED],
         ),
     }

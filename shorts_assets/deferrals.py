@@ -11,16 +11,13 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime
 
+from . import keys
 from .providers import Deferred
 from .store import Store
 
 
-def deferral_key(item_id: str) -> str:
-    return f"deferrals/{item_id}.json"
-
-
 def save_deferral(store: Store, item_id: str, asset: str, deferral: Deferred) -> None:
-    store.put_json(deferral_key(item_id), {
+    store.put_json(keys.deferral(item_id), {
         "asset": asset, "until": deferral.until.astimezone(UTC).isoformat(), "reason": str(deferral),
         "deferred_at": datetime.now(UTC).isoformat(),
     })
@@ -28,7 +25,7 @@ def save_deferral(store: Store, item_id: str, asset: str, deferral: Deferred) ->
 
 def waiting(store: Store, item_id: str) -> dict | None:
     """The item's deferral while the asset it stopped has not run since."""
-    deferral = store.read_json(deferral_key(item_id))
+    deferral = store.read_json(keys.deferral(item_id))
     return deferral if deferral and not deferral.get("done_at") else None
 
 
@@ -36,7 +33,7 @@ def clear_deferral(store: Store, item_id: str, asset: str) -> None:
     """The asset that waited has run: the deferral is history."""
     deferral = waiting(store, item_id)
     if deferral is not None and deferral["asset"] == asset:
-        store.put_json(deferral_key(item_id), {**deferral, "done_at": datetime.now(UTC).isoformat()})
+        store.put_json(keys.deferral(item_id), {**deferral, "done_at": datetime.now(UTC).isoformat()})
 
 
 def deferrable(compute):

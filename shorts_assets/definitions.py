@@ -4,18 +4,10 @@ from dagster import Definitions, load_asset_checks_from_modules, load_assets_fro
 
 from . import checks
 from .assets import analytics, clips, idea, metrics, narration, post, proposals, retraction, script, strategy, video
-from .automation import (
-    analytics_cycle,
-    analytics_schedule,
-    approval_sensor,
-    content_failure_sensor,
-    content_pipeline,
-    content_sheet_sensor,
-    content_status_sensor,
-    deferred_sensor,
-    produce_content,
-    publish_content,
-)
+from .automation.intake import content_sheet_sensor
+from .automation.jobs import analytics_cycle, content_pipeline, produce_content, publish_content, retract_content
+from .automation.schedules import analytics_schedule
+from .automation.sheet_sync import sheet_sync
 from .config import Settings, build_resources
 
 
@@ -24,10 +16,9 @@ def build_definitions(settings: Settings) -> Definitions:
         assets=load_assets_from_modules(
             [idea, script, narration, clips, video, post, metrics, retraction, analytics, strategy, proposals]),
         asset_checks=load_asset_checks_from_modules([checks]),
-        jobs=[content_pipeline, produce_content, publish_content, retraction.retract_content, analytics_cycle],
+        jobs=[content_pipeline, produce_content, publish_content, retract_content, analytics_cycle],
         schedules=[analytics_schedule(settings.option("SHORTS_ANALYTICS_CRON", "0 * * * *"))],
-        sensors=[content_sheet_sensor, approval_sensor, deferred_sensor, retraction.retraction_sensor,
-                 content_status_sensor, content_failure_sensor],
+        sensors=[content_sheet_sensor, sheet_sync],
         resources=build_resources(settings),
     )
 

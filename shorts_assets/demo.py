@@ -16,10 +16,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
-from .automation import content_pipeline
+from . import keys
+from .assets.post import published_post
+from .assets.proposals import idea_proposals
+from .assets.strategy import content_strategy
+from .assets.video import rendered_video
+from .automation.jobs import analytics_cycle, content_pipeline
 from .config import Settings
+from .keys import RowStatus
 from .providers.sheets import Sheet, seed_sheet
 from .rows import is_blank
 from .store import StoreResource, load_record
@@ -27,7 +33,8 @@ from .strategy import explain
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_SHEET = Path(__file__).resolve().parent / "samples" / "content_sheet.csv"
-UNFINISHED = ("", "ready", "queued", "producing", "approved", "publishing")
+UNFINISHED = (RowStatus.NEW, RowStatus.READY, RowStatus.QUEUED, RowStatus.PRODUCING, RowStatus.APPROVED,
+              RowStatus.PUBLISHING)
 SHEET_POLL_SECONDS = 3
 ACTIVE_RUNS = {DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
                DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING}
@@ -146,8 +153,8 @@ def table(sheet: Sheet, store: StoreResource) -> list[Line]:
         if is_blank(row.values):
             continue
         item = row.values.get("item_id") or f"(row {row.number})"
-        video = opened.read_json(f"rendered_video/{item}/record.json") if row.values.get("item_id") else None
-        post = opened.read_json(f"published_post/{item}/record.json") if row.values.get("item_id") else None
+        video = opened.read_json(keys.record(rendered_video.key, item)) if row.values.get("item_id") else None
+        post = opened.read_json(keys.record(published_post.key, item)) if row.values.get("item_id") else None
         status = row.values.get("status", "") + (f" ({row.values['error']})" if row.values.get("error") else "")
         lines.append(Line(
             item=item,
@@ -181,18 +188,18 @@ def prepare() -> tuple[Path, Settings]:
 def learn_once(defs, store: StoreResource) -> None:
     """One analytics cycle, as the hourly schedule runs it: what works, and what to make next."""
     with DagsterInstance.get() as instance:
-        if not instance.get_materialized_partitions(AssetKey("published_post")):
+        if not instance.get_materialized_partitions(published_post.key):
             return
         say("one analytics cycle: snapshot every post, learn the strategy, propose the next ideas")
         quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the table above is the report
-        cycle = defs.resolve_job_def("analytics_cycle").execute_in_process(
+        cycle = defs.resolve_job_def(analytics_cycle.name).execute_in_process(
             instance=instance, raise_on_error=False, run_config=quiet)
     if not cycle.success:
         failed = [event.message for event in cycle.all_events if event.is_step_failure]
         print(f"\nthe analytics cycle failed: {'; '.join(failed)}")
         return
-    strategy = load_record(store.open(), "content_strategy")
-    proposals = load_record(store.open(), "idea_proposals")
+    strategy = load_record(store.open(), content_strategy.key)
+    proposals = load_record(store.open(), idea_proposals.key)
     print()
     print(explain(strategy))
     print("\nProposed next (new rows in the sheet):")
@@ -223,11 +230,11 @@ def main(argv: list[str]) -> int:
     print()
     print_table(lines)
     learn_once(defs, store)
-    waiting = [line for line in lines if line.status.startswith(("awaiting review", "proposed"))]
+    waiting = [line for line in lines if line.status.startswith((RowStatus.AWAITING_REVIEW, RowStatus.PROPOSED))]
     if waiting:
         print(f"\n{len(waiting)} row(s) wait for you: set a row's status to approved (a video) or ready (a "
               "proposed idea) in the sheet, then run `make demo` again")
-    failed = [line for line in lines if not line.status.startswith("published") and line not in waiting]
+    failed = [line for line in lines if not line.status.startswith(RowStatus.PUBLISHED) and line not in waiting]
     if failed:
         print(f"\n{len(failed)} item(s) not published; see the status column and {home / 'daemon.log'}")
     return 1 if failed else 0

@@ -3,14 +3,11 @@
 A resource, so the sensors, the schedule and the assets read the same settings.
 """
 
-from dagster import ConfigurableResource, DagsterInstance
+from dagster import AssetKey, ConfigurableResource, DagsterInstance
 from pydantic import Field
 
 from .budget import budget_deferral
 from .providers import Deferred
-
-# Row statuses a reviewer's decision moves through; anything past `approved` may publish.
-APPROVED = ("approved", "publishing", "published")
 
 
 class Policy(ConfigurableResource):
@@ -24,13 +21,15 @@ class Policy(ConfigurableResource):
     daily_budget_usd: float = Field(default=0.0, ge=0, description="SHORTS_DAILY_BUDGET_USD: no new paid work "
                                     "once today's cost metadata adds up to it (0: no cap)")
     paid_assets: list[str] = Field(default_factory=list, description="the assets whose selected service charges")
+    costed_assets: list[str] = Field(default_factory=list, description="the assets whose metadata carries cost_usd")
 
     def budget_held(self, instance: DagsterInstance) -> Deferred | None:
         """Why new paid work must wait (the day's budget is spent), or None."""
-        return budget_deferral(instance, self.daily_budget_usd) if self.paid_assets else None
+        costed = [AssetKey.from_user_string(name) for name in self.costed_assets]
+        return budget_deferral(instance, self.daily_budget_usd, costed) if self.paid_assets else None
 
-    def hold_paid_work(self, instance: DagsterInstance, asset: str) -> None:
+    def hold_paid_work(self, instance: DagsterInstance, asset: AssetKey) -> None:
         """Raise `Deferred` when `asset` is paid work and the day's budget is spent."""
-        held = self.budget_held(instance) if asset in self.paid_assets else None
+        held = self.budget_held(instance) if asset.to_user_string() in self.paid_assets else None
         if held is not None:
             raise held

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from . import keys
 from .providers import Deferred
 from .store import Store
 
@@ -56,16 +57,12 @@ class Allowance:
         return now + DAY
 
 
-def ledger_key(platform: str) -> str:
-    return f"quota/{platform}.json"
-
-
 Spends = list[tuple[datetime, dict[str, int]]]
 
 
 def load(store: Store, platform: str, now: datetime) -> Spends:
     """The platform's spends of the last two days (no window reaches back further): one read."""
-    stored = store.read_json(ledger_key(platform)) or {"spends": []}
+    stored = store.read_json(keys.quota(platform)) or {"spends": []}
     spends = [(datetime.fromisoformat(when), spend) for when, spend in stored["spends"]]
     return [(when, spend) for when, spend in spends if when >= now - 2 * DAY]
 
@@ -86,7 +83,7 @@ def used(store: Store, allowance: Allowance, now: datetime) -> dict[str, int]:
 
 
 def save(store: Store, platform: str, spends: Spends) -> None:
-    store.put_json(ledger_key(platform), {"spends": [[when.isoformat(), spend] for when, spend in spends]})
+    store.put_json(keys.quota(platform), {"spends": [[when.isoformat(), spend] for when, spend in spends]})
 
 
 def reserve(store: Store, allowance: Allowance, spend: dict[str, int], now: datetime | None = None) -> None:

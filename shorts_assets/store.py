@@ -1,6 +1,6 @@
 """The store: records as JSON, media as real files, in a local folder or on S3.
 
-Keys are `<asset>/<content_item>/record.json` beside `<asset>/<content_item>/<name>.<ext>`.
+Keys come from `keys`: `<asset>/<content_item>/record.json` beside the media files.
 Media is written first and the record last, each atomically, so a record that exists
 always points at complete media. Nothing is pickled: loading a record parses JSON into
 one of the known record models and never executes anything from the bucket.
@@ -14,18 +14,17 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from dagster import ConfigurableIOManager, ConfigurableResource, InputContext, OutputContext
+from dagster import AssetKey, ConfigurableIOManager, ConfigurableResource, InputContext, OutputContext
 from dagster_aws.s3 import S3Resource
 from pydantic import BaseModel, PrivateAttr
 
+from . import keys
 from .models import RECORD_TYPES, MediaFile, Record
 
-RECORD_NAME = "record.json"
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-FILE_MODE = 0o666 & ~_UMASK
+FILE_MODE = 0o644  # stored media is for sharing: readable by all, written by the factory
 
 
 def sha256_file(path: Path) -> str:
@@ -98,7 +97,7 @@ class LocalStore(Store):
         fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
         os.close(fd)
         shutil.copyfile(source, tmp)
-        os.chmod(tmp, FILE_MODE)  # mkstemp makes it private; stored media is for sharing
+        os.chmod(tmp, FILE_MODE)  # mkstemp makes it private
         os.replace(tmp, dest)
 
     def read_bytes(self, key: str) -> bytes | None:
@@ -173,28 +172,25 @@ def media_files(value: object) -> Iterator[MediaFile]:
             yield from media_files(item)
 
 
-def folder(asset_path: list[str], partition: str | None) -> str:
-    return "/".join([*asset_path, partition] if partition else asset_path)
-
-
-def save_record(store: Store, prefix: str, record: Record) -> str:
-    """Write a record (its media already stored) as `<prefix>/record.json`; return its key."""
-    key = f"{prefix}/{RECORD_NAME}"
+def save_record(store: Store, asset: AssetKey, item: str | None, record: Record) -> str:
+    """Write a record (its media already stored) as the asset's record; return its key."""
+    key = keys.record(asset, item)
     store.put_json(key, {"model": type(record).__name__, "record": record.model_dump(mode="json")})
     return key
 
 
-def load_record(store: Store, prefix: str) -> Record | None:
-    """The record at `<prefix>/record.json` as its model, or None when there is none yet.
+def load_record(store: Store, asset: AssetKey, item: str | None = None) -> Record | None:
+    """The asset's record (of `item`) as its model, or None when there is none yet.
 
     Only the known record models can be named, so a record never makes us run anything.
     """
-    stored = store.read_json(f"{prefix}/{RECORD_NAME}")
+    key = keys.record(asset, item)
+    stored = store.read_json(key)
     if stored is None:
         return None
     model = RECORD_TYPES.get(stored.get("model", ""))
     if model is None:
-        raise ValueError(f"{store.uri(prefix)}/{RECORD_NAME} holds an unknown record type {stored.get('model')!r}")
+        raise ValueError(f"{store.uri(key)} holds an unknown record type {stored.get('model')!r}")
     return model.model_validate(stored["record"])
 
 
@@ -207,29 +203,33 @@ class StoreIOManager(ConfigurableIOManager):
         if not isinstance(obj, Record):
             raise TypeError(f"{context.asset_key.to_user_string()} must return a record, not {type(obj).__name__}")
         store = self.store.open()
-        prefix = folder(context.asset_key.path, context.partition_key if context.has_partition_key else None)
+        item = context.partition_key if context.has_partition_key else None
+        prefix = keys.asset_folder(context.asset_key, item) + "/"
         metadata, scratch = {}, set()
-        for media in media_files(obj):
-            if media.key and not media.key.startswith(prefix + "/"):
-                continue  # a reference to another asset's media, already stored
-            source = media.local()
-            media.key, media.sha256, media.bytes = f"{prefix}/{media.name}", sha256_file(source), source.stat().st_size
-            store.put_file(media.key, source, media.mime)
-            if source.parent.name.startswith(SCRATCH_PREFIX):
-                scratch.add(source.parent)
-            metadata[media.name] = store.uri(media.key)
-        record_key = save_record(store, prefix, obj)
-        for path in scratch:  # the store owns the media now
-            shutil.rmtree(path, ignore_errors=True)
+        try:
+            for media in media_files(obj):
+                if media.key and not media.key.startswith(prefix):
+                    continue  # a reference to another asset's media, already stored
+                source = media.local()
+                if source.parent.name.startswith(SCRATCH_PREFIX):
+                    scratch.add(source.parent)
+                media.key = keys.media(context.asset_key, item, media.name)
+                media.sha256, media.bytes = sha256_file(source), source.stat().st_size
+                store.put_file(media.key, source, media.mime)
+                metadata[media.name] = store.uri(media.key)
+            record_key = save_record(store, context.asset_key, item, obj)
+        finally:  # stored, or the step fails and a retry makes them anew
+            for path in scratch:
+                shutil.rmtree(path, ignore_errors=True)
         context.add_output_metadata({"record": store.uri(record_key), **metadata})
 
     def load_input(self, context: InputContext) -> Record:
         store = self.store.open()
-        partition = context.asset_partition_key if context.has_asset_partitions else None
-        prefix = folder(context.asset_key.path, partition)
-        record = load_record(store, prefix)
+        item = context.asset_partition_key if context.has_asset_partitions else None
+        record = load_record(store, context.asset_key, item)
         if record is None:
-            raise FileNotFoundError(f"{store.uri(prefix)}/{RECORD_NAME} does not exist: materialize it first")
+            raise FileNotFoundError(f"{store.uri(keys.record(context.asset_key, item))} does not exist: "
+                                    "materialize it first")
         cache = Path(self.store.cache_dir)
         for media in media_files(record):
             media.path = store.local_copy(media.key, media.sha256, cache)
@@ -239,8 +239,14 @@ class StoreIOManager(ConfigurableIOManager):
 SCRATCH_PREFIX = "shorts-scratch-"
 
 
-def scratch_dir(context) -> Path:
-    """A fresh folder for a step's media; the I/O manager moves what it stores out of it."""
+@contextmanager
+def scratch_dir(context) -> Iterator[Path]:
+    """A fresh folder for a step's media. The I/O manager removes it once it has stored what the
+    step made; a step that fails removes it here."""
     partition = context.partition_key if context.has_partition_key else "all"
-    name = f"{SCRATCH_PREFIX}{context.asset_key.to_python_identifier()}-{partition}-"
-    return Path(tempfile.mkdtemp(prefix=name))
+    path = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{context.asset_key.to_python_identifier()}-{partition}-"))
+    try:
+        yield path
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)
+        raise

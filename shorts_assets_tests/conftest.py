@@ -8,7 +8,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from dagster import build_run_status_sensor_context
+from dagster import build_sensor_context
 
 from shorts_assets.prod_local import free_port  # noqa: F401 - the tests' one way to pick a port
 from shorts_assets.providers.platforms import Upload
@@ -34,14 +34,13 @@ def platform_upload(video: Path, folder: Path) -> Upload:
                   attributes={"category": "nature"}, duration_s=31.5)
 
 
-def write_back_success(defs, instance, result) -> None:
-    """What the daemon's status sensor does when a run ends well: write the outcome to its row."""
-    from shorts_assets.automation import content_status_sensor
+def sync_sheet(defs, instance):
+    """One tick of the sheet sync, as the daemon runs it: rows brought up to date with the state,
+    and the runs rows ask for (returned, not launched)."""
+    from shorts_assets.automation.sheet_sync import sheet_sync
 
-    with build_run_status_sensor_context(
-        sensor_name="content_status_sensor", dagster_instance=instance, dagster_run=result.dagster_run,
-        dagster_event=result.get_run_success_event(), resources=defs.resources) as context:
-        content_status_sensor(context)
+    with build_sensor_context(instance=instance, resources=defs.resources) as context:
+        return sheet_sync(context)
 
 
 def write_sheet(path: Path, rows: list[dict[str, str]], columns=None) -> Path:

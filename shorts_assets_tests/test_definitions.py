@@ -26,8 +26,7 @@ def test_the_seven_assets_over_content_item(tmp_path):
     assert publish == {"published_post", "post_metrics"}
     sensors = {s.name: s.default_status.value for s in defs.sensors}
     assert set(sensors.values()) == {"RUNNING"}
-    assert {"content_sheet_sensor", "approval_sensor", "content_status_sensor",
-            "content_failure_sensor"} <= set(sensors)
+    assert set(sensors) == {"content_sheet_sensor", "sheet_sync"}
 
 
 def test_dagster_definitions_validate(tmp_path):

@@ -27,13 +27,12 @@ from dagster import (
     DagsterInstance,
     SensorResult,
     SkipReason,
-    build_run_status_sensor_context,
     build_sensor_context,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shorts_assets.automation import content_failure_sensor, content_sheet_sensor
+from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.media.captions import display_word
@@ -43,7 +42,7 @@ from shorts_assets.policy import Policy
 from shorts_assets.providers.google_sheet import GoogleSheet
 from shorts_assets.providers.sheets import STATUS_COLUMNS, CsvSheet, safe_cell
 from shorts_assets.rows import IDEA_COLUMNS, LIMITS
-from shorts_assets_tests.conftest import read_sheet, write_sheet
+from shorts_assets_tests.conftest import read_sheet, sync_sheet, write_sheet
 from shorts_assets_tests.fakes.sheets_api import FakeSheets
 
 COLUMNS = [*IDEA_COLUMNS, *STATUS_COLUMNS, "comments"]  # "comments": a column of people's own
@@ -279,7 +278,7 @@ def test_safe_cell_never_makes_a_formula(text):
 
 
 def test_an_unexpected_error_on_one_row_rejects_only_that_row(tmp_path, monkeypatch):
-    from shorts_assets import automation
+    from shorts_assets.automation import intake as automation
 
     checked = automation.idea_from_row
 
@@ -509,10 +508,7 @@ def clips_failure(defs, instance, key: str) -> str:
     events = [e for e in result.all_events if e.step_key == "clips"]
     assert [e.event_type for e in events if e.is_step_failure or e.is_step_up_for_retry] == \
         [DagsterEventType.STEP_FAILURE]
-    with build_run_status_sensor_context(
-        sensor_name="content_failure_sensor", dagster_instance=instance, dagster_run=result.dagster_run,
-        dagster_event=result.get_run_failure_event(), resources=defs.resources) as context:
-        content_failure_sensor(context.for_run_failure())
+    sync_sheet(defs, instance)
     return next(e.step_failure_data.user_failure_data.description for e in events if e.is_step_failure)
 
 

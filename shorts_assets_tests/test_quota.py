@@ -9,7 +9,8 @@ from dagster import AssetMaterialization, DagsterInstance
 
 from shorts_assets.assets.metrics import take_snapshot
 from shorts_assets.assets.post import publish_everywhere
-from shorts_assets.budget import budget_deferral
+from shorts_assets.budget import budget_deferral as costed_deferral
+from shorts_assets.config import COSTED
 from shorts_assets.models import Post, PublishedPost
 from shorts_assets.providers import Deferred, http_errors
 from shorts_assets.providers.channels import Platforms
@@ -100,6 +101,10 @@ def test_a_transient_failure_elsewhere_is_retried_rather_than_deferred(store, tm
 
 def spend(instance: DagsterInstance, asset: str, usd: float, item: str = "a-1") -> None:
     instance.report_runless_asset_event(AssetMaterialization(asset, partition=item, metadata={"cost_usd": usd}))
+
+
+def budget_deferral(instance, cap_usd: float, now=None):
+    return costed_deferral(instance, cap_usd, [asset.key for asset in COSTED], now=now)
 
 
 def test_the_daily_budget_adds_up_todays_cost_metadata():

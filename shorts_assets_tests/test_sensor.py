@@ -2,12 +2,17 @@ import json
 
 import pytest
 from dagster import AssetMaterialization, DagsterInstance, SensorResult, SkipReason, build_sensor_context
+from dagster_aws.s3 import S3Resource
 
-from shorts_assets.automation import approval_sensor, content_sheet_sensor
+from shorts_assets import keys
+from shorts_assets.assets.video import rendered_video
+from shorts_assets.automation.intake import content_sheet_sensor
+from shorts_assets.automation.sheet_sync import sheet_sync
 from shorts_assets.partitions import content_items
 from shorts_assets.policy import Policy
 from shorts_assets.providers.sheets import CsvSheet
 from shorts_assets.rows import idea_from_row
+from shorts_assets.store import StoreResource
 from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, write_sheet
 
 SECOND = {**GOOD_ROW, "topic": "ant colonies", "facts": "Ants farm fungus."}
@@ -73,7 +78,7 @@ def test_handled_rows_are_neither_parsed_nor_validated_again(instance, sheet_pat
     def counted(values, number):
         validated.append(number)
         return idea_from_row(values, number)
-    monkeypatch.setattr("shorts_assets.automation.idea_from_row", counted)
+    monkeypatch.setattr("shorts_assets.automation.intake.idea_from_row", counted)
     parsed = CsvSheet(path=str(sheet_path)).rows(after=2)
     assert [row.number for row in parsed] == [3]
     second = tick(instance, sheet_path, cursor=first.cursor)
@@ -143,12 +148,18 @@ def test_proposals_wait_for_a_person_and_are_read_again_until_ready(instance, sh
     assert read_sheet(sheet_path)[0]["status"] == "queued"
 
 
-def test_the_approval_sensor_publishes_approved_rows_once(instance, sheet_path):
+def test_the_sheet_sync_publishes_approved_videos_once(instance, sheet_path, tmp_path):
     write_sheet(sheet_path, [{**GOOD_ROW, "item_id": "bees-1", "status": "approved"},
-                             {**SECOND, "item_id": "ants-1", "status": "awaiting review"}])
-    context = build_sensor_context(instance=instance, resources={"sheet": CsvSheet(path=str(sheet_path))})
-    requests = approval_sensor(context)
+                             {**SECOND, "item_id": "ants-1", "status": "awaiting review"},
+                             {**SECOND, "item_id": "early-1", "status": "Approved "}])  # before its video exists
+    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path), s3=S3Resource())
+    for item in ("bees-1", "ants-1"):
+        store.open().put_json(keys.record(rendered_video.key, item), {"record": {}})
+    resources = {"sheet": CsvSheet(path=str(sheet_path)), "store": store, "policy": Policy(review_required=True)}
+    with build_sensor_context(instance=instance, resources=resources) as context:
+        requests = sheet_sync(context)
     assert [(r.partition_key, r.run_key.startswith("publish:bees-1:")) for r in requests] == [("bees-1", True)]
-    assert [r["status"] for r in read_sheet(sheet_path)] == ["publishing", "awaiting review"]
-    assert isinstance(approval_sensor(build_sensor_context(
-        instance=instance, resources={"sheet": CsvSheet(path=str(sheet_path))})), SkipReason)
+    assert [r["status"] for r in read_sheet(sheet_path)] == ["publishing", "awaiting review", "Approved "]
+    # Until the publish run shows up in the instance, the row keeps saying publishing.
+    with build_sensor_context(instance=instance, resources=resources) as context:
+        assert isinstance(sheet_sync(context), SkipReason)

@@ -1,7 +1,8 @@
 from datetime import UTC, datetime
 
-from dagster import AssetExecutionContext, AssetKey, AssetMaterialization, MetadataValue, Output, ResourceParam, asset
+from dagster import AssetExecutionContext, AssetMaterialization, MetadataValue, Output, ResourceParam, asset
 
+from .. import keys
 from ..analytics import channel_table, leaders_markdown, totals
 from ..models import ChannelAnalytics, MediaFile, PublishedPost, RenderedVideo
 from ..providers.channels import Platforms
@@ -9,13 +10,16 @@ from ..providers.writers import Writer
 from ..store import StoreResource, load_record, save_record, scratch_dir
 from ..themes import keyword_themes
 from . import cost_metadata, service_call
-from .metrics import metrics_metadata, take_snapshot
+from .metrics import metrics_metadata, post_metrics, take_snapshot
+from .post import published_post
+from .retraction import retracted_post
+from .video import rendered_video
 
 
 def live_items(instance, store) -> list[str]:
     """Items published and not retracted: the ones an analytics cycle looks at."""
-    published = instance.get_materialized_partitions(AssetKey("published_post"))
-    return sorted(k for k in published if store.read_json(f"retracted_post/{k}/record.json") is None)
+    published = instance.get_materialized_partitions(published_post.key)
+    return sorted(k for k in published if store.read_json(keys.record(retracted_post.key, k)) is None)
 
 
 @asset(group_name="learning", pool="analytics", kinds={"pandas"})
@@ -28,18 +32,19 @@ def channel_analytics(
     opened, now = store.open(), datetime.now(UTC)
     items, comments = [], []
     for item in live_items(context.instance, opened):
-        published: PublishedPost = load_record(opened, f"published_post/{item}")
-        video: RenderedVideo = load_record(opened, f"rendered_video/{item}")
-        metrics = take_snapshot(published, platforms, load_record(opened, f"post_metrics/{item}"), now, opened,
+        published: PublishedPost = load_record(opened, published_post.key, item)
+        video: RenderedVideo = load_record(opened, rendered_video.key, item)
+        metrics = take_snapshot(published, platforms, load_record(opened, post_metrics.key, item), now, opened,
                                 context.log)
-        save_record(opened, f"post_metrics/{item}", metrics)
-        context.log_event(AssetMaterialization(asset_key="post_metrics", partition=item,
+        save_record(opened, post_metrics.key, item, metrics)
+        context.log_event(AssetMaterialization(asset_key=post_metrics.key, partition=item,
                                                metadata={**metrics_metadata(metrics), "cycle": now.isoformat()}))
         items.append((video, published, metrics))
         comments += metrics.comments
     table = channel_table(items)
-    path = scratch_dir(context) / "channel_analytics.csv"
-    table.to_csv(path, index=False)
+    with scratch_dir(context) as work:
+        path = work / "channel_analytics.csv"
+        table.to_csv(path, index=False)
     figures = totals(table)
     with service_call():  # a writer service reads the comments; offline, their keywords do
         themes = writer.themes(comments) if hasattr(writer, "themes") else keyword_themes(comments)

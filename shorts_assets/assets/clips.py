@@ -23,19 +23,19 @@ def clips(
 ) -> Output[Clips]:
     """One vertical clip per scene, from the row's own media or the scene's visual cue. Waits
     when the day's budget is spent (the store keeps why)."""
-    policy.hold_paid_work(context.instance, "clips")
-    work = scratch_dir(context)
+    policy.hold_paid_work(context.instance, context.asset_key)
     made, costs = [], []
-    for index, scene in enumerate(script.scenes):
-        path = work / f"clip-{index:02d}.mp4"
-        request = ClipRequest(item_id=idea.item_id, index=index, scene=scene, seconds=clip_seconds(scene.narration),
-                              out_path=path, media=idea.media[index] if index < len(idea.media) else "",
-                              topic=idea.topic)
-        with service_call():
-            result = footage.make_clip(request)
-        costs += [result.cost] if result.cost else []
-        made.append(Clip(scene=index, media=MediaFile(name=path.name, mime="video/mp4", path=path),
-                         duration_s=request.seconds, source=result.source, credit=result.credit))
+    with scratch_dir(context) as work:
+        for index, scene in enumerate(script.scenes):
+            path = work / f"clip-{index:02d}.mp4"
+            request = ClipRequest(item_id=idea.item_id, index=index, scene=scene,
+                                  seconds=clip_seconds(scene.narration), out_path=path,
+                                  media=idea.media[index] if index < len(idea.media) else "", topic=idea.topic)
+            with service_call():
+                result = footage.make_clip(request)
+            costs += [result.cost] if result.cost else []
+            made.append(Clip(scene=index, media=MediaFile(name=path.name, mime="video/mp4", path=path),
+                             duration_s=request.seconds, source=result.source, credit=result.credit))
     record = Clips(item_id=script.item_id, clips=made, provider=footage.name, costs=costs)
     return Output(
         record,

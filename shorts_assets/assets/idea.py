@@ -1,5 +1,6 @@
 from dagster import AssetExecutionContext, MetadataValue, Output, ResourceParam, asset
 
+from ..keys import RowStatus
 from ..models import Idea
 from ..partitions import content_items
 from ..providers.sheets import Sheet
@@ -19,7 +20,7 @@ def idea(context: AssetExecutionContext, sheet: ResourceParam[Sheet]) -> Output[
     except RowError as error:
         raise permanent(f"row {row.number}: {error}") from None
     with service_call():
-        sheet.update_item(record.item_id, {"status": "producing", "error": ""})
+        sheet.update_item(record.item_id, {"status": RowStatus.PRODUCING, "error": ""})
     return Output(
         record,
         metadata={

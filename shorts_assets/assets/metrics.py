@@ -63,6 +63,6 @@ def post_metrics(
     context: AssetExecutionContext, published_post: PublishedPost, platforms: Platforms, store: StoreResource
 ) -> Output[PostMetrics]:
     """How each post is doing now, added to every snapshot taken before."""
-    earlier = load_record(store.open(), f"post_metrics/{published_post.item_id}")
+    earlier = load_record(store.open(), context.asset_key, published_post.item_id)
     record = take_snapshot(published_post, platforms, earlier, datetime.now(UTC), store.open(), context.log)
     return Output(record, metadata=metrics_metadata(record))

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, Output, ResourceParam, asset
 
+from .. import keys
 from ..deferrals import deferrable
 from ..media.probe import measure_loudness
 from ..models import MAX_VIDEO_SECONDS, Cost, Idea, MediaFile, Narration, Script, WordTiming
@@ -26,10 +27,10 @@ def scene_starts(words, scenes: int) -> list[float]:
 def cached_speech(store: StoreResource, key: str, out_path: Path) -> Speech | None:
     """A narration this voice already made for the same text and settings, if the store has one."""
     opened = store.open()
-    meta = opened.read_json(f"cache/voice/{key}/speech.json")
+    meta = opened.read_json(keys.voice_cache(key, "speech.json"))
     if meta is None:
         return None
-    shutil.copyfile(opened.local_copy(f"cache/voice/{key}/narration.wav", meta["sha256"], Path(store.cache_dir)),
+    shutil.copyfile(opened.local_copy(keys.voice_cache(key, "narration.wav"), meta["sha256"], Path(store.cache_dir)),
                     out_path)
     return Speech(path=out_path, sample_rate=meta["sample_rate"], duration_s=meta["duration_s"],
                   words=[WordTiming.model_validate(w) for w in meta["words"]])
@@ -38,8 +39,8 @@ def cached_speech(store: StoreResource, key: str, out_path: Path) -> Speech | No
 def cache_speech(store: StoreResource, key: str, speech: Speech) -> None:
     """Keep a paid narration so rematerializing never pays twice: audio first, then its record."""
     opened = store.open()
-    opened.put_file(f"cache/voice/{key}/narration.wav", speech.path, "audio/wav")
-    opened.put_json(f"cache/voice/{key}/speech.json", {
+    opened.put_file(keys.voice_cache(key, "narration.wav"), speech.path, "audio/wav")
+    opened.put_json(keys.voice_cache(key, "speech.json"), {
         "sha256": sha256_file(speech.path), "sample_rate": speech.sample_rate, "duration_s": speech.duration_s,
         "words": [w.model_dump() for w in speech.words],
     })
@@ -102,15 +103,16 @@ def narration(
 ) -> Output[Narration]:
     """The script spoken, with a timing for every word and the loudness the render needs.
     Waits when the day's budget is spent."""
-    policy.hold_paid_work(context.instance, "narration")
+    policy.hold_paid_work(context.instance, context.asset_key)
     scenes = [s.narration for s in script.scenes]
-    speech, costs, spoken = speak_scenes(voice, store, scenes, idea.voice, scratch_dir(context))
-    if speech.duration_s + TAIL_SECONDS > MAX_VIDEO_SECONDS:
-        raise permanent(
-            f"the narration lasts {speech.duration_s:.1f} s; a short is at most {MAX_VIDEO_SECONDS:.0f} s:"
-            " shorten the script or the facts"
-        )
-    loudness = measure_loudness(speech.path)
+    with scratch_dir(context) as work:
+        speech, costs, spoken = speak_scenes(voice, store, scenes, idea.voice, work)
+        if speech.duration_s + TAIL_SECONDS > MAX_VIDEO_SECONDS:
+            raise permanent(
+                f"the narration lasts {speech.duration_s:.1f} s; a short is at most {MAX_VIDEO_SECONDS:.0f} s:"
+                " shorten the script or the facts"
+            )
+        loudness = measure_loudness(speech.path)
     record = Narration(
         item_id=idea.item_id,
         audio=MediaFile(name="narration.wav", mime="audio/wav", path=speech.path),

@@ -1,9 +1,11 @@
 from dagster import AssetExecutionContext, MetadataValue, Output, ResourceParam, asset
 
+from .. import keys
 from ..deferrals import deferrable
+from ..keys import APPROVED
 from ..models import Idea, Post, PublishedPost, RenderedVideo, Script
 from ..partitions import content_items
-from ..policy import APPROVED, Policy
+from ..policy import Policy
 from ..providers import Deferred, PermanentError, TransientError
 from ..providers.channels import Platforms
 from ..providers.platforms import Progress, Upload
@@ -11,7 +13,6 @@ from ..providers.sheets import Sheet
 from ..quota import exhaust, reserve_post
 from ..store import Store, StoreResource
 from . import SERVICE_RETRY, permanent, service_call
-from .retraction import ledger_key
 
 
 def publish_once(platform, upload: Upload, store: Store) -> Post:
@@ -21,14 +22,14 @@ def publish_once(platform, upload: Upload, store: Store) -> Post:
     progress is kept beside the ledger entry, so a worker that died mid-upload is followed by
     one that resumes that upload rather than starting a second post.
     """
-    ledger = ledger_key(upload.item_id, platform.name)
+    ledger = keys.post_ledger(published_post.key, upload.item_id, platform.name)
     known = store.read_json(ledger)
     if known is not None:
         if known.get("retracted_at"):
             raise PermanentError(f"{platform.name} post {known['post_id']} was retracted at {known['retracted_at']}; "
                                  "a retracted item is not published again (give it a new item_id to publish it anew)")
         return Post.model_validate(known)
-    progress_key = ledger.removesuffix(".json") + ".progress.json"
+    progress_key = keys.upload_progress(published_post.key, upload.item_id, platform.name)
     progress = Progress(store.read_json(progress_key) or {}, lambda state: store.put_json(progress_key, state))
     allowance = platform.allowance()
     if allowance is not None and not progress.state:

@@ -1,5 +1,6 @@
 from dagster import AssetExecutionContext, MetadataValue, Output, ResourceParam, asset
 
+from ..keys import RowStatus
 from ..models import ContentStrategy, IdeaProposals
 from ..policy import Policy
 from ..providers.sheets import Sheet
@@ -34,7 +35,7 @@ def idea_proposals(
     """The next ideas, drawn from the strategy and appended to the sheet, never past the cap on
     open proposals so the loop cannot flood the queue."""
     rows = sheet.rows()
-    open_now = sum(r.status == "proposed" for r in rows)
+    open_now = sum(r.status == RowStatus.PROPOSED for r in rows)
     wanted = max(0, min(policy.proposals_per_cycle, policy.max_open_proposals - open_now))
     taken = {(r.values.get("topic") or "").strip().lower() for r in rows}
     ideas = []
@@ -43,7 +44,7 @@ def idea_proposals(
             ideas.append(writer.draft_idea(choice, taken, content_strategy.hints) if hasattr(writer, "draft_idea")
                          else from_bank(context, choice, taken, seed=policy.seed + len(rows) + index))
         taken.add(ideas[-1].topic.lower())
-    status = "ready" if policy.auto_approve_ideas else "proposed"
+    status = RowStatus.READY if policy.auto_approve_ideas else RowStatus.PROPOSED
     numbers = sheet.append_rows([as_row(idea, status) for idea in ideas]) if ideas else []
     record = IdeaProposals(proposals=ideas, rows=numbers)
     table = "\n".join(["| topic | category | hook | seconds | why |", "|---|---|---|---|---|"] + [

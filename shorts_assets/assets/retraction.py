@@ -8,36 +8,16 @@ Records and materializations are left alone: Dagster keeps what was published an
 
 from datetime import UTC, datetime
 
-from dagster import (
-    AssetExecutionContext,
-    AssetKey,
-    DefaultSensorStatus,
-    Output,
-    ResourceParam,
-    RunRequest,
-    SensorEvaluationContext,
-    SensorResult,
-    SkipReason,
-    asset,
-    define_asset_job,
-    in_process_executor,
-    sensor,
-)
+from dagster import AssetExecutionContext, Output, asset
 
+from .. import keys
 from ..models import Post, PublishedPost, RetractedPost
 from ..partitions import content_items
 from ..providers import PermanentError, TransientError
 from ..providers.channels import Platforms
-from ..providers.sheets import Sheet, SheetRow
 from ..store import Store, StoreResource
 from . import SERVICE_RETRY, service_call
-
-RETRACT = "retract"
-
-
-def ledger_key(item_id: str, platform: str) -> str:
-    """Where `publish_once` records an item's post on one platform."""
-    return f"published_post/{item_id}/posts/{platform}.json"
+from .post import published_post as published_post_asset
 
 
 def enabled_platform(platforms: Platforms, name: str):
@@ -51,7 +31,7 @@ def enabled_platform(platforms: Platforms, name: str):
 
 def retract_once(platforms: Platforms, item_id: str, post: Post, store: Store) -> datetime:
     """Delete one post unless the ledger says it is already down; mark the ledger the moment it is."""
-    key = ledger_key(item_id, post.platform)
+    key = keys.post_ledger(published_post_asset.key, item_id, post.platform)
     entry = store.read_json(key) or post.model_dump(mode="json")
     if entry.get("retracted_at"):
         return datetime.fromisoformat(entry["retracted_at"])
@@ -107,50 +87,3 @@ def retracted_post(
             "failures": "\n".join(record.failures),
         },
     )
-
-
-# Retraction is never part of producing or publishing an item, hence a job of its own.
-retract_content = define_asset_job(
-    "retract_content",
-    selection=[retracted_post],
-    executor_def=in_process_executor,
-    description="Take one content item's posts down; its history stays.",
-)
-
-
-def wants_retraction(row: SheetRow) -> bool:
-    return row.status == RETRACT
-
-
-def retraction_request(row: SheetRow, published: set[str]) -> tuple[RunRequest | None, dict[str, str]]:
-    """A run for a row that asks to retract a published item, and what to write on the row."""
-    item_id = (row.values.get("item_id") or "").strip()
-    if not item_id:
-        return None, {"status": "rejected: retract needs the item_id of the item to take down"}
-    if item_id not in published:
-        return None, {"status": f"rejected: nothing to retract, item {item_id} was never published"}
-    # Every write to the row stamps updated_at, so a row asking again gets a fresh run key.
-    run_key = f"retract:{item_id}:{row.values.get('updated_at', '')}"
-    request = RunRequest(partition_key=item_id, run_key=run_key, tags={"shorts/row": str(row.number)})
-    return request, {"status": "retracting", "error": ""}
-
-
-@sensor(
-    job=retract_content,
-    default_status=DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=15,
-    description="Takes down the items whose sheet row says retract.",
-)
-def retraction_sensor(context: SensorEvaluationContext, sheet: ResourceParam[Sheet]):
-    rows = [row for row in sheet.rows() if wants_retraction(row)]
-    if not rows:
-        return SkipReason("no row says retract")
-    published = set(context.instance.get_materialized_partitions(AssetKey("published_post")))
-    requests, updates = [], {}
-    for row in rows:
-        request, updates[row.number] = retraction_request(row, published)
-        if request is not None:
-            requests.append(request)
-    # Written before the tick commits, as the content sheet sensor does: a failed write fails the tick.
-    sheet.update_rows(updates)
-    return SensorResult(run_requests=requests)

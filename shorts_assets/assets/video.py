@@ -43,30 +43,30 @@ def rendered_video(
     clips: Clips
 ) -> Output[RenderedVideo]:
     """The short in one ffmpeg pass: clips cut to the words, captions, normalised voice."""
-    work = scratch_dir(context)
-    captions = work / "captions.ass"
-    style = caption_style(config)
-    try:
-        captions.write_text(build_ass(narration.words, style=style), encoding="utf-8")
-    except ValueError as error:
-        raise permanent(f"caption style: {error}") from error
-    spec = RenderSpec(
-        clips=[clip.media.local() for clip in clips.clips],
-        scene_starts=narration.scene_starts,
-        narration=narration.audio.local(),
-        narration_duration_s=narration.duration_s,
-        loudness=narration.loudness,
-        captions=captions,
-        font=caption_font(),
-        out_video=work / "video.mp4",
-        out_thumbnail=work / "thumbnail.jpg",
-        title=script.title,
-        music=idea.music,
-        seed=int(hashlib.sha256(idea.item_id.encode()).hexdigest()[:8], 16),
-        tail_s=TAIL_SECONDS,
-    )
-    result = render_video(spec)
-    info = probe(spec.out_video)
+    with scratch_dir(context) as work:
+        captions = work / "captions.ass"
+        style = caption_style(config)
+        try:
+            captions.write_text(build_ass(narration.words, style=style), encoding="utf-8")
+        except ValueError as error:
+            raise permanent(f"caption style: {error}") from error
+        spec = RenderSpec(
+            clips=[clip.media.local() for clip in clips.clips],
+            scene_starts=narration.scene_starts,
+            narration=narration.audio.local(),
+            narration_duration_s=narration.duration_s,
+            loudness=narration.loudness,
+            captions=captions,
+            font=caption_font(),
+            out_video=work / "video.mp4",
+            out_thumbnail=work / "thumbnail.jpg",
+            title=script.title,
+            music=idea.music,
+            seed=int(hashlib.sha256(idea.item_id.encode()).hexdigest()[:8], 16),
+            tail_s=TAIL_SECONDS,
+        )
+        result = render_video(spec)
+        info = probe(spec.out_video)
     record = RenderedVideo(
         item_id=idea.item_id,
         video=MediaFile(name="video.mp4", mime="video/mp4", path=spec.out_video),

@@ -31,6 +31,7 @@ from elevenlabs.core.api_error import ApiError
 from shorts_assets import models
 from shorts_assets.media.ffmpeg import run
 from shorts_assets.providers import PermanentError, TransientError
+from shorts_assets.providers.http_errors import retry_after
 from shorts_assets.providers.voices import Speech, Token, spoken_text
 
 SAMPLE_RATE = 44100
@@ -141,7 +142,7 @@ class ElevenLabsVoice(dg.ConfigurableResource):
                 " voice column or in SHORTS_ELEVENLABS_VOICE_ID"
             )
         if status in _RETRYABLE or status >= 500:
-            return TransientError(said, retry_after=_retry_after(error.headers or {}))
+            return TransientError(said, retry_after=retry_after(error.headers or {}))
         return PermanentError(f"{said}. Fix the script text or the ElevenLabs settings (model, voice settings)")
 
     def _to_wav(self, audio: bytes, out: Path) -> float:
@@ -207,14 +208,6 @@ def _error_detail(body) -> tuple[str, str]:
         return "invalid_request", "; ".join(str(item.get("msg", item)) if isinstance(item, dict) else str(item)
                                             for item in detail)
     return "", str(detail or "")[:300]
-
-
-def _retry_after(headers: dict[str, str]) -> float | None:
-    value = {k.lower(): v for k, v in headers.items()}.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
 
 
 def _billed_characters(headers: dict[str, str], text: str) -> int:

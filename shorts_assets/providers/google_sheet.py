@@ -27,7 +27,7 @@ from gspread.utils import ValueInputOption, absolute_range_name, rowcol_to_a1
 from pydantic import Field, PrivateAttr
 
 from . import PermanentError, TransientError
-from .http_errors import retried, scrub
+from .http_errors import retried, retry_after, scrub
 from .sheets import STATUS_COLUMNS, SheetRow, safe_cell, stamped
 
 GOOGLE_SHEETS_ROOT = "https://sheets.googleapis.com"  # the root gspread.urls builds every URL on
@@ -277,11 +277,8 @@ class GoogleSheet(ConfigurableResource):
             return PermanentError(f"Google Sheets has no spreadsheet {self.spreadsheet_key}: set "
                                   "SHORTS_GOOGLE_SHEET_KEY to the id between /d/ and /edit in the sheet's address")
         if status in (408, 429) or status >= 500:
-            retry_after = error.response.headers.get("Retry-After")
-            return TransientError(
-                f"Google Sheets is busy ({status}: {message}) after gspread's back-off",
-                retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None,
-            )
+            return TransientError(f"Google Sheets is busy ({status}: {message})",
+                                  retry_after=retry_after(error.response.headers))
         if status == 400 and message.startswith("Unable to parse range"):
             return PermanentError(self._no_worksheet())
         return PermanentError(f"Google Sheets rejected the request ({status}): {message}")

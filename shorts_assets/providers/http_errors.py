@@ -8,8 +8,10 @@ Messages never carry request URLs or headers: upload URLs and headers hold crede
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import time
+from collections.abc import Mapping
 
 import httpx
 
@@ -69,7 +71,7 @@ def send(client: httpx.Client, service: str, method: str, url: str, wait_of=None
         except httpx.TransportError as error:
             raise TransientError(f"{service} connection failed ({type(error).__name__})") from error
         if response.status_code in PASSING:
-            raise _Passing(response, (wait_of or retry_after)(response))
+            raise _Passing(response, wait_of(response) if wait_of else retry_after(response.headers))
         return response
 
     try:
@@ -87,12 +89,27 @@ def json_body(response: httpx.Response) -> dict:
     return body if isinstance(body, dict) else {}
 
 
-def retry_after(response: httpx.Response) -> float | None:
-    """The server's Retry-After in seconds, when it sent one as a number."""
-    try:
-        return max(0.0, float(response.headers["Retry-After"]))
-    except (KeyError, ValueError):
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds the server asked us to wait: retry-after-ms, or Retry-After in seconds or as a date.
+    The one reader of these headers for every client, whatever its header type."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    if value := lowered.get("retry-after-ms"):
+        try:
+            return max(float(value) / 1000, 0.0)
+        except ValueError:
+            pass
+    value = lowered.get("retry-after")
+    if not value:
         return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
 
 
 def scrub(text: str, secret: str) -> str:
@@ -104,5 +121,5 @@ def status_error(service: str, response: httpx.Response, detail: str, wait: floa
     """The error a failed response means by its status alone: 408, 429 and 5xx pass, the rest need a person."""
     status = response.status_code
     if status in (408, 429) or status >= 500:
-        return TransientError(f"{service} answered HTTP {status}: {detail}", wait or retry_after(response))
+        return TransientError(f"{service} answered HTTP {status}: {detail}", wait or retry_after(response.headers))
     return PermanentError(f"{service} refused the request (HTTP {status}): {detail}")

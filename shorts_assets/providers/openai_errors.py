@@ -12,15 +12,13 @@ say what to set instead of quoting the server.
 
 from __future__ import annotations
 
-import email.utils
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import openai
 
 from . import PermanentError, TransientError
-from .http_errors import scrub
+from .http_errors import retry_after, scrub
 
 BILLING_URL = "https://platform.openai.com/settings/organization/billing"
 KEYS_URL = "https://platform.openai.com/api-keys"
@@ -137,24 +135,3 @@ def _server_message(error: openai.APIStatusError) -> str:
     message = body.get("message") if isinstance(body, dict) else None
     key = error.response.request.headers.get("authorization", "").removeprefix("Bearer ")
     return scrub(str(message or error.message), key)[:300]
-
-
-def retry_after(headers) -> float | None:
-    """Seconds the server asked us to wait: retry-after-ms, or retry-after in seconds or as a date."""
-    if value := headers.get("retry-after-ms"):
-        try:
-            return max(float(value) / 1000, 0.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)

@@ -84,7 +84,7 @@ def public_url(url: str) -> str:
 def rate_limit_wait(response: httpx.Response) -> float | None:
     """How long a 429 asks us to wait: Retry-After, else Pexels' X-Ratelimit-Reset (the UNIX
     time the limit resets; a small number is read as seconds from now)."""
-    wait = retry_after(response)
+    wait = retry_after(response.headers)
     reset = response.headers.get("x-ratelimit-reset", "").strip()
     if wait is None and re.fullmatch(r"\d+(\.\d+)?", reset):
         value = float(reset)
@@ -97,7 +97,7 @@ def transient(response: httpx.Response, what: str) -> TransientError | None:
     if response.status_code == 429:
         return TransientError(f"{what} answered HTTP 429", rate_limit_wait(response))
     if response.status_code >= 500:
-        return TransientError(f"{what} answered HTTP {response.status_code}", retry_after(response))
+        return TransientError(f"{what} answered HTTP {response.status_code}", retry_after(response.headers))
     return None
 
 

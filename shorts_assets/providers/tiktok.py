@@ -72,7 +72,7 @@ def tiktok_error(response: httpx.Response, token: str) -> Exception | None:
     if code in BANNED_CODES:
         return PermanentError(f"TikTok does not let this account post ({detail}): see the account in the TikTok app")
     if code == "rate_limit_exceeded":
-        return TransientError(f"TikTok rate limit ({detail})", retry_after(response) or 60.0)
+        return TransientError(f"TikTok rate limit ({detail})", retry_after(response.headers) or 60.0)
     return status_error("TikTok", response, detail)
 
 

@@ -33,7 +33,7 @@ from pydantic import TypeAdapter
 from ..models import MetricsSnapshot, Post
 from ..quota import Allowance
 from . import Deferred, PermanentError, TransientError
-from .http_errors import retried, scrub
+from .http_errors import retried, retry_after, scrub
 from .platforms import Progress
 
 if TYPE_CHECKING:
@@ -62,13 +62,6 @@ def _error_body(err: HttpError) -> tuple[str, str]:
         return "", ""
 
 
-def _retry_after(err: HttpError) -> float | None:
-    try:
-        return max(0.0, float(err.resp.get("retry-after")))
-    except (TypeError, ValueError):
-        return None
-
-
 def quota_reset(now: datetime) -> datetime:
     """YouTube's daily quota resets at midnight Pacific time."""
     return youtube_allowance(1, 1).reopens(now, [], "uploads")
@@ -95,7 +88,7 @@ def http_failure(err: HttpError, action: str, secrets: tuple[str, ...] = ()) -> 
     if status == 401 or reason in AUTH_REASONS:
         return PermanentError(f"{said}. The OAuth credentials are not accepted: {CREDENTIALS_HINT}")
     if reason in RATE_REASONS or status in (408, 429) or status >= 500:
-        return TransientError(said, _retry_after(err))
+        return TransientError(said, retry_after(err.resp))
     if status == 403:
         return PermanentError(f"{said}. The channel or its OAuth grant may not do this: {CREDENTIALS_HINT}")
     if 400 <= status < 500:

@@ -1,17 +1,17 @@
 """Used-up windows defer work instead of failing it: YouTube's quota and the daily budget,
-through the real clients against the fakes, the status write-back and the deferred sensor."""
+through the real clients against the fakes, and the sheet sync that writes it back and resumes it."""
 
 import json
 from datetime import UTC, datetime, timedelta
 
 from dagster import AssetKey, DagsterEventType, DagsterInstance, SensorResult, SkipReason, build_sensor_context
 
-from shorts_assets.automation import content_sheet_sensor, deferred_sensor
+from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.partitions import content_items
 from shorts_assets_tests.assets.conftest import COLUMNS, ITEM, set_status
-from shorts_assets_tests.conftest import GOOD_ROW, write_back_success
+from shorts_assets_tests.conftest import GOOD_ROW, sync_sheet
 from shorts_assets_tests.fakes.youtube_api import UPLOAD_VIDEOS, error
 
 
@@ -38,6 +38,9 @@ def test_a_used_up_youtube_quota_defers_the_post_and_the_sensor_resumes_it_in_th
     instance.add_dynamic_partitions(content_items.name, [ITEM])
     assert defs.resolve_job_def("produce_content").execute_in_process(partition_key=ITEM, instance=instance).success
     set_status(sheets, "approved")
+    approved = sync_sheet(defs, instance)
+    assert [(r.job_name, r.partition_key) for r in approved] == [("publish_content", ITEM)]
+    assert row_of(sheets, ITEM)["status"] == "publishing"
 
     youtube.fail_next(error(403, "quotaExceeded", "The request cannot be completed because you have exceeded "
                                  "your quota."), UPLOAD_VIDEOS)
@@ -45,12 +48,12 @@ def test_a_used_up_youtube_quota_defers_the_post_and_the_sensor_resumes_it_in_th
     deferred = publish.execute_in_process(partition_key=ITEM, instance=instance)
     assert deferred.success and retries(deferred, "published_post") == 0  # a deferral, not a failure
     assert not deferred.asset_materializations_for_node("published_post") and youtube.uploads == []
-    write_back_success(defs, instance, deferred)
+    sync_sheet(defs, instance)
     row = row_of(sheets, ITEM)
     assert row["status"] == "deferred"
     assert row["error"].startswith("published_post: youtube: YouTube quota exhausted (quotaExceeded)")
     assert "deferred until" in row["error"] and "midnight Pacific" in row["error"]
-    assert isinstance(tick(deferred_sensor, defs, instance), SkipReason)  # not due yet
+    assert isinstance(sync_sheet(defs, instance), SkipReason)  # not due yet
 
     # The next window: the quota is new and the deferral is due.
     store = tmp_path / "store"
@@ -58,16 +61,16 @@ def test_a_used_up_youtube_quota_defers_the_post_and_the_sensor_resumes_it_in_th
     deferral_path = store / "deferrals" / f"{ITEM}.json"
     deferral = json.loads(deferral_path.read_text())
     deferral_path.write_text(json.dumps({**deferral, "until": (datetime.now(UTC) - timedelta(minutes=1)).isoformat()}))
-    requests = tick(deferred_sensor, defs, instance)
+    requests = sync_sheet(defs, instance)
     assert [(r.job_name, r.partition_key, r.asset_selection) for r in requests] == [
         ("publish_content", ITEM, [AssetKey("published_post"), AssetKey("post_metrics")])]
     assert row_of(sheets, ITEM)["status"] == "publishing"
     resumed = publish.execute_in_process(partition_key=ITEM, instance=instance,
                                          asset_selection=requests[0].asset_selection)
     assert resumed.success and len(youtube.uploads) == 1
-    write_back_success(defs, instance, resumed)
+    sync_sheet(defs, instance)
     assert row_of(sheets, ITEM)["status"] == "published" and row_of(sheets, ITEM)["error"] == ""
-    assert isinstance(tick(deferred_sensor, defs, instance), SkipReason)
+    assert isinstance(sync_sheet(defs, instance), SkipReason)
 
 
 def test_past_the_daily_budget_new_rows_wait_and_paid_steps_defer_without_calling_the_services(services, tmp_path):
@@ -90,7 +93,7 @@ def test_past_the_daily_budget_new_rows_wait_and_paid_steps_defer_without_callin
     second = defs.resolve_job_def("produce_content").execute_in_process(partition_key="bees-two", instance=instance)
     assert second.success and not second.asset_materializations_for_node("script")
     assert len(openai.calls("POST", "/v1/chat/completions")) == chats  # no paid call past the cap
-    write_back_success(defs, instance, second)
+    sync_sheet(defs, instance)
     row = row_of(sheets, "bees-two")
     assert row["status"] == "deferred" and row["error"].startswith("script: the daily budget of $0.00 is reached")
     assert "SHORTS_DAILY_BUDGET_USD" in row["error"]

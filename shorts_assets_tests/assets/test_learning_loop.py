@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from dagster import SensorResult, build_sensor_context, instance_for_test
 
-from shorts_assets.automation import content_sheet_sensor
+from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.providers.platforms import SimulatedAudience

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from dagster import AssetKey, RunRequest, SkipReason, build_schedule_context, instance_for_test
 
-from shorts_assets.automation import analytics_schedule
+from shorts_assets.automation.schedules import analytics_schedule
 from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.partitions import content_items

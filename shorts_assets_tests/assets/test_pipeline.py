@@ -3,14 +3,13 @@
 from pathlib import Path
 
 import pytest
-from dagster import AssetKey, DagsterInstance, build_run_status_sensor_context
+from dagster import AssetKey, DagsterInstance
 
-from shorts_assets.automation import content_failure_sensor
 from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.media.probe import probe
 from shorts_assets.partitions import content_items
-from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, write_back_success, write_sheet
+from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, sync_sheet, write_sheet
 
 ITEM = "bees-test"
 MEDIA_SUFFIXES = {".json", ".wav", ".mp4", ".jpg", ".ass"}
@@ -76,7 +75,7 @@ def test_republishing_makes_no_second_post(produced):
 
 def test_status_is_written_back_when_the_run_ends(produced):
     home, defs, instance, result = produced
-    write_back_success(defs, instance, result)
+    sync_sheet(defs, instance)
     row = read_sheet(home / "content_sheet.csv")[0]
     assert row["status"] == "published" and row["error"] == ""
     assert row["video_path"].endswith(f"rendered_video/{ITEM}/video.mp4")
@@ -95,10 +94,7 @@ def test_a_failed_run_writes_the_reason_to_its_row(produced, tmp_path):
         partition_key="gone-item", instance=instance, raise_on_error=False)
     assert not result.success
     write_sheet(sheet, [*rows, {"topic": "gone", "facts": "x", "item_id": "gone-item", "status": "queued"}])
-    with build_run_status_sensor_context(
-        sensor_name="content_failure_sensor", dagster_instance=instance, dagster_run=result.dagster_run,
-        dagster_event=result.get_run_failure_event(), resources=defs.resources) as context:
-        content_failure_sensor(context.for_run_failure())
+    sync_sheet(defs, instance)
     row = read_sheet(sheet)[-1]
     assert row["status"] == "failed"
     assert row["error"] == "idea: no row in the content sheet has item_id gone-item"

@@ -9,19 +9,21 @@ from dagster import (
     AssetMaterialization,
     AssetSpec,
     DagsterInstance,
-    SensorResult,
     SkipReason,
     build_sensor_context,
     materialize,
 )
 from dagster_aws.s3 import S3Resource
 
-from shorts_assets.assets.post import publish_once
-from shorts_assets.assets.retraction import ledger_key, retract_everywhere, retracted_post, retraction_sensor
+from shorts_assets import keys
+from shorts_assets.assets.post import publish_once, published_post
+from shorts_assets.assets.retraction import retract_everywhere, retracted_post
+from shorts_assets.automation.sheet_sync import sheet_sync
 from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.models import Post, PublishedPost
 from shorts_assets.partitions import content_items
+from shorts_assets.policy import Policy
 from shorts_assets.providers import PermanentError, TransientError
 from shorts_assets.providers.channels import Platforms
 from shorts_assets.providers.instagram import InstagramReels
@@ -29,7 +31,7 @@ from shorts_assets.providers.platforms import SandboxChannel
 from shorts_assets.providers.sheets import CsvSheet
 from shorts_assets.providers.tiktok import TikTokChannel
 from shorts_assets.store import LocalStore, StoreIOManager, StoreResource
-from shorts_assets_tests.conftest import GOOD_ROW, platform_upload, read_sheet, write_back_success, write_sheet
+from shorts_assets_tests.conftest import GOOD_ROW, platform_upload, read_sheet, sync_sheet, write_sheet
 from shorts_assets_tests.fakes.youtube_api import FakeYouTube
 
 ITEM = "bees-retract"
@@ -56,7 +58,9 @@ def retracted(tmp_path_factory):
         produced = defs.resolve_job_def("content_pipeline").execute_in_process(partition_key=ITEM, instance=instance)
         assert produced.success
         assert len(youtube.videos) == 1 and len(list((home / "sandbox_channel").iterdir())) == 1
-        yield home, defs, instance, youtube, retract(defs, instance)
+        result = retract(defs, instance)
+        sync_sheet(defs, instance)  # the daemon's next sheet sync tick
+        yield home, defs, instance, youtube, result
 
 
 def test_the_item_is_gone_from_the_sandbox_channel_and_youtube_was_asked_to_delete_it(retracted):
@@ -70,7 +74,7 @@ def test_the_item_is_gone_from_the_sandbox_channel_and_youtube_was_asked_to_dele
 def test_the_ledger_and_the_record_say_retracted(retracted):
     home, *_ = retracted
     store = LocalStore(home / "store")
-    entries = {p: store.read_json(ledger_key(ITEM, p)) for p in ("sandbox", "youtube")}
+    entries = {p: store.read_json(keys.post_ledger(published_post.key, ITEM, p)) for p in ("sandbox", "youtube")}
     assert all(entry["retracted_at"] and entry["post_id"] for entry in entries.values())
     record = store.read_json(f"retracted_post/{ITEM}/record.json")
     assert record["model"] == "RetractedPost"
@@ -108,8 +112,7 @@ def test_publishing_a_retracted_item_again_uploads_nothing(retracted):
 
 
 def test_the_row_says_retracted_when_the_run_ends(retracted):
-    home, defs, instance, _, result = retracted
-    write_back_success(defs, instance, result)
+    home, *_ = retracted
     row = read_sheet(home / "content_sheet.csv")[0]
     assert row["status"] == "retracted" and row["error"] == ""
 
@@ -127,15 +130,15 @@ def test_a_platform_without_delete_is_reported_and_the_others_still_retract(tmp_
     posts = [publish_once(sandbox, platform_upload(video, tmp_path), store.open()),
              Post(platform="tiktok", post_id="7301", url="https://www.tiktok.com/@bees/video/7301",
                   published_at=datetime.now(UTC))]
-    store.open().put_json(ledger_key("bees-1", "tiktok"), posts[1].model_dump(mode="json"))
+    store.open().put_json(keys.post_ledger(published_post.key, "bees-1", "tiktok"), posts[1].model_dump(mode="json"))
     record = PublishedPost(item_id="bees-1", posts=posts)
-    store.open().put_json("published_post/bees-1/record.json",
+    store.open().put_json(keys.record(published_post.key, "bees-1"),
                           {"model": "PublishedPost", "record": record.model_dump(mode="json")})
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(content_items.name, ["bees-1"])
 
-    published_post = AssetSpec("published_post", partitions_def=content_items)
-    result = materialize([published_post, retracted_post], partition_key="bees-1", instance=instance, resources={
+    upstream = AssetSpec(published_post.key, partitions_def=content_items)
+    result = materialize([upstream, retracted_post], partition_key="bees-1", instance=instance, resources={
         "platforms": Platforms(order=["sandbox", "tiktok"], sandbox=sandbox, tiktok=tiktok),
         "store": store, "io_manager": StoreIOManager(store=store)})
 
@@ -145,7 +148,7 @@ def test_a_platform_without_delete_is_reported_and_the_others_still_retract(tmp_
     assert retraction.failures == ["tiktok: TikTok's API cannot delete a post: delete video 7301 in the TikTok app "
                                    "(https://www.tiktok.com/@bees/video/7301)"]
     assert list((tmp_path / "channel").iterdir()) == []
-    assert "retracted_at" not in store.open().read_json(ledger_key("bees-1", "tiktok"))
+    assert "retracted_at" not in store.open().read_json(keys.post_ledger(published_post.key, "bees-1", "tiktok"))
 
 
 # -- the partial-failure rule, without Dagster ---------------------------------------------------
@@ -229,7 +232,7 @@ def test_tiktok_and_instagram_say_a_person_must_delete(tmp_path):
         InstagramReels(access_token="t", ig_user_id="1").retract(post)
 
 
-# -- the sheet sensor ------------------------------------------------------------------------------
+# -- the sheet sync ------------------------------------------------------------------------------
 
 
 def test_a_retract_row_becomes_a_run_and_says_retracting(tmp_path):
@@ -243,14 +246,14 @@ def test_a_retract_row_becomes_a_run_and_says_retracting(tmp_path):
     with DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions(content_items.name, [ITEM, "never-made"])
         instance.report_runless_asset_event(AssetMaterialization(asset_key="published_post", partition=ITEM))
-        resources = {"sheet": CsvSheet(path=str(sheet))}
-        result = retraction_sensor(build_sensor_context(instance=instance, resources=resources))
-        assert isinstance(result, SensorResult)
-        [request] = result.run_requests
+        resources = {"sheet": CsvSheet(path=str(sheet)), "policy": Policy(review_required=False),
+                     "store": StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path), s3=S3Resource())}
+        with build_sensor_context(instance=instance, resources=resources) as context:
+            [request] = sheet_sync(context)
         assert request.partition_key == ITEM and request.run_key == f"retract:{ITEM}:2030-01-01 10:00:00Z"
         rows = read_sheet(sheet)
         assert [r["status"] for r in rows] == [
             "retracting", "rejected: nothing to retract, item never-made was never published",
             "rejected: retract needs the item_id of the item to take down", "published"]
-        assert isinstance(retraction_sensor(build_sensor_context(instance=instance, resources=resources)),
-                          SkipReason)
+        with build_sensor_context(instance=instance, resources=resources) as context:
+            assert isinstance(sheet_sync(context), SkipReason)

@@ -13,13 +13,13 @@ import boto3
 import pytest
 from dagster import DagsterEventType, DagsterInstance, SensorResult, build_sensor_context
 
-from shorts_assets.automation import content_sheet_sensor
+from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.media.ffmpeg import ffmpeg_exe
 from shorts_assets.providers import instagram, tiktok
 from shorts_assets_tests.assets.conftest import service_account
-from shorts_assets_tests.conftest import write_back_success
+from shorts_assets_tests.conftest import sync_sheet
 from shorts_assets_tests.fakes import Chaos
 from shorts_assets_tests.fakes.chaos_proxy import ChaosProxy
 from shorts_assets_tests.fakes.elevenlabs_api import FakeElevenLabs
@@ -130,7 +130,7 @@ def run_batch(world, items: int) -> dict:
         failures = [e.message for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
         assert result.success, f"{request.partition_key}: {failures}"
         retries += step_retries(result)
-        write_back_success(defs, instance, result)
+        sync_sheet(defs, instance)
         outcomes[request.partition_key] = result
     for fake in [*fakes.values()]:
         fake.chaos = None

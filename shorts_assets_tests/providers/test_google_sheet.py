@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from dagster import DagsterInstance, SensorResult, build_sensor_context
 
-from shorts_assets.automation import content_sheet_sensor
+from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.policy import Policy
 from shorts_assets.providers import PermanentError, TransientError, http_errors
 from shorts_assets.providers.google_sheet import GoogleSheet

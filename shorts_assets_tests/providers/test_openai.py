@@ -13,7 +13,7 @@ from shorts_assets import models
 from shorts_assets.media.probe import probe
 from shorts_assets.providers import PermanentError, TransientError
 from shorts_assets.providers.footage import ClipRequest, Footage
-from shorts_assets.providers.openai_errors import retry_after
+from shorts_assets.providers.http_errors import retry_after
 from shorts_assets.providers.openai_footage import MOTIONS, OpenAIImageFootage, motion_for
 from shorts_assets.providers.openai_writer import OpenAIWriter, user_prompt
 from shorts_assets_tests.fakes import Response

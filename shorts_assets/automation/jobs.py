@@ -1,0 +1,62 @@
+"""The jobs: produce an item, publish it, both at once, retract it, and one analytics cycle.
+
+One run per item, its steps in one process: an item's stages run one after another anyway,
+and items run in parallel up to the run queue's limit (dagster.yaml). Runs that render carry
+RENDERS, so the production queue can cap them apart from the rest.
+"""
+
+from dagster import AssetSelection, define_asset_job, in_process_executor
+
+from ..assets.clips import clips
+from ..assets.idea import idea
+from ..assets.metrics import post_metrics
+from ..assets.narration import narration
+from ..assets.post import published_post
+from ..assets.retraction import retracted_post
+from ..assets.script import script
+from ..assets.video import rendered_video
+
+PRODUCE_ASSETS = (idea, script, narration, clips, rendered_video)
+PUBLISH_ASSETS = (published_post, post_metrics)
+PRODUCE = AssetSelection.assets(*PRODUCE_ASSETS)
+PUBLISH = AssetSelection.assets(*PUBLISH_ASSETS)
+RENDERS = {"shorts/renders": "true"}
+
+content_pipeline = define_asset_job(
+    "content_pipeline",
+    tags=RENDERS,
+    selection=PRODUCE | PUBLISH,
+    executor_def=in_process_executor,
+    description="Produce one content item and publish it (SHORTS_REVIEW=auto).",
+)
+produce_content = define_asset_job(
+    "produce_content",
+    tags=RENDERS,
+    selection=PRODUCE,
+    executor_def=in_process_executor,
+    description="Produce one content item up to its rendered video, which then awaits review.",
+)
+publish_content = define_asset_job(
+    "publish_content",
+    selection=PUBLISH,
+    executor_def=in_process_executor,
+    description="Publish one approved content item and take its first metrics.",
+)
+# Retraction is never part of producing or publishing an item, hence a job of its own.
+retract_content = define_asset_job(
+    "retract_content",
+    selection=AssetSelection.assets(retracted_post),
+    executor_def=in_process_executor,
+    description="Take one content item's posts down; its history stays.",
+)
+analytics_cycle = define_asset_job(
+    "analytics_cycle",
+    selection=AssetSelection.groups("learning"),
+    executor_def=in_process_executor,
+    description="Snapshot every live post, then learn the strategy and propose the next ideas: one run a cycle.",
+)
+
+
+def production_job(review_required: bool):
+    """The job a new item runs in: up to its video when a person reviews it, else all the way."""
+    return produce_content if review_required else content_pipeline

@@ -1,0 +1,126 @@
+"""The sheet sync: one sensor, one sheet read a tick, keeps every open row true to the state.
+
+For each row of an item that is not settled, it carries out what the row asks for (publish an
+approved video, retract a published item, resume a deferred one whose window reopened) and
+otherwise derives the row's cells from what the instance and the store say now (the latest
+run of the item and its failure, the records, the deferral, the post ledger). Only the cells
+that changed are written, in one write. A write-back that was missed, or a tick that failed,
+heals on the next tick: nothing here depends on seeing a run event.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from dagster import DefaultSensorStatus, ResourceParam, RunRequest, SensorEvaluationContext, SkipReason, sensor
+
+from .. import keys
+from ..assets.post import published_post
+from ..assets.video import rendered_video
+from ..deferrals import waiting
+from ..keys import RowStatus
+from ..policy import Policy
+from ..providers import TransientError
+from ..providers.sheets import Sheet, SheetRow
+from ..store import Store, StoreResource
+from .item_state import current_values, resume_plan
+from .jobs import content_pipeline, produce_content, publish_content, retract_content
+
+# Rows that change only when a person acts on them; the rest are looked at every tick.
+SETTLED = {RowStatus.NEW, RowStatus.PROPOSED, RowStatus.READY, RowStatus.AWAITING_REVIEW, RowStatus.PUBLISHED,
+           RowStatus.RETRACTED}
+# Statuses the sync writes when it asks for a run: the row keeps them until that run shows up.
+ASKED = {RowStatus.QUEUED, RowStatus.PUBLISHING, RowStatus.RETRACTING}
+UPDATED_AT = "%Y-%m-%d %H:%M:%SZ"
+
+
+def written_at(row: SheetRow) -> datetime | None:
+    """When the factory last wrote the row (its `updated_at` cell), if it says."""
+    try:
+        return datetime.strptime(row.values.get("updated_at") or "", UPDATED_AT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def approval(row: SheetRow, item_id: str, store: Store) -> tuple[RunRequest | None, dict[str, str]]:
+    """Publish an approved video once it exists (approved early, it waits for its video)."""
+    if store.read_json(keys.record(rendered_video.key, item_id)) is None:
+        return None, {}
+    run_key = f"publish:{item_id}:{row.values.get('updated_at', '')}"
+    return (RunRequest(job_name=publish_content.name, partition_key=item_id, run_key=run_key),
+            {"status": RowStatus.PUBLISHING, "error": ""})
+
+
+def retraction(row: SheetRow, item_id: str, published: set[str]) -> tuple[RunRequest | None, dict[str, str]]:
+    """Take a published item down; a row that asks for anything else gets told why not."""
+    if not item_id:
+        return None, {"status": RowStatus.rejected("retract needs the item_id of the item to take down")}
+    if item_id not in published:
+        return None, {"status": RowStatus.rejected(f"nothing to retract, item {item_id} was never published")}
+    # Every write to the row stamps updated_at, so a row asking again gets a fresh run key.
+    run_key = f"retract:{item_id}:{row.values.get('updated_at', '')}"
+    return (RunRequest(job_name=retract_content.name, partition_key=item_id, run_key=run_key,
+                       tags={"shorts/row": str(row.number)}),
+            {"status": RowStatus.RETRACTING, "error": ""})
+
+
+def resumption(item_id: str, store: Store, review_required: bool, now: datetime
+               ) -> tuple[RunRequest | None, dict[str, str]]:
+    """Resume a deferred item whose window has reopened."""
+    deferral = waiting(store, item_id)
+    if deferral is None or datetime.fromisoformat(deferral["until"]) > now:
+        return None, {}
+    request = resume_plan(item_id, deferral, store, review_required)
+    status = RowStatus.PUBLISHING if request.job_name == publish_content.name else RowStatus.QUEUED
+    return request, {"status": status, "error": ""}
+
+
+def changed(row: SheetRow, values: dict[str, str]) -> dict[str, str]:
+    return {column: value for column, value in values.items() if (row.values.get(column) or "") != value}
+
+
+@sensor(
+    jobs=[content_pipeline, produce_content, publish_content, retract_content],
+    default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=10,
+    description="Keeps every open sheet row true to what the instance and the store say, and runs what rows ask "
+                "for: publish an approved video, retract a post, resume a deferred item.",
+)
+def sheet_sync(context: SensorEvaluationContext, sheet: ResourceParam[Sheet], store: StoreResource,
+               policy: Policy):
+    try:
+        rows = sheet.rows()
+    except TransientError as error:
+        return SkipReason(f"the content sheet did not answer ({error}); the next tick catches up")
+    opened, now = store.open(), datetime.now(UTC)
+    published: set[str] | None = None
+    requests: list[RunRequest] = []
+    updates: dict[int, dict[str, str]] = {}
+    for row in rows:
+        status, item_id = row.status, (row.values.get("item_id") or "").strip()
+        request, values = None, {}
+        if status == RowStatus.RETRACT:
+            if published is None:
+                published = set(context.instance.get_materialized_partitions(published_post.key))
+            request, values = retraction(row, item_id, published)
+        elif not item_id or status in SETTLED or RowStatus.is_rejected(status):
+            continue
+        elif status == RowStatus.APPROVED and opened.read_json(keys.record(published_post.key, item_id)) is None:
+            request, values = approval(row, item_id, opened)
+            if request is None:
+                continue
+        elif status == RowStatus.DEFERRED:
+            request, values = resumption(item_id, opened, policy.review_required, now)
+        if request is None and not values:
+            asked_at = written_at(row) if status in ASKED else None
+            values = current_values(context.instance, item_id, opened, policy.review_required, asked_at)
+        if request is not None:
+            requests.append(request)
+        if values := changed(row, values):
+            updates[row.number] = values
+    if not updates:
+        return SkipReason(f"{len(rows)} rows, all up to date")
+    # Written before the tick commits: a failed write fails the tick, and the next one does it again.
+    sheet.update_rows(updates)
+    context.log.info(f"{len(updates)} rows brought up to date, {len(requests)} runs asked for")
+    return requests
