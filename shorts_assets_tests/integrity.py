@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 
-from shorts_assets.store import RECORD_NAME
+from shorts_assets.keys import RECORD_NAME
 
 
 def media_refs(value) -> Iterable[dict]:

@@ -18,6 +18,7 @@ from ..assets.idea import idea as idea_asset
 from ..keys import RowStatus
 from ..partitions import content_items
 from ..policy import Policy
+from ..providers import TransientError
 from ..providers.sheets import Sheet
 from ..rows import RowError, idea_from_row, is_blank
 from .jobs import content_pipeline, produce_content, production_job
@@ -48,7 +49,10 @@ def to_read(sheet: Sheet, cursor: dict) -> list:
 )
 def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[Sheet], policy: Policy):
     cursor = json.loads(context.cursor) if context.cursor else {"rows": 0}
-    rows = to_read(sheet, cursor)
+    try:
+        rows = to_read(sheet, cursor)
+    except TransientError as error:  # the cursor stays: the next tick reads the same rows
+        return SkipReason(f"the content sheet did not answer ({error}); the next tick catches up")
     if not rows:
         return SkipReason(f"no rows after row {cursor['rows']}")
     held = policy.budget_held(context.instance)

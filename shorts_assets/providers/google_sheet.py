@@ -27,7 +27,7 @@ from gspread.utils import ValueInputOption, absolute_range_name, rowcol_to_a1
 from pydantic import Field, PrivateAttr
 
 from . import PermanentError, TransientError
-from .http_errors import retried, retry_after, scrub
+from .http_errors import PASSING, retried, retry_after, scrub
 from .sheets import STATUS_COLUMNS, SheetRow, safe_cell, stamped
 
 GOOGLE_SHEETS_ROOT = "https://sheets.googleapis.com"  # the root gspread.urls builds every URL on
@@ -35,37 +35,50 @@ SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)  # this sheet only, n
 KEY_VARIABLES = "GOOGLE_APPLICATION_CREDENTIALS (or SHORTS_GOOGLE_CREDENTIALS_JSON)"
 
 
-class RootedHTTPClient(gspread.BackOffHTTPClient):
-    """gspread's back-off client, sending its Sheets requests to `api_root` instead of Google.
+class _Busy(TransientError):
+    """Google answered 408, 429 or 5xx: worth asking again; carries the answer for `_explain`."""
+
+    def __init__(self, error: APIError):
+        super().__init__(f"HTTP {error.response.status_code}", retry_after(error.response.headers))
+        self.error = error
+
+
+class RootedHTTPClient(gspread.HTTPClient):
+    """gspread's client, sending its Sheets requests to `api_root` instead of Google.
 
     gspread builds every URL from the constants in gspread.urls; rewriting the root here, in
     this one client, leaves those constants alone for any other gspread user in the process.
 
-    The back-off waits 2, 4, 8 and 16 s, then makes a last attempt: 30 s in all, which a sensor
-    tick outlives; Dagster's RetryPolicy waits longer between attempts. gspread 6.2's own limit
-    never stops (its check compares the capped wait with the cap; fixed upstream in
-    burnash/gspread#1599), so the last attempt here goes without back-off.
+    One retry layer (gspread's own back-off is not used): `retried` asks again after a 408, 429
+    or 5xx (after its Retry-After), a timeout or a dropped connection, starting no attempt past
+    DEADLINE_S. A call therefore ends within DEADLINE_S plus one request's timeout, which keeps
+    a sensor tick well inside Dagster's sensor timeout while the service is down; a step's
+    RetryPolicy waits longer between its attempts.
     """
 
-    _MAX_BACKOFF = 16
+    DEADLINE_S = 12.0
 
-    def __init__(self, auth: Credentials, api_root: str = GOOGLE_SHEETS_ROOT, timeout: float = 60.0):
+    def __init__(self, auth: Credentials, api_root: str = GOOGLE_SHEETS_ROOT, timeout: float = 10.0):
         super().__init__(auth)
         self.api_root = api_root.rstrip("/")
         self.set_timeout((min(10.0, timeout), timeout))  # to connect, to read
 
     def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
-        """gspread's back-off answers Google's 429 and 5xx; a timeout or a dropped connection, which
-        it leaves alone, is tried again here (every request we make may be sent twice)."""
         if endpoint.startswith(GOOGLE_SHEETS_ROOT):
             endpoint = self.api_root + endpoint.removeprefix(GOOGLE_SHEETS_ROOT)
-        return retried(partial(self._once, method, endpoint, *args, **kwargs), f"Google Sheets {method}")
+        try:
+            return retried(partial(self._once, method, endpoint, *args, **kwargs), f"Google Sheets {method}",
+                           deadline_s=self.DEADLINE_S)
+        except _Busy as busy:
+            raise busy.error from None  # the last answer, for `_explain`
 
     def _once(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
         try:
-            if 2**self._NR_BACKOFF >= self._MAX_BACKOFF:  # the back-off is spent: one plain last attempt
-                return gspread.HTTPClient.request(self, method, endpoint, *args, **kwargs)
             return super().request(method, endpoint, *args, **kwargs)
+        except APIError as error:
+            if error.response.status_code in PASSING:
+                raise _Busy(error) from None
+            raise
         except (requests.ConnectionError, requests.Timeout) as error:
             raise TransientError(f"Google Sheets could not be reached ({type(error).__name__})") from error
 
@@ -93,9 +106,11 @@ class GoogleSheet(ConfigurableResource):
         default=None, repr=False, description="the service account's JSON key itself, for containers"
     )
     api_root: str = Field(default=GOOGLE_SHEETS_ROOT, description="where the Sheets API is served")
-    timeout: float = Field(default=60.0, description="seconds for an answer (SHORTS_SERVICE_TIMEOUT_S)")
+    timeout: float = Field(default=10.0, description="seconds for an answer (SHORTS_SERVICE_TIMEOUT_S); a sensor "
+                           "tick waits at most RootedHTTPClient.DEADLINE_S plus this")
 
     _credentials: Credentials | None = PrivateAttr(default=None)
+    _header: list[str] | None = PrivateAttr(default=None)  # as `rows` read it: a tick reads the sheet once
 
     # The Sheet protocol
 
@@ -108,7 +123,7 @@ class GoogleSheet(ConfigurableResource):
                 data = client.values_get(self.spreadsheet_key, below).get("values", [])
             else:
                 header, data = self._table(client)
-        columns = self._columns(header)
+        self._header, columns = header, self._columns(header)
         return [
             SheetRow(number, {name: cell(row, index) for name, index in columns.items()})
             for number, row in enumerate(data, start=after + 1)
@@ -121,7 +136,7 @@ class GoogleSheet(ConfigurableResource):
         if not updates:
             return
         with self._client() as client:
-            header, _ = self._table(client, absolute_range_name(self.worksheet, "1:1"))
+            header = self._header or self._table(client, absolute_range_name(self.worksheet, "1:1"))[0]
             self._write(client, header, {number: stamped(values) for number, values in updates.items()})
 
     def update_item(self, item_id: str, values: Mapping[str, object]) -> None:
@@ -181,6 +196,7 @@ class GoogleSheet(ConfigurableResource):
             for row, index, value in cells
         ]
         client.values_batch_update(self.spreadsheet_key, {"valueInputOption": ValueInputOption.raw, "data": data})
+        self._header = header + missing
 
     def _grow(self, client: RootedHTTPClient, width: int = 0, height: int = 0) -> None:
         """The values API refuses cells beyond the grid: add columns for a wider header, and rows
@@ -202,7 +218,7 @@ class GoogleSheet(ConfigurableResource):
 
     @contextmanager
     def _client(self) -> Iterator[RootedHTTPClient]:
-        """A fresh client per call (its back-off counter starts at zero); Google's errors become ours."""
+        """A client for one call; Google's errors become ours."""
         try:
             yield RootedHTTPClient(self._service_account(), self.api_root, self.timeout)
         except APIError as error:
@@ -256,7 +272,7 @@ class GoogleSheet(ConfigurableResource):
         return source, info
 
     def _explain(self, error: APIError) -> PermanentError | TransientError:
-        """What a person must do about Google's answer, or a TransientError once gspread's back-off gave up."""
+        """What a person must do about Google's answer, or a TransientError once our retries gave up."""
         status = error.response.status_code
         token = error.response.request.headers.get("Authorization", "").removeprefix("Bearer ")
         message = scrub(str(error.error.get("message", "")), token)  # a server may echo the token it was sent
@@ -277,7 +293,7 @@ class GoogleSheet(ConfigurableResource):
             return PermanentError(f"Google Sheets has no spreadsheet {self.spreadsheet_key}: set "
                                   "SHORTS_GOOGLE_SHEET_KEY to the id between /d/ and /edit in the sheet's address")
         if status in (408, 429) or status >= 500:
-            return TransientError(f"Google Sheets is busy ({status}: {message})",
+            return TransientError(f"Google Sheets is busy ({status}: {message}) after retrying",
                                   retry_after=retry_after(error.response.headers))
         if status == 400 and message.startswith("Unable to parse range"):
             return PermanentError(self._no_worksheet())

@@ -20,6 +20,8 @@ from . import PermanentError, TransientError
 LOG = logging.getLogger(__name__)
 RETRIES = 4  # after the first attempt: waits of 0.5, 1, 2 and 4 s, or what the server asks
 MAX_INLINE_WAIT_S = 10.0  # a longer Retry-After is the step's RetryPolicy's to wait, not a held connection's
+# The worst case of `retried`: its attempts' own time (each bounded by its client's timeout) plus
+# at most MAX_INLINE_WAIT_S of waiting per retry, and no new attempt once `deadline_s` has passed.
 PASSING = frozenset({408, 429, 500, 502, 503, 504})
 
 
@@ -28,18 +30,20 @@ def backoff_sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def retried(step, what: str, retries: int = RETRIES):
+def retried(step, what: str, retries: int = RETRIES, deadline_s: float | None = None):
     """`step()`, again after each TransientError (exponential backoff, or the Retry-After it carries)
-    until `retries` are spent or the wait would be longer than MAX_INLINE_WAIT_S."""
-    attempt = 0
+    until `retries` are spent, the wait would be longer than MAX_INLINE_WAIT_S, or the next attempt
+    would start more than `deadline_s` after the first."""
+    attempt, started, waited = 0, time.monotonic(), 0.0
     while True:
         try:
             return step()
         except TransientError as error:
             wait = error.retry_after if error.retry_after is not None else 0.5 * 2**attempt
-            if attempt >= retries or wait > MAX_INLINE_WAIT_S:
+            spent = max(time.monotonic() - started, waited)  # the waits count even where a test skips them
+            if attempt >= retries or wait > MAX_INLINE_WAIT_S or (deadline_s is not None and spent + wait > deadline_s):
                 raise
-            attempt += 1
+            attempt, waited = attempt + 1, waited + wait
             LOG.warning("%s failed (%s); attempt %d in %.1f s", what, error, attempt + 1, wait)
             backoff_sleep(wait)
 

@@ -1,19 +1,23 @@
 import json
 import socket
-from types import SimpleNamespace
+import time
 
-import gspread.http_client
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from dagster import DagsterInstance, SensorResult, build_sensor_context
+from dagster import DagsterInstance, SensorResult, SkipReason, build_sensor_context
+from dagster_aws.s3 import S3Resource
 
+from shorts_assets import keys
+from shorts_assets.assets.video import rendered_video
 from shorts_assets.automation.intake import content_sheet_sensor
+from shorts_assets.automation.sheet_sync import sheet_sync
 from shorts_assets.policy import Policy
 from shorts_assets.providers import PermanentError, TransientError, http_errors
 from shorts_assets.providers.google_sheet import GoogleSheet
 from shorts_assets.providers.sheets import STATUS_COLUMNS
 from shorts_assets.rows import IDEA_COLUMNS
+from shorts_assets.store import StoreResource
 from shorts_assets_tests.conftest import GOOD_ROW
 from shorts_assets_tests.fakes import Response
 from shorts_assets_tests.fakes.sheets_api import FakeSheets, error
@@ -68,9 +72,9 @@ def connect(tmp_path, private_key):
 
 @pytest.fixture
 def waits(monkeypatch) -> list[float]:
-    """gspread's back-off sleeps, recorded instead of slept."""
+    """The retry loop's waits, recorded instead of slept."""
     slept: list[float] = []
-    monkeypatch.setattr(gspread.http_client, "time", SimpleNamespace(sleep=slept.append))
+    monkeypatch.setattr(http_errors, "backoff_sleep", slept.append)
     return slept
 
 
@@ -129,7 +133,7 @@ def test_status_columns_are_added_once_even_past_the_grid_edge(connect):
         second = fake.calls("POST", "/v4/spreadsheets/sheet-key/values:batchUpdate")[-1].json()["data"]
         assert [item["range"] for item in second] == ["'ideas'!D2", "'ideas'!H2"]  # status, updated_at
         assert fake.grid("ideas")[0] == ["topic", "facts", *STATUS_COLUMNS]
-        assert len(fake.calls("GET", "/v4/spreadsheets/sheet-key")) == 3  # header, metadata, header
+        assert len(fake.calls("GET", "/v4/spreadsheets/sheet-key")) == 2  # header, metadata; then it knows it
 
 
 def test_rows_appended_to_a_full_grid_get_rows_added_first(connect):
@@ -158,19 +162,24 @@ def test_update_item_finds_the_row_by_its_item_id(connect):
             sheet.update_item("nope", {"status": "x"})
 
 
-def test_busy_sheets_are_retried_with_gspreads_back_off(connect, waits, monkeypatch):
-    monkeypatch.setattr(http_errors, "backoff_sleep", lambda seconds: None)
+def test_busy_sheets_are_retried_by_one_loop_within_its_deadline(connect, waits):
     with FakeSheets({"ideas": table(["topic"], [GOOD_ROW])}) as fake:
         sheet = connect(fake)
-        fake.fail_next(BUSY, "/v4/", times=2)
+        fake.fail_next(BUSY, "/v4/", times=1)
         assert sheet.rows()[0].values["topic"] == "honeybees"
-        assert waits == [2, 4]
+        assert waits == [7]  # the server's Retry-After
         fake.fail_next(BUSY, "/v4/", times=99)
         before = len(fake.calls("GET", "/v4/"))
         with pytest.raises(TransientError, match="429") as busy:
             sheet.rows()
-        assert busy.value.retry_after == 7 and waits[2:] == [2, 4, 8, 16]
-        assert len(fake.calls("GET", "/v4/")) - before == 5  # gives up after one last attempt
+        assert busy.value.retry_after == 7 and waits[1:] == [7]  # a second wait would pass the deadline
+        assert len(fake.calls("GET", "/v4/")) - before == 2
+        fake.faults.clear()
+        fake.fail_next(Response(503, "down"), "/v4/", times=99)  # no Retry-After: 0.5, 1, 2 and 4 s
+        before = len(fake.calls("GET", "/v4/"))
+        with pytest.raises(TransientError, match="503"):
+            sheet.rows()
+        assert waits[2:] == [0.5, 1, 2, 4] and len(fake.calls("GET", "/v4/")) - before == 5
         fake.faults.clear()
         fake.fail_next(Response(drop=True), "/v4/", times=http_errors.RETRIES + 1)  # tried again, then given up
         with pytest.raises(TransientError, match="could not be reached"):
@@ -229,3 +238,60 @@ def test_every_tick_reuses_the_access_token_until_it_expires(private_key):
                 result = content_sheet_sensor(context)
             cursor = getattr(result, "cursor", cursor)
         assert len(fake.calls("GET", "/v4/")) >= 3 and len(fake.assertions) == 1
+
+
+# -- the sensors on a Google sheet: one read a tick, and a sheet service that is down ------------------
+
+
+def sensor_resources(fake: FakeSheets, private_key: str, tmp_path) -> dict:
+    sheet = GoogleSheet(spreadsheet_key=fake.key, credentials_json=json.dumps(account(fake, private_key)),
+                        api_root=fake.url)
+    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path / "cache"), s3=S3Resource())
+    return {"sheet": sheet, "store": store, "policy": Policy(review_required=False)}
+
+
+def tick(sensor, instance, resources, cursor=None):
+    with build_sensor_context(instance=instance, resources=resources, cursor=cursor) as context:
+        return sensor(context)
+
+
+def rendered(store: StoreResource, item: str) -> None:
+    """What a finished production run leaves in the store."""
+    store.open().put_json(keys.record(rendered_video.key, item), {"record": {"video": {"key": f"v/{item}.mp4"}}})
+
+
+@pytest.mark.parametrize("open_rows", [3, 30])
+def test_the_sheet_sync_reads_the_sheet_once_a_tick_whatever_the_number_of_open_rows(private_key, tmp_path,
+                                                                                     open_rows):
+    items = [f"item-{n:02d}" for n in range(open_rows)]
+    grid = table([*IDEA_COLUMNS, *STATUS_COLUMNS], [{**GOOD_ROW, "item_id": item, "status": "producing"}
+                                                   for item in items])
+    with FakeSheets({"ideas": grid}) as fake, DagsterInstance.ephemeral() as instance:
+        resources = sensor_resources(fake, private_key, tmp_path)
+        for item in items:
+            rendered(resources["store"], item)
+        assert tick(sheet_sync, instance, resources) == []  # nothing to launch, every row brought up to date
+        assert [r["status"] for r in fake.records("ideas")] == ["rendered"] * open_rows
+        assert len(fake.calls("GET", "/v4/")) == 1
+        assert len(fake.calls("POST", "/v4/spreadsheets/sheet-key/values:batchUpdate")) == 1
+
+
+def test_while_the_sheet_service_is_down_ticks_skip_quickly_and_the_next_healthy_tick_catches_up(private_key,
+                                                                                                 tmp_path):
+    grid = table([*IDEA_COLUMNS, *STATUS_COLUMNS], [{**GOOD_ROW, "item_id": "made-1", "status": "producing"},
+                                                    {**GOOD_ROW, "topic": "ant colonies"}])
+    with FakeSheets({"ideas": grid}) as fake, DagsterInstance.ephemeral() as instance:
+        resources = sensor_resources(fake, private_key, tmp_path)
+        fake.fail_next(Response(503, "the service is unavailable"), "/", times=10_000)  # the token endpoint too
+        rendered(resources["store"], "made-1")  # a run ends while the sheet is down
+        for sensor in (content_sheet_sensor, sheet_sync):
+            started = time.monotonic()
+            skipped = tick(sensor, instance, resources)
+            assert isinstance(skipped, SkipReason) and "did not answer" in skipped.skip_message
+            assert time.monotonic() - started < 30
+        fake.faults.clear()
+        intake = tick(content_sheet_sensor, instance, resources)
+        [run] = intake.run_requests
+        assert run.partition_key.startswith("ant-colonies-")
+        tick(sheet_sync, instance, resources)
+        assert [r["status"] for r in fake.records("ideas")] == ["rendered", "queued"]
