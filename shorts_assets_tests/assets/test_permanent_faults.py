@@ -49,14 +49,15 @@ def videos(tmp_path_factory) -> dict[str, bytes]:
 @pytest.fixture
 def factory(tmp_path, monkeypatch, offline, videos):
     """The factory on the real clients against fakes: OpenAI writer, ElevenLabs voice, sandbox channel,
-    a CSV sheet; FakePexels also serves the row's own media links (/download/<name>)."""
+    a CSV sheet; FakePexels also serves the row's own media links (/download/<name>), which the
+    footage may fetch from it because SHORTS_MEDIA_ALLOW_NETWORKS names its address and port."""
     files = {name: ("video/mp4", data) for name, data in videos.items()}
     with FakeOpenAI() as openai, FakeElevenLabs() as elevenlabs, FakePexels(files) as pexels:
         env = {
             "SHORTS_HOME": str(tmp_path), "SHORTS_WRITER": "openai", "SHORTS_VOICE": "elevenlabs",
             "OPENAI_API_KEY": openai.api_key, "OPENAI_BASE_URL": f"{openai.url}/v1",
             "ELEVENLABS_API_KEY": elevenlabs.api_key, "ELEVENLABS_BASE_URL": elevenlabs.url,
-            "PEXELS_API_KEY": API_KEY, "PEXELS_BASE_URL": pexels.url,
+            "PEXELS_API_KEY": API_KEY, "PEXELS_BASE_URL": pexels.url, "SHORTS_MEDIA_ALLOW_NETWORKS": pexels.address,
         }
         for name, value in env.items():
             monkeypatch.setenv(name, value)  # EnvVar secrets are read when the run starts
@@ -193,7 +194,8 @@ def test_when_every_tried_stock_file_is_corrupt_the_scene_moves_on_saying_why(fa
     _, _, _, pexels = factory
     pexels.videos = [pexels.video(1, [(11, 1080, 1920, "truncated")]), pexels.video(2, [(21, 1080, 1920, "noise")]),
                      pexels.video(3, [(31, 1080, 1920, "good")])]
-    footage = PexelsFootage(api_key=API_KEY, base_url=pexels.url, cache_dir=str(tmp_path / "cache"))
+    footage = PexelsFootage(api_key=API_KEY, base_url=pexels.url, cache_dir=str(tmp_path / "cache"),
+                            allow_networks=[pexels.address])
     index = next(i for i in range(1, 20) if scene_seed("stock-item", i) % 3 == 0)  # video 1, then video 2
     scene = Scene(narration="Bees dance.", visual="bees dancing")
     with pytest.raises(NoFootage) as nothing:
