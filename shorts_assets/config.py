@@ -287,5 +287,6 @@ def build_resources(settings: Settings) -> dict[str, object]:
             rows_per_tick=settings.number("SHORTS_ROWS_PER_TICK", 100),
             daily_budget_usd=settings.amount("SHORTS_DAILY_BUDGET_USD"),
             paid_assets=settings.paid_assets(),
+            allow_networks=allow_networks(settings),
         ),
     }

@@ -13,6 +13,8 @@ from shorts_assets.providers import PermanentError, TransientError, public_net
 from shorts_assets.providers.footage import ClipRequest
 from shorts_assets.providers.public_net import PrivateAddress, allowance, kind, literal, public_client
 from shorts_assets.providers.stock_footage import RowMediaFootage
+from shorts_assets.rows import RowError, idea_from_row
+from shorts_assets_tests.conftest import GOOD_ROW
 from shorts_assets_tests.fakes import FakeServer, Request, Response
 
 PNG = bytes.fromhex(  # a 1x1 PNG
@@ -72,7 +74,7 @@ def _answers(monkeypatch, *answers: list[str]) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------
-# Row links: refused at the download
+# Row links: refused at the sensor when the address is written out, and at the download always
 
 
 @pytest.mark.parametrize(("link", "reason"), [
@@ -87,8 +89,11 @@ def _answers(monkeypatch, *answers: list[str]) -> list[str]:
 def test_an_internal_link_is_refused_with_its_reason_and_nothing_is_fetched(recorder, recorder6, tmp_path, link,
                                                                             reason):
     link = link.format(v4=recorder.address, v6=recorder6.address, port=recorder.address.split(":")[1])
-    with pytest.raises(PermanentError) as refused:
+    with pytest.raises(RowError) as rejected:
+        idea_from_row({**GOOD_ROW, "media": link}, 1)
+    with pytest.raises(PermanentError) as refused:  # a row queued before this check, or edited since
         _row_media(tmp_path).make_clip(_clip(tmp_path, link))
+    assert reason in str(rejected.value)
     assert f"leads to {reason.removeprefix('links ').split(': give')[0]}" in str(refused.value)
     assert "which only SHORTS_MEDIA_ALLOW_NETWORKS can let through: fix it" in str(refused.value)
     assert recorder.requests == [] and recorder6.requests == []
@@ -97,6 +102,7 @@ def test_an_internal_link_is_refused_with_its_reason_and_nothing_is_fetched(reco
 def test_a_name_that_resolves_to_loopback_passes_the_sheet_and_is_refused_at_the_download(recorder, tmp_path,
                                                                                            monkeypatch):
     link = f"http://media.example.org:{recorder.address.split(':')[1]}/x.png"
+    idea_from_row({**GOOD_ROW, "media": link}, 1)  # a name: the sheet asks no DNS
     _answers(monkeypatch, ["127.0.0.1"])
     with pytest.raises(PermanentError, match=r"media\.example\.org \(127\.0\.0\.1\), a loopback address"):
         _row_media(tmp_path).make_clip(_clip(tmp_path, link))
@@ -106,6 +112,7 @@ def test_a_name_that_resolves_to_loopback_passes_the_sheet_and_is_refused_at_the
 def test_a_public_link_that_redirects_inside_is_refused_at_the_redirect(recorder, tmp_path):
     with Redirector("127.0.0.2", f"{recorder.url}/x.png") as public:  # Linux routes all of 127/8
         link = f"{public.url}/x.png"
+        idea_from_row({**GOOD_ROW, "media": link}, 1, allowance([public.address]))
         with pytest.raises(PermanentError, match=f"{public.url}/x.png leads to 127.0.0.1, a loopback address"):
             _row_media(tmp_path, [public.address]).make_clip(_clip(tmp_path, link))
         assert len(public.requests) == 1 and recorder.requests == []
