@@ -31,6 +31,7 @@ from .providers.instagram import InstagramReels
 from .providers.openai_footage import OpenAIImageFootage
 from .providers.openai_writer import OpenAIWriter
 from .providers.platforms import SandboxChannel
+from .providers.public_net import ALLOW_SETTING, allowance
 from .providers.sheets import CsvSheet
 from .providers.stock_footage import FootageChain, PexelsFootage, RowMediaFootage
 from .providers.tiktok import TikTokChannel
@@ -181,6 +182,17 @@ def timed(s: Settings) -> dict[str, float]:
     return {"timeout": seconds} if seconds else {}
 
 
+def allow_networks(s: Settings) -> list[str]:
+    """SHORTS_MEDIA_ALLOW_NETWORKS: the non-public networks (a NAS, a test's fake) media links may reach.
+    Checked now, so a typo stops the code location instead of refusing every link later."""
+    entries = [entry.strip() for entry in s.option(ALLOW_SETTING).split(",") if entry.strip()]
+    try:
+        allowance(entries)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    return entries
+
+
 def writer(s: Settings):
     if s.writer == "openai":
         return OpenAIWriter(api_key=s.secret("OPENAI_API_KEY"), base_url=s.option("OPENAI_BASE_URL"),
@@ -202,10 +214,12 @@ def footage(s: Settings) -> FootageChain:
     return FootageChain(
         order=list(s.footage),
         procedural=ProceduralFootage() if "procedural" in s.footage else None,
-        row_media=RowMediaFootage(media_root=str(s.media_root), cache_dir=downloads, **timed(s))
+        row_media=RowMediaFootage(media_root=str(s.media_root), cache_dir=downloads,
+                                  allow_networks=allow_networks(s), **timed(s))
         if "row-media" in s.footage else None,
         pexels=PexelsFootage(api_key=s.secret("PEXELS_API_KEY"), cache_dir=downloads,
-                             base_url=s.option("PEXELS_BASE_URL", "https://api.pexels.com"), **timed(s))
+                             base_url=s.option("PEXELS_BASE_URL", "https://api.pexels.com"),
+                             allow_networks=allow_networks(s), **timed(s))
         if "pexels" in s.footage else None,
         openai_images=OpenAIImageFootage(
             api_key=s.secret("OPENAI_API_KEY"), base_url=s.option("OPENAI_BASE_URL"),
@@ -282,5 +296,6 @@ def build_resources(settings: Settings) -> dict[str, object]:
             daily_budget_usd=settings.amount("SHORTS_DAILY_BUDGET_USD"),
             paid_assets=[key.to_user_string() for key in settings.paid_assets()],
             costed_assets=[asset.key.to_user_string() for asset in COSTED],
+            allow_networks=allow_networks(settings),
         ),
     }

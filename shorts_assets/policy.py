@@ -8,6 +8,7 @@ from pydantic import Field
 
 from .budget import budget_deferral
 from .providers import Deferred
+from .providers.public_net import Allowance, allowance
 
 
 class Policy(ConfigurableResource):
@@ -22,6 +23,13 @@ class Policy(ConfigurableResource):
                                     "once today's cost metadata adds up to it (0: no cap)")
     paid_assets: list[str] = Field(default_factory=list, description="the assets whose selected service charges")
     costed_assets: list[str] = Field(default_factory=list, description="the assets whose metadata carries cost_usd")
+    allow_networks: list[str] = Field(default_factory=list, description="SHORTS_MEDIA_ALLOW_NETWORKS: non-public "
+                                      "networks a row's media link may name, such as a NAS")
+
+    @property
+    def media_allowance(self) -> Allowance:
+        """What the row check lets through, read from the same setting as the footage downloads."""
+        return allowance(self.allow_networks)
 
     def budget_held(self, instance: DagsterInstance) -> Deferred | None:
         """Why new paid work must wait (the day's budget is spent), or None."""

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from .models import ITEM_ID, HookStyle, Idea
+from .providers.public_net import Allowance, described, literal, refused
 
 LIMITS = {
     "topic": 120, "category": 40, "facts": 2000, "script": 1500, "hook_style": 20,
@@ -28,6 +29,7 @@ MUSIC_CHOICES = ("none", "ambient")
 JOINERS = "\u200c\u200d"
 EDGES = re.compile(rf"^[\s{JOINERS}]+|[\s{JOINERS}]+$")  # a joiner at either end joins nothing
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+PORTS = {"http": 80, "https": 443}
 
 
 class RowError(ValueError):
@@ -56,10 +58,12 @@ def split_facts(value: str) -> list[str]:
     return [part.strip() for part in parts if part.strip()]
 
 
-def check_media(links: list[str]) -> None:
-    """Refuse at the sheet what can only be a mistake or a trick: other schemes, credentials, climbing out.
+def check_media(links: list[str], allowed: Allowance) -> None:
+    """Refuse at the sheet what can only be a mistake or a trick: other schemes, credentials, climbing
+    out, a host that is an internal address as written (unless `allowed`, SHORTS_MEDIA_ALLOW_NETWORKS).
 
-    Whether a local path is inside SHORTS_MEDIA_ROOT (after symlinks) is the row-media footage's check.
+    Whether a local path is inside SHORTS_MEDIA_ROOT (after symlinks) is the row-media footage's check;
+    what a host name resolves to is checked by the download itself, on every connection.
     """
     for number, link in enumerate(links, start=1):
         if "\\" in link:
@@ -71,15 +75,27 @@ def check_media(links: list[str]) -> None:
             raise RowError(f"media {number} must be an http(s) link with a host, or a path inside the media folder")
         elif "@" in urlsplit(link).netloc:
             raise RowError(f"media {number} carries a user name or password: give a link without them")
+        elif internal := internal_host(link, allowed):
+            raise RowError(f"media {number} links {internal}: give a public link")
+
+
+def internal_host(link: str, allowed: Allowance) -> str | None:
+    """The link's host described as an internal address when it is one as written (an IP literal in any
+    form, `localhost`) and `allowed` does not admit it; else None."""
+    parts = urlsplit(link)
+    address = literal(parts.hostname)
+    port = parts.port or PORTS[parts.scheme.lower()]
+    what = refused(address, port, allowed) if address is not None else None
+    return described(parts.hostname, address, what) if what else None
 
 
 def web_link(link: str) -> bool:
     """An http(s) URL with a host; the footage downloads nothing else."""
     try:
         parts = urlsplit(link)
-    except ValueError:  # an unbalanced [ in the host
+        return parts.scheme.lower() in PORTS and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # an unbalanced [ in the host, a port past 65535 or not a number
         return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 def whole_seconds(value: str) -> bool:
@@ -97,8 +113,9 @@ def is_blank(values: dict[str, str]) -> bool:
     return not any((values.get(column) or "").strip() for column in (*IDEA_COLUMNS, "item_id"))
 
 
-def idea_from_row(values: dict[str, str], row: int) -> Idea:
-    """Validate one row; raise RowError with a reason a person can act on."""
+def idea_from_row(values: dict[str, str], row: int, allowed: Allowance = ()) -> Idea:
+    """Validate one row; raise RowError with a reason a person can act on. `allowed` is the
+    policy's SHORTS_MEDIA_ALLOW_NETWORKS: internal addresses a media link may name."""
     fields = {column: clean_text(values.get(column) or "", limit, column) for column, limit in LIMITS.items()}
     for column in LOWERCASE:
         fields[column] = fields[column].lower()
@@ -113,7 +130,7 @@ def idea_from_row(values: dict[str, str], row: int) -> Idea:
         raise RowError(f"music must be one of {', '.join(MUSIC_CHOICES)}")
     if fields["target_seconds"] and not whole_seconds(fields["target_seconds"]):
         raise RowError("target_seconds must be a whole number of seconds")
-    check_media(lists["media"])
+    check_media(lists["media"], allowed)
     spoken = len((fields["script"] or fields["facts"]).split())
     if spoken > MAX_SPOKEN_WORDS:
         raise RowError(f"{spoken} words is too long for a short (at most {MAX_SPOKEN_WORDS})")

@@ -59,3 +59,15 @@ def test_every_real_service_is_selected_in_order_and_secrets_stay_env_vars():
 def test_unknown_choices_and_missing_credentials_stop_loading_and_name_the_variable(env, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
         Settings.from_env(env)
+
+
+def test_the_media_allowance_reaches_the_footage_and_the_sheet_check_and_a_bad_one_stops_loading():
+    env = {"SHORTS_FOOTAGE": "row-media,pexels,procedural", "PEXELS_API_KEY": "k",
+           "SHORTS_MEDIA_ALLOW_NETWORKS": " 10.0.0.0/8, [::1]:8123 ,"}
+    resources = build_resources(Settings.from_env(env))
+    footage, policy = resources["footage"], resources["policy"]
+    assert footage.row_media.allow_networks == footage.pexels.allow_networks == policy.allow_networks == [
+        "10.0.0.0/8", "[::1]:8123"]
+    assert build_resources(Settings.from_env({}))["policy"].allow_networks == []  # nothing allowed by default
+    with pytest.raises(ConfigError, match="SHORTS_MEDIA_ALLOW_NETWORKS has 'nas.local'"):
+        build_resources(Settings.from_env({**env, "SHORTS_MEDIA_ALLOW_NETWORKS": "10.0.0.0/8,nas.local"}))

@@ -1,6 +1,7 @@
 """Fuzzed content-sheet rows: whatever people type or paste into the sheet, the sensor never fails a
 tick, a bad row is rejected with its reason in the row, a good row is queued and really produced,
-nothing written back is a formula, and no row's media reaches a file outside SHORTS_MEDIA_ROOT.
+nothing written back is a formula, no row's media reaches a file outside SHORTS_MEDIA_ROOT, and a
+link that names an address inside the factory's network is rejected at the sheet.
 
 A hand-written sheet names each trick and the verdict it must get; hypothesis adds generated sheets
 whose verdicts are checked against rules stated here, independently of the factory's code.
@@ -68,11 +69,11 @@ def plane_text(plane: int) -> str:
 
 
 def media_cases() -> list[tuple[dict, str]]:
-    climbs, scheme = "media 1 climbs out of the media folder", "must be an http(s) link"
+    climbs, scheme, loopback = "media 1 climbs out of the media folder", "must be an http(s) link", "a loopback address"
     return [
         ({"media": "../../etc/passwd"}, climbs), ({"media": "clips/../../etc/passwd"}, climbs),
         ({"media": "clips/./../x.mp4"}, climbs), ({"media": "clips/bees.mp4\x00../../etc/passwd"}, climbs),
-        ({"media": "https://127.0.0.1:9/ok.mp4 | ../x.mp4"}, "media 2 climbs out"),
+        ({"media": "https://videos.example.com/ok.mp4 | ../x.mp4"}, "media 2 climbs out"),
         ({"media": "file:///etc/passwd"}, scheme), ({"media": "FILE:/etc/passwd"}, scheme),
         ({"media": "ftp://127.0.0.1/x.mp4"}, scheme), ({"media": "javascript:alert(1)"}, scheme),
         ({"media": "data:video/mp4;base64,AAAA"}, scheme), ({"media": "http:///etc/passwd"}, scheme),
@@ -82,10 +83,15 @@ def media_cases() -> list[tuple[dict, str]]:
         ({"media": "http://127.0.0.1\\@evil.example/x.mp4"}, "backslash"),
         ({"media": "..\\..\\etc\\passwd"}, "backslash"), ({"media": "C:\\Windows\\win.ini"}, "backslash"),
         ({"media": "media/" + "m" * 200_000}, "media is longer than"),
+        # Links into the factory's own network, however the address is written
+        ({"media": "HTTPS://127.0.0.1:9/x.mp4"}, loopback), ({"media": "http://2130706433/x.mp4"}, loopback),
+        ({"media": "http://0x7f.1/x.mp4"}, loopback), ({"media": "http://[::1]:22/"}, loopback),
+        ({"media": "http://localhost:8080/x.mp4"}, loopback), ({"media": "http://10.0.0.5/x.mp4"}, "a private address"),
+        ({"media": "http://169.254.169.254/latest/meta-data/"}, "the cloud metadata service lives there"),
         # Left to the row-media footage, which knows SHORTS_MEDIA_ROOT: see the canary test.
         ({"media": "/etc/passwd"}, QUEUED), ({"media": "//127.0.0.1/share/x.mp4"}, QUEUED),
         ({"media": "clips/bees.mp4"}, QUEUED), ({"media": "~/secret.mp4"}, QUEUED),
-        ({"media": "%2e%2e/%2e%2e/etc/passwd"}, QUEUED), ({"media": "HTTPS://127.0.0.1:9/x.mp4"}, QUEUED),
+        ({"media": "%2e%2e/%2e%2e/etc/passwd"}, QUEUED), ({"media": "HTTPS://Videos.Example.com:9/x.mp4"}, QUEUED),
     ]
 
 
@@ -282,10 +288,10 @@ def test_an_unexpected_error_on_one_row_rejects_only_that_row(tmp_path, monkeypa
 
     checked = automation.idea_from_row
 
-    def fragile(values, number):
+    def fragile(values, number, allowed):
         if "boom" in values["topic"]:
             raise RecursionError("maximum recursion depth exceeded")
-        return checked(values, number)
+        return checked(values, number, allowed)
 
     monkeypatch.setattr(automation, "idea_from_row", fragile)
     path = write_sheet(tmp_path / "sheet.csv", sheet_rows([({}, QUEUED), ({"topic": "boom"}, ""), ({}, QUEUED)]),
@@ -321,8 +327,8 @@ def fuzzed_row(draw) -> dict[str, str]:
         "target_seconds": draw(st.one_of(st.just(""), st.integers(10, 60).map(str))),
         "voice": draw(st.sampled_from(["", "en-us", "ar"])),
         "language": draw(st.sampled_from(["", "en", "he"])),
-        "media": draw(st.lists(st.sampled_from(["clips/bees.mp4", "/srv/x.png", "https://127.0.0.1:9/x.mp4"]),
-                               max_size=2).map(" | ".join)),
+        "media": draw(st.lists(st.sampled_from(["clips/bees.mp4", "/srv/x.png", "https://videos.example.com/x.mp4",
+                                                "https://127.0.0.1:9/x.mp4"]), max_size=2).map(" | ".join)),
         "item_id": draw(st.one_of(st.just(""), st.from_regex(r"[a-z0-9][a-z0-9-]{1,12}[a-z0-9]", fullmatch=True))),
         "status": draw(st.sampled_from(["", "", "ready", "Ready "])),
     }
@@ -359,6 +365,7 @@ def must_reject(row: dict[str, str]) -> bool:
         or (seconds != "" and not (seconds.isascii() and seconds.isdigit() and 10 <= int(seconds) <= 60))
         or any("\\" in link or (".." in link.split("/") and "://" not in link) for link in links)
         or any(re.match(r"(?i)(file|ftp|javascript|data):", link) for link in links)
+        or any(re.match(r"(?i)https?://(127\.|10\.|169\.254\.|localhost\b|\[::1\])", link) for link in links)
         or (own_id != "" and re.fullmatch(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]", own_id) is None)
     )
 

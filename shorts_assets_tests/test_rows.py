@@ -2,6 +2,7 @@ import re
 
 import pytest
 
+from shorts_assets.providers.public_net import allowance
 from shorts_assets.rows import RowError, idea_from_row, is_blank, item_key, split_facts
 from shorts_assets_tests.conftest import GOOD_ROW
 
@@ -66,3 +67,45 @@ def test_blank_rows_are_recognised():
 def test_a_voice_keeps_its_case_as_elevenlabs_ids_need_it():
     assert idea_from_row({**GOOD_ROW, "voice": "21m00Tcm4TlvDq8ikWAM"}, 1).voice == "21m00Tcm4TlvDq8ikWAM"
     assert item_key({**GOOD_ROW, "voice": "EN-US"}) == item_key({**GOOD_ROW, "voice": "en-us"})
+
+
+@pytest.mark.parametrize(("link", "reason"), [
+    ("http://127.0.0.1:22/", "media 1 links 127.0.0.1, a loopback address inside the factory's network: "
+     "give a public link"),
+    ("http://169.254.169.254/latest/meta-data/", "media 1 links 169.254.169.254, a link-local address inside the "
+     "factory's network (the cloud metadata service lives there): give a public link"),
+    ("https://2130706433/x.mp4", "links 2130706433 (127.0.0.1), a loopback address"),
+    ("https://0x7f.1/x.mp4", "links 0x7f.1 (127.0.0.1), a loopback address"),
+    ("https://127.1/x.mp4", "links 127.1 (127.0.0.1), a loopback address"),
+    ("https://0177.0.0.1/x.mp4", "links 0177.0.0.1 (127.0.0.1), a loopback address"),
+    ("http://[::1]:8080/x.mp4", "links ::1, a loopback address"),
+    ("http://[::ffff:127.0.0.1]/x.mp4", "a loopback address"),  # IPv4-mapped
+    ("http://[fe80::1%25eth0]/x.mp4", "a link-local address"),
+    ("http://[fd00:ec2::254]/x.mp4", "links fd00:ec2::254, a unique-local address"),
+    ("http://LOCALHOST/x.mp4", "links localhost (127.0.0.1), a loopback address"),
+    ("http://media.localhost./x.mp4", "links media.localhost. (127.0.0.1), a loopback address"),
+    ("http://10.0.0.5/x.mp4", "links 10.0.0.5, a private address"),
+    ("http://192.168.1.20/x.mp4", "links 192.168.1.20, a private address"),
+    ("http://100.64.0.9/x.mp4", "a shared (carrier-grade NAT) address"),
+    ("http://0.0.0.0:8000/x.mp4", "links 0.0.0.0, an unspecified address"),
+    ("https://videos.example.com/x.mp4 | http://10.0.0.5/x.mp4", "media 2 links 10.0.0.5"),
+])
+def test_a_media_link_to_an_internal_address_is_rejected_with_why(link, reason):
+    with pytest.raises(RowError) as rejected:
+        idea_from_row({**GOOD_ROW, "media": link}, 1)
+    assert reason in str(rejected.value)
+
+
+def test_a_media_link_the_setting_allows_is_accepted_at_that_port_only():
+    allowed = allowance(["127.0.0.1:8123", "[::1]:8123", "10.0.0.0/8"])
+    links = ["http://127.0.0.1:8123/x.mp4", "http://[::1]:8123/x.mp4", "https://10.9.8.7/x.mp4",
+             "https://videos.example.com/x.mp4"]
+    assert idea_from_row({**GOOD_ROW, "media": " | ".join(links)}, 1, allowed).media == links
+    with pytest.raises(RowError, match="links 127.0.0.1, a loopback address"):
+        idea_from_row({**GOOD_ROW, "media": "http://127.0.0.1:8124/x.mp4"}, 1, allowed)
+
+
+def test_a_media_link_with_an_impossible_port_is_rejected():
+    for link in ("http://videos.example.com:0/x.mp4", "http://videos.example.com:99999/x.mp4"):
+        with pytest.raises(RowError, match="must be an http"):
+            idea_from_row({**GOOD_ROW, "media": link}, 1)

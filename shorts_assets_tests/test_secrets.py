@@ -264,6 +264,7 @@ def demo_env(world: World, key: dict, secrets_dir: Path) -> dict[str, str]:
         "OPENAI_API_KEY": m["openai"], "OPENAI_BASE_URL": f"{world.openai.url}/v1",
         "ELEVENLABS_API_KEY": m["elevenlabs"], "ELEVENLABS_BASE_URL": world.elevenlabs.url,
         "PEXELS_API_KEY": m["pexels"], "PEXELS_BASE_URL": world.pexels.url,
+        "SHORTS_MEDIA_ALLOW_NETWORKS": world.pexels.address,  # its stock files are on 127.0.0.1
         "YOUTUBE_AUTHORIZED_USER_FILE": str(user_file), "YOUTUBE_API_ROOT": f"{world.youtube.url}/",
         "TIKTOK_ACCESS_TOKEN": m["tiktok"], "TIKTOK_API_ROOT": world.tiktok.url,
         "INSTAGRAM_ACCESS_TOKEN": m["instagram"], "INSTAGRAM_USER_ID": USER_ID,

@@ -24,10 +24,11 @@ def instance():
         yield instance
 
 
-def tick(instance, sheet_path, cursor=None, review_required=False, rows_per_tick=100):
+def tick(instance, sheet_path, cursor=None, review_required=False, rows_per_tick=100, allow_networks=()):
     context = build_sensor_context(instance=instance, cursor=cursor, resources={
         "sheet": CsvSheet(path=str(sheet_path)),
-        "policy": Policy(review_required=review_required, rows_per_tick=rows_per_tick)})
+        "policy": Policy(review_required=review_required, rows_per_tick=rows_per_tick,
+                         allow_networks=list(allow_networks))})
     result = content_sheet_sensor(context)
     if isinstance(result, SensorResult):
         for request in result.dynamic_partitions_requests:  # what the daemon does with the result
@@ -48,6 +49,19 @@ def test_new_rows_become_partitions_and_runs_in_one_result(instance, sheet_path)
                                            "bold-claim, number, story", "queued"]
     assert [rows[0]["item_id"], rows[3]["item_id"]] == keys
     assert set(instance.get_dynamic_partitions(content_items.name)) == set(keys)
+
+
+def test_media_links_to_internal_addresses_are_rejected_unless_the_setting_allows_them(instance, sheet_path):
+    links = ["http://169.254.169.254/latest/meta-data/", "http://0x7f.1:22/", "http://127.0.0.1:8123/bees.mp4"]
+    write_sheet(sheet_path, [{**GOOD_ROW, "topic": f"link {n}", "media": link} for n, link in enumerate(links)])
+    result = tick(instance, sheet_path, allow_networks=["127.0.0.1:8123"])
+    assert [r["status"] for r in read_sheet(sheet_path)] == [
+        "rejected: media 1 links 169.254.169.254, a link-local address inside the factory's network "
+        "(the cloud metadata service lives there): give a public link",
+        "rejected: media 1 links 0x7f.1 (127.0.0.1), a loopback address inside the factory's network: "
+        "give a public link",
+        "queued"]
+    assert [r.partition_key.split("-")[:2] for r in result.run_requests] == [["link", "2"]]
 
 
 def test_nothing_new_is_a_skip(instance, sheet_path):
@@ -75,9 +89,9 @@ def test_handled_rows_are_neither_parsed_nor_validated_again(instance, sheet_pat
     CsvSheet(path=str(sheet_path)).append_rows([{**GOOD_ROW, "topic": "third topic"}])
     validated = []
 
-    def counted(values, number):
+    def counted(values, number, allowed):
         validated.append(number)
-        return idea_from_row(values, number)
+        return idea_from_row(values, number, allowed)
     monkeypatch.setattr("shorts_assets.automation.intake.idea_from_row", counted)
     parsed = CsvSheet(path=str(sheet_path)).rows(after=2)
     assert [row.number for row in parsed] == [3]

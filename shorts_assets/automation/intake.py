@@ -76,7 +76,7 @@ def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[
             continue
         known = known_items(context.instance) if known is None else known
         try:
-            idea = idea_from_row(dict(row.values), row.number)
+            idea = idea_from_row(dict(row.values), row.number, policy.media_allowance)
             if idea.item_id in known or idea.item_id in added:
                 raise RowError(f"duplicate of item {idea.item_id}")
         except RowError as error:

@@ -8,7 +8,9 @@ slow zoom.
 Downloads are streamed with a size limit and kept in a cache by content hash, found again by
 a key (a Pexels file id, a URL), so a retried step or a second scene never downloads the
 same file twice. Only a file ffmpeg can decode is kept: a corrupt one is never served from
-the cache. The Pexels API key is sent to the API only, never to the file hosts.
+the cache. The Pexels API key is sent to the API only, never to the file hosts. A row's link
+and a Pexels file link are fetched through `public_net`: never from the factory's own network
+unless SHORTS_MEDIA_ALLOW_NETWORKS lets that address through.
 
 `FootageChain` tries the providers SHORTS_FOOTAGE names, in order: `NoFootage` moves on to
 the next; a `PermanentError` or `TransientError` stops the chain, because a bad key or a bad
@@ -43,6 +45,7 @@ from shorts_assets.providers import PermanentError, TransientError
 from shorts_assets.providers.footage import ClipMade, ClipRequest, NoFootage, ProceduralFootage, card_text, scene_seed
 from shorts_assets.providers.http_errors import retried, retry_after, send
 from shorts_assets.providers.openai_footage import OpenAIImageFootage
+from shorts_assets.providers.public_net import PrivateAddress, allowance, public_client
 
 CHUNK = 1 << 16
 MAX_RATE_LIMIT_WAIT_S = 3600.0  # a longer wait means the quota is used up: permanent
@@ -165,6 +168,9 @@ class DownloadCache:
             except httpx.TransportError as error:
                 part.unlink(missing_ok=True)
                 raise TransientError(f"downloading {where} failed: {type(error).__name__}") from error
+            except PrivateAddress as error:
+                part.unlink(missing_ok=True)
+                raise Unusable(f"{where} leads to {error}") from error
             except BaseException:
                 part.unlink(missing_ok=True)
                 raise
@@ -202,10 +208,6 @@ def _check_playable(path: Path, where: str) -> None:
         check_decodes(path)
     except MediaError as error:
         raise Unusable(f"{where} is not a playable video or image (ffmpeg cannot decode it)") from error
-
-
-def _client(timeout: float, **kwargs) -> httpx.Client:
-    return httpx.Client(timeout=timeout, follow_redirects=True, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -256,6 +258,7 @@ class PexelsFootage(dg.ConfigurableResource):
     max_download_mb: float = 80
     timeout: float = 30.0
     per_page: int = 15
+    allow_networks: list[str] = []  # SHORTS_MEDIA_ALLOW_NETWORKS: the file links are the answer's, not ours
 
     def make_clip(self, request: ClipRequest) -> ClipMade:
         if card_text(request.scene.visual) is not None:
@@ -278,7 +281,7 @@ class PexelsFootage(dg.ConfigurableResource):
     def _first_usable(self, videos: list[dict]) -> tuple[dict, dict, Download]:
         """The first video whose file downloads and decodes, its file and the download; else NoFootage."""
         unusable = []
-        with _client(self.timeout) as client:  # no Authorization: the files live on a CDN
+        with public_client(self.timeout, allowance(self.allow_networks)) as client:  # no key: files live on a CDN
             for video in videos:
                 chosen = best_file(portrait_mp4s(video))
                 try:
@@ -294,7 +297,7 @@ class PexelsFootage(dg.ConfigurableResource):
         if not self.api_key:
             raise PermanentError("Pexels needs an API key: set PEXELS_API_KEY (https://www.pexels.com/api/)")
         params = {"query": query, "orientation": "portrait", "size": "medium", "per_page": self.per_page}
-        with _client(self.timeout, base_url=self.base_url) as client:
+        with httpx.Client(timeout=self.timeout, base_url=self.base_url, follow_redirects=True) as client:
             response = send(client, "Pexels search", "GET", "/videos/search", wait_of=rate_limit_wait, params=params,
                             headers={"Authorization": self.api_key})
         _raise_for_pexels(response)
@@ -345,6 +348,7 @@ class RowMediaFootage(dg.ConfigurableResource):
     cache_dir: str
     max_download_mb: float = 80
     timeout: float = 30.0
+    allow_networks: list[str] = []  # SHORTS_MEDIA_ALLOW_NETWORKS
 
     def make_clip(self, request: ClipRequest) -> ClipMade:
         media = request.media.strip()
@@ -393,7 +397,7 @@ class RowMediaFootage(dg.ConfigurableResource):
             raise Unusable(f"{where} is {content_type or 'of no stated type'}, not a video or image")
 
         try:
-            with _client(self.timeout) as client:
+            with public_client(self.timeout, allowance(self.allow_networks)) as client:
                 download = DownloadCache(self.cache_dir).fetch(client, url, url, int(self.max_download_mb * MB), accept)
         except Unusable as error:
             fix = "fix it or remove it from the row's media column"

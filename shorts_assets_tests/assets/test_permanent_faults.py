@@ -1,4 +1,5 @@
-"""Permanent faults (issue 7): quota exhausted, a revoked key, a policy refusal, a corrupt media file.
+"""Permanent faults (issue 7): quota exhausted, a revoked key, a policy refusal, a corrupt media file,
+a media link into the factory's own network (issue 12).
 
 Each fails its step after one attempt (no Dagster retry, no retry inside the vendor's SDK),
 with a message that says what to fix, which the failure sensor writes to the item's row;
@@ -8,6 +9,7 @@ the next item is made as if nothing had happened. Every service is a local fake 
 from __future__ import annotations
 
 import json
+from ipaddress import ip_address
 
 import ffmpeg
 import pytest
@@ -18,6 +20,7 @@ from shorts_assets.definitions import build_definitions
 from shorts_assets.media.ffmpeg import run
 from shorts_assets.models import Scene
 from shorts_assets.partitions import content_items
+from shorts_assets.providers import public_net
 from shorts_assets.providers.footage import ClipRequest, NoFootage, scene_seed
 from shorts_assets.providers.stock_footage import PexelsFootage
 from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, sync_sheet, write_sheet
@@ -48,14 +51,15 @@ def videos(tmp_path_factory) -> dict[str, bytes]:
 @pytest.fixture
 def factory(tmp_path, monkeypatch, offline, videos):
     """The factory on the real clients against fakes: OpenAI writer, ElevenLabs voice, sandbox channel,
-    a CSV sheet; FakePexels also serves the row's own media links (/download/<name>)."""
+    a CSV sheet; FakePexels also serves the row's own media links (/download/<name>), which the
+    footage may fetch from it because SHORTS_MEDIA_ALLOW_NETWORKS names its address and port."""
     files = {name: ("video/mp4", data) for name, data in videos.items()}
     with FakeOpenAI() as openai, FakeElevenLabs() as elevenlabs, FakePexels(files) as pexels:
         env = {
             "SHORTS_HOME": str(tmp_path), "SHORTS_WRITER": "openai", "SHORTS_VOICE": "elevenlabs",
             "OPENAI_API_KEY": openai.api_key, "OPENAI_BASE_URL": f"{openai.url}/v1",
             "ELEVENLABS_API_KEY": elevenlabs.api_key, "ELEVENLABS_BASE_URL": elevenlabs.url,
-            "PEXELS_API_KEY": API_KEY, "PEXELS_BASE_URL": pexels.url,
+            "PEXELS_API_KEY": API_KEY, "PEXELS_BASE_URL": pexels.url, "SHORTS_MEDIA_ALLOW_NETWORKS": pexels.address,
         }
         for name, value in env.items():
             monkeypatch.setenv(name, value)  # EnvVar secrets are read when the run starts
@@ -166,6 +170,24 @@ def test_a_corrupt_row_media_file_fails_clips_once_and_asks_to_fix_the_media_col
     assert not list((tmp_path / "cache").rglob("blobs/*"))  # never kept: a fixed file at that link is fetched anew
 
 
+def test_a_row_link_into_the_factorys_network_fails_once_at_the_sheet_check_or_the_download(factory, tmp_path,
+                                                                                             monkeypatch):
+    """Written as an address, the idea step refuses it (as the sensor does); a name is refused when it resolves."""
+    env, _, _, pexels = factory
+    monkeypatch.setattr(public_net, "resolve", lambda host, port: [ip_address("10.0.0.7")])
+    rows(tmp_path, {"metadata-link": "http://169.254.169.254/latest/meta-data/",
+                    "private-name": "http://media.example.org/bees.mp4"})
+    defs, instance = definitions(env, "row-media,procedural"), DagsterInstance.ephemeral()
+    assert_fails_once(defs, instance, produce(defs, instance, "metadata-link", upto="clips"), tmp_path, "idea",
+                      "row 1: media 1 links 169.254.169.254, a link-local address inside the factory's network "
+                      "(the cloud metadata service lives there): give a public link")
+    assert_fails_once(defs, instance, produce(defs, instance, "private-name", upto="clips"), tmp_path, "clips",
+                      "the row's media link http://media.example.org/bees.mp4 leads to media.example.org (10.0.0.7), "
+                      "a private address inside the factory's network, which only SHORTS_MEDIA_ALLOW_NETWORKS can "
+                      "let through: fix it or remove it from the row's media column")
+    assert pexels.requests == []
+
+
 def test_a_corrupt_stock_file_is_skipped_for_the_next_result_without_a_retry(factory, tmp_path):
     """A broken Pexels file is that stock video's fault: no retry or sheet edit can fix it, the next result can."""
     env, _, _, pexels = factory
@@ -187,7 +209,8 @@ def test_when_every_tried_stock_file_is_corrupt_the_scene_moves_on_saying_why(fa
     _, _, _, pexels = factory
     pexels.videos = [pexels.video(1, [(11, 1080, 1920, "truncated")]), pexels.video(2, [(21, 1080, 1920, "noise")]),
                      pexels.video(3, [(31, 1080, 1920, "good")])]
-    footage = PexelsFootage(api_key=API_KEY, base_url=pexels.url, cache_dir=str(tmp_path / "cache"))
+    footage = PexelsFootage(api_key=API_KEY, base_url=pexels.url, cache_dir=str(tmp_path / "cache"),
+                            allow_networks=[pexels.address])
     index = next(i for i in range(1, 20) if scene_seed("stock-item", i) % 3 == 0)  # video 1, then video 2
     scene = Scene(narration="Bees dance.", visual="bees dancing")
     with pytest.raises(NoFootage) as nothing:

@@ -76,6 +76,7 @@ def world(tmp_path, monkeypatch, offline, s3_endpoint):
             "OPENAI_API_KEY": fakes["openai"].api_key, "OPENAI_BASE_URL": f"{fakes['openai'].url}/v1",
             "ELEVENLABS_API_KEY": fakes["elevenlabs"].api_key, "ELEVENLABS_BASE_URL": fakes["elevenlabs"].url,
             "PEXELS_API_KEY": fakes["pexels"].api_key, "PEXELS_BASE_URL": fakes["pexels"].url,
+            "SHORTS_MEDIA_ALLOW_NETWORKS": fakes["pexels"].address,  # its stock files are on 127.0.0.1
             "YOUTUBE_AUTHORIZED_USER_FILE": str(tmp_path / "yt.json"), "YOUTUBE_API_ROOT": f"{youtube.url}/",
             "TIKTOK_ACCESS_TOKEN": fakes["tiktok"].token, "TIKTOK_API_ROOT": fakes["tiktok"].url,
             "INSTAGRAM_ACCESS_TOKEN": fakes["instagram"].token, "INSTAGRAM_USER_ID": fakes["instagram"].user_id,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+import socket
 import threading
 import time
 from collections import Counter
@@ -84,7 +85,7 @@ class Chaos:
 
 
 class LocalServer:
-    """An HTTP server on 127.0.0.1 in a thread of its own, serving inside `with`."""
+    """An HTTP server on 127.0.0.1 (or another loopback address) in a thread of its own, serving inside `with`."""
 
     def serve(self, server) -> None:
         self.server = server
@@ -92,8 +93,14 @@ class LocalServer:
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
+    def address(self) -> str:
+        """host:port, as SHORTS_MEDIA_ALLOW_NETWORKS names it to let the footage download from this fake."""
+        host, port = self.server.server_address[:2]
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"http://{self.address}"
 
     def __enter__(self):
         self.thread.start()
@@ -104,11 +111,17 @@ class LocalServer:
         self.server.server_close()
 
 
+class IPv6Server(ThreadingHTTPServer):
+    """For a fake on ::1: the tests of IPv6 media links."""
+
+    address_family = socket.AF_INET6
+
+
 class FakeServer(LocalServer):
     """Subclasses implement `handle(request) -> Response`; faults queued with `fail_next` come
     first, then those `chaos` draws."""
 
-    def __init__(self):
+    def __init__(self, host: str = "127.0.0.1"):
         self.requests: list[Request] = []
         self.faults: list[tuple[str, Response]] = []
         self.chaos: Chaos | None = None
@@ -149,7 +162,7 @@ class FakeServer(LocalServer):
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
-        self.serve(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
+        self.serve(IPv6Server((host, 0), Handler) if ":" in host else ThreadingHTTPServer((host, 0), Handler))
 
     def fail_next(self, response: Response, path_prefix: str = "/", times: int = 1) -> None:
         """The next `times` requests under `path_prefix` get `response` instead of an answer."""

@@ -69,6 +69,8 @@ def pexels(media):
 
 
 def _pexels(fake, tmp_path, **fields) -> PexelsFootage:
+    """Pexels at the fake, whose file links are on 127.0.0.1: allowed for the fake's port alone."""
+    fields = {"allow_networks": [fake.address], **fields}
     return PexelsFootage(api_key=API_KEY, base_url=fake.url, cache_dir=str(tmp_path / "cache"), **fields)
 
 
@@ -170,6 +172,15 @@ def test_pexels_bad_key_is_permanent_and_names_the_variable_not_the_key(pexels, 
     assert pexels.calls("GET", "/download/") == []
 
 
+def test_pexels_file_links_inside_the_network_are_never_fetched_and_the_search_still_is(pexels, tmp_path):
+    """The search goes to PEXELS_BASE_URL as configured; the file links are the answer's, so they are checked."""
+    with pytest.raises(NoFootage) as nothing:
+        _pexels(pexels, tmp_path, allow_networks=[]).make_clip(_request(tmp_path))
+    assert len(pexels.calls("GET", "/videos/search")) == 1 and pexels.calls("GET", "/download/") == []
+    assert "Pexels video 1002: http://127.0.0.1" in str(nothing.value)
+    assert "a loopback address inside the factory's network" in str(nothing.value)
+
+
 @pytest.mark.parametrize(
     ("download", "reason"),
     [("oversized.mp4", "over the 1 MB limit"), ("page.mp4", "text/html, not video/mp4"),
@@ -252,7 +263,7 @@ def test_row_media_refuses_paths_outside_the_media_root(media_root, tmp_path):
 
 
 def test_row_media_downloads_a_url_once_and_credits_it_without_its_query(pexels, media_root, tmp_path):
-    footage = _row(media_root, tmp_path)
+    footage = _row(media_root, tmp_path, allow_networks=[pexels.address])
     url = f"{pexels.url}/download/bees.png?signature=s3cret"
     made = footage.make_clip(_request(tmp_path, media=url))
     footage.make_clip(_request(tmp_path, media=url, out="again.mp4"))
@@ -263,7 +274,7 @@ def test_row_media_downloads_a_url_once_and_credits_it_without_its_query(pexels,
 
 
 def test_row_media_bad_links_are_permanent_and_outages_transient(pexels, media_root, tmp_path):
-    footage = _row(media_root, tmp_path, max_download_mb=1)
+    footage = _row(media_root, tmp_path, max_download_mb=1, allow_networks=[pexels.address])
     with pytest.raises(NoFootage):
         footage.make_clip(_request(tmp_path, media=" "))
     for link, reason in [("oversized.mp4", "over the 1 MB limit"), ("page.mp4", "text/html, not a video or image"),
