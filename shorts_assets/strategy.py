@@ -29,13 +29,11 @@ from pathlib import Path
 import numpy as np
 
 from .models import ArmStats, AttributeBelief, ContentStrategy, HookStyle, ProposedIdea
+from .pacing import TARGET_SECONDS, fit_facts
 from .rows import MUSIC_CHOICES
 
 ATTRIBUTES = ("category", "hook_style", "length", "music")  # voice, footage, writer are fixed by config
 BANK_PATH = Path(__file__).parent / "samples" / "topic_bank.json"
-TARGET_SECONDS = {"under-20s": 18, "20-40s": 30, "40-60s": 45}  # a length bucket's aim, inside the bucket
-WORDS_PER_SECOND = 2.6  # the offline writer's speaking pace, so filled facts fit the same budget
-HOOK_AND_OUTRO_WORDS = 8  # what the writer's hook costs beyond its call to action
 PRIOR_STRENGTH = 1.0  # the prior is worth one item: weak, so a value's own data win quickly
 DEFAULT_SD = 1.0  # the noise sd before two different rewards have been seen
 BACKFIT_SWEEPS = 10  # enough for the effects to settle on a channel's few attributes
@@ -282,18 +280,6 @@ def propose(strategy: ContentStrategy, n: int, seed: int, explore_share: float =
         choice = {**choices[index], target.attribute: thompson_pick(target, rng, exclude=target.best)}
         proposals[index] = proposal(strategy, choice, forced=True)
     return proposals
-
-
-def fit_facts(facts: list[str], topic: str, seconds: int) -> list[str]:
-    """The first facts that fit the spoken budget the offline writer uses; always at least one."""
-    budget = int(seconds * WORDS_PER_SECOND) - len(f"Follow for more about {topic}.".split()) - HOOK_AND_OUTRO_WORDS
-    kept, used = [], 0
-    for fact in facts:
-        if kept and used + len(fact.split()) > budget:
-            break
-        kept.append(fact)
-        used += len(fact.split())
-    return kept
 
 
 def fill_from_bank(choice: dict, taken: set[str], seed: int) -> ProposedIdea:

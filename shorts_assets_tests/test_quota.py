@@ -15,9 +15,10 @@ from shorts_assets.models import Post, PublishedPost
 from shorts_assets.providers import Deferred, http_errors
 from shorts_assets.providers.channels import Platforms
 from shorts_assets.providers.instagram import InstagramReels
+from shorts_assets.providers.platforms import Allowance
 from shorts_assets.providers.tiktok import TikTokChannel
 from shorts_assets.providers.youtube import YouTubeChannel
-from shorts_assets.quota import Allowance, reserve_post, used
+from shorts_assets.quota import reserve_post, used
 from shorts_assets.store import LocalStore
 from shorts_assets_tests.conftest import platform_upload
 from shorts_assets_tests.fakes import Response

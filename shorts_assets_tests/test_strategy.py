@@ -9,14 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shorts_assets.assets.video import length_bucket
 from shorts_assets.models import HookStyle
+from shorts_assets.pacing import TARGET_SECONDS, WORDS_PER_SECOND, length_bucket
 from shorts_assets.providers.platforms import SimulatedAudience
 from shorts_assets.strategy import (
     ATTRIBUTES,
     CLOSED_VALUES,
-    TARGET_SECONDS,
-    WORDS_PER_SECOND,
     Prior,
     TopicBankExhausted,
     explain,

@@ -6,7 +6,7 @@ from .. import keys
 from ..analytics import channel_table, leaders_markdown, totals
 from ..models import ChannelAnalytics, MediaFile, PublishedPost, RenderedVideo
 from ..providers.channels import Platforms
-from ..providers.writers import Writer
+from ..providers.writers import ThemeReader, Themes, Writer
 from ..store import StoreResource, load_record, save_record, scratch_dir
 from ..themes import keyword_themes
 from . import cost_metadata, service_call
@@ -47,9 +47,9 @@ def channel_analytics(
         table.to_csv(path, index=False)
     figures = totals(table)
     with service_call():  # a writer service reads the comments; offline, their keywords do
-        themes = writer.themes(comments) if hasattr(writer, "themes") else keyword_themes(comments)
+        read = writer.themes(comments) if isinstance(writer, ThemeReader) else Themes(keyword_themes(comments))
     record = ChannelAnalytics(items=len(items), table=MediaFile(name=path.name, mime="text/csv", path=path),
-                              totals=figures, themes=themes)
+                              totals=figures, themes=read.themes)
     return Output(record, metadata={**figures, "leaders": MetadataValue.md(leaders_markdown(table)),
                                     "themes": ", ".join(record.themes) or "-",
-        **cost_metadata(writer.take_costs() if hasattr(writer, "take_costs") else [])})
+                                    **cost_metadata([read.cost] if read.cost else [])})

@@ -6,6 +6,7 @@ from ..models import PostMetrics, PublishedPost
 from ..partitions import content_items
 from ..providers import Deferred
 from ..providers.channels import Platforms
+from ..providers.platforms import CommentReader
 from ..quota import reserve
 from ..store import Store, StoreResource, load_record
 from ..themes import keyword_themes
@@ -38,7 +39,7 @@ def take_snapshot(published: PublishedPost, platforms: Platforms, earlier: PostM
                         if post.platform in platforms.order], store, log)
     with service_call():
         snapshots = [platform.metrics(post, now) for post, platform in posts]
-        comments = [text for post, platform in posts if hasattr(platform, "comments")
+        comments = [text for post, platform in posts if isinstance(platform, CommentReader)
                     for text in platform.comments(post, COMMENTS_PER_POST)]
     history = [*(earlier.snapshots if earlier else []), *snapshots][-KEEP_SNAPSHOTS:]
     return PostMetrics(item_id=published.item_id, snapshots=history, comments=comments,

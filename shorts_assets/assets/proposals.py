@@ -4,7 +4,7 @@ from ..keys import RowStatus
 from ..models import ContentStrategy, IdeaProposals
 from ..policy import Policy
 from ..providers.sheets import Sheet
-from ..providers.writers import Writer
+from ..providers.writers import Drafted, IdeaDrafter, Writer
 from ..strategy import TopicBankExhausted, fill_from_bank, propose
 from . import cost_metadata, service_call
 
@@ -38,17 +38,19 @@ def idea_proposals(
     open_now = sum(r.status == RowStatus.PROPOSED for r in rows)
     wanted = max(0, min(policy.proposals_per_cycle, policy.max_open_proposals - open_now))
     taken = {(r.values.get("topic") or "").strip().lower() for r in rows}
-    ideas = []
+    ideas, costs = [], []
     for index, choice in enumerate(propose(content_strategy, wanted, seed=policy.seed + len(rows))):
         with service_call():  # a writer service drafts the idea; offline, the topic bank does
-            ideas.append(writer.draft_idea(choice, taken, content_strategy.hints) if hasattr(writer, "draft_idea")
-                         else from_bank(context, choice, taken, seed=policy.seed + len(rows) + index))
-        taken.add(ideas[-1].topic.lower())
-    status = RowStatus.READY if policy.auto_approve_ideas else RowStatus.PROPOSED
+            drafted = (writer.draft_idea(choice, taken, content_strategy.hints) if isinstance(writer, IdeaDrafter)
+                       else Drafted(from_bank(context, choice, taken, seed=policy.seed + len(rows) + index)))
+        ideas.append(drafted.idea)
+        costs += [drafted.cost] if drafted.cost else []
+        taken.add(drafted.idea.topic.lower())
+    status = (RowStatus.READY if policy.auto_approve_ideas else RowStatus.PROPOSED).value
     numbers = sheet.append_rows([as_row(idea, status) for idea in ideas]) if ideas else []
     record = IdeaProposals(proposals=ideas, rows=numbers)
     table = "\n".join(["| topic | category | hook | seconds | why |", "|---|---|---|---|---|"] + [
         f"| {i.topic} | {i.category} | {i.hook_style.value} | {i.target_seconds} | {i.reason} |" for i in ideas])
     return Output(record, metadata={"proposed": len(ideas), "open_before": open_now, "status": status,
                                     "proposals": MetadataValue.md(table if ideas else "_none this cycle_"),
-        **cost_metadata(writer.take_costs() if hasattr(writer, "take_costs") else [])})
+                                    **cost_metadata(costs)})

@@ -7,13 +7,10 @@ from ..media.captions import CaptionStyle, build_ass, caption_font
 from ..media.compose import RenderSpec, render_video
 from ..media.probe import probe
 from ..models import Clips, Idea, MediaFile, Narration, RenderedVideo, Script
+from ..pacing import length_bucket
 from ..partitions import content_items
 from ..store import scratch_dir
 from . import TAIL_SECONDS, permanent
-
-
-def length_bucket(seconds: float) -> str:
-    return "under-20s" if seconds < 20 else "20-40s" if seconds < 40 else "40-60s"
 
 
 class CaptionConfig(Config):

@@ -19,10 +19,9 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from ..models import MetricsSnapshot, Post
-from ..quota import Allowance
 from . import Deferred, PermanentError, TransientError
 from .http_errors import json_body, scrub, send, status_error, timeout
-from .platforms import Progress
+from .platforms import Allowance, Progress
 
 if TYPE_CHECKING:
     from .platforms import Upload

@@ -18,13 +18,13 @@ from typing import TypeVar
 
 import pydantic
 from dagster import ConfigurableResource
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, Field
 
 from ..models import Cost, HookStyle, Idea, ProposedIdea, Scene, Script
-from ..strategy import HOOK_AND_OUTRO_WORDS, TARGET_SECONDS, fit_facts
+from ..pacing import HOOK_AND_OUTRO_WORDS, TARGET_SECONDS, WORDS_PER_SECOND, fit_facts
 from . import PermanentError, TransientError
 from .openai_errors import openai_client, openai_errors
-from .writers import WORDS_PER_SECOND
+from .writers import Drafted, Themes
 
 
 class BeatDraft(BaseModel):
@@ -69,7 +69,7 @@ MAX_COMMENT_CHARS = 300
 MAX_THEME_CHARS = 80
 MAX_TAKEN = 200  # taken topics sent with a draft; the check against all of them is local
 MAX_FACTS = 5
-OUTRO_WORDS = 5  # "Follow for more about <topic>." with a short topic, as strategy.fit_facts counts it
+OUTRO_WORDS = 5  # "Follow for more about <topic>." with a short topic, as pacing.fit_facts counts it
 
 HOOK_STYLES = {
     HookStyle.question: "open with a question the viewer wants answered",
@@ -130,7 +130,7 @@ def idea_prompt(choice: dict, taken: set[str], hints: str) -> str:
 
 
 def fact_budget(seconds: int) -> int:
-    """Words the facts may use at the writers' pace, net of hook and outro (strategy.fit_facts' budget)."""
+    """Words the facts may use at the writers' pace, net of hook and outro (pacing.fit_facts' budget)."""
     return max(int(seconds * WORDS_PER_SECOND) - HOOK_AND_OUTRO_WORDS - OUTRO_WORDS, 1)
 
 
@@ -170,8 +170,6 @@ class OpenAIWriter(ConfigurableResource):
     max_retries: int = Field(default=2, description="the SDK's own retries before the step's RetryPolicy")
     timeout: float = Field(default=60.0, description="seconds per request")
 
-    _spent: list[Cost] = PrivateAttr(default_factory=list)
-
     def write(self, idea: Idea, hints: str = "") -> Script:
         what = f"script for {idea.item_id}"
         messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user_prompt(idea, hints)}]
@@ -181,32 +179,31 @@ class OpenAIWriter(ConfigurableResource):
         except pydantic.ValidationError as error:
             raise self._unusable(what, error) from error
 
-    def themes(self, comments: list[str], top: int = 5) -> list[str]:
+    def themes(self, comments: list[str], top: int = 5) -> Themes:
         """At most `top` short themes of viewers' comments (newest first, as platforms list them).
 
         Only the newest MAX_COMMENTS comments are sent, each cut to MAX_COMMENT_CHARS. No
-        comments, no request. The request's cost is kept for `take_costs`.
+        comments, no request.
         """
         sent = [text.strip()[:MAX_COMMENT_CHARS] for text in comments if text and text.strip()][:MAX_COMMENTS]
         if not sent or top <= 0:
-            return []
+            return Themes([])
         messages = [{"role": "system", "content": THEMES_PROMPT}, {"role": "user", "content": themes_prompt(sent, top)}]
         draft, cost = self._parse(
             ThemesDraft, messages, f"summary of {len(sent)} comments", fix="Leave the comment themes out this time."
         )
-        self._spent.append(cost)
         found: dict[str, str] = {}
         for theme in draft.themes:
             theme = " ".join(theme.split())[:MAX_THEME_CHARS]
             if theme:
                 found.setdefault(theme.lower(), theme)
-        return list(found.values())[:top]
+        return Themes(list(found.values())[:top], cost)
 
-    def draft_idea(self, choice: dict, taken: set[str], hints: str = "") -> ProposedIdea:
+    def draft_idea(self, choice: dict, taken: set[str], hints: str = "") -> Drafted:
         """A new topic in the choice's category with facts that fit its length, for `strategy.propose`'s choice.
 
         A topic that is already taken, or no facts, is a TransientError: another draw may
-        differ. Facts beyond the length's word budget are dropped (strategy.fit_facts).
+        differ. Facts beyond the length's word budget are dropped (pacing.fit_facts).
         """
         category, seconds = choice["category"], TARGET_SECONDS[choice["length"]]
         what = f"idea for a {category!r} video"
@@ -215,7 +212,6 @@ class OpenAIWriter(ConfigurableResource):
             {"role": "user", "content": idea_prompt(choice, taken, hints)},
         ]
         draft, cost = self._parse(IdeaDraft, messages, what, fix="Pick another category or write the row by hand.")
-        self._spent.append(cost)
         topic = " ".join(draft.topic.split())
         facts = [fact for fact in (" ".join(f.split()) for f in draft.facts) if fact][:MAX_FACTS]
         if topic.lower() in {name.strip().lower() for name in taken}:
@@ -229,18 +225,12 @@ class OpenAIWriter(ConfigurableResource):
                 "another try may do better."
             )
         kept = fit_facts(facts, topic, seconds)
-        return ProposedIdea(
+        return Drafted(ProposedIdea(
             topic=topic[:100], category=category, facts=kept, hook_style=HookStyle(choice["hook_style"]),
             target_seconds=seconds, music=choice["music"], explore=choice["explore"],
             reason=f"{choice['reason'].rstrip('. ')}. Topic and facts by {self.name}:{self.model}; "
             f"{len(kept)} of {len(facts)} facts fit {seconds} s.",
-        )
-
-    def take_costs(self) -> list[Cost]:
-        """What `themes` and `draft_idea` spent since the last call (a script carries its own cost)."""
-        spent = list(self._spent)
-        self._spent.clear()
-        return spent
+        ), cost)
 
     def _parse(self, schema: type[Draft], messages: list[dict], what: str, fix: str = "") -> tuple[Draft, Cost]:
         """The model's reply parsed into `schema`, and what it cost.

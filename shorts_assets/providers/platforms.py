@@ -17,15 +17,17 @@ import random
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
 
 from dagster import ConfigurableResource
 
 from ..models import MetricsSnapshot, Post
-from ..quota import Allowance
 from ..themes import simulated_comments
+
+DAY = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,39 @@ class Progress:
         self.sink(dict(self.state))
 
 
+@dataclass(frozen=True)
+class Allowance:
+    """`limits` per bucket in a window; `per_post` is what one publish spends and `per_read` one
+    post's metrics and comments. `zone` names the time zone whose calendar day is the window;
+    None means a moving 24 hours."""
+
+    platform: str
+    limits: dict[str, int]
+    per_post: dict[str, int]
+    zone: str | None = None
+    per_read: dict[str, int] = field(default_factory=dict)
+
+    def window_start(self, now: datetime) -> datetime:
+        if self.zone is None:
+            return now - DAY
+        local = now.astimezone(ZoneInfo(self.zone))
+        return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+    def reopens(self, now: datetime, spends: list[tuple[datetime, dict[str, int]]], bucket: str) -> datetime:
+        """When `bucket` has room for one more post: the next local midnight, or when enough of the
+        moving window's oldest spends have aged out."""
+        if self.zone is not None:
+            local = now.astimezone(ZoneInfo(self.zone))
+            midnight = (local + DAY).replace(hour=0, minute=0, second=0, microsecond=0)
+            return midnight.astimezone(UTC)
+        used = sum(spend.get(bucket, 0) for _, spend in spends)
+        for when, spend in sorted(spends, key=lambda s: s[0]):
+            used -= spend.get(bucket, 0)
+            if used + self.per_post.get(bucket, 1) <= self.limits[bucket]:
+                return when + DAY
+        return now + DAY
+
+
 class Platform(Protocol):
     name: str
 
@@ -66,6 +101,13 @@ class Platform(Protocol):
         ...
 
     def metrics(self, post: Post, now: datetime) -> MetricsSnapshot: ...
+
+
+@runtime_checkable
+class CommentReader(Protocol):
+    """A platform whose API lists a post's comments (the newest first)."""
+
+    def comments(self, post: Post, limit: int) -> list[str]: ...
 
 
 def unit(seed: str) -> float:

@@ -7,13 +7,14 @@ the row's facts into a short, fitted to the target length. It invents no facts.
 from __future__ import annotations
 
 import re
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from dagster import ConfigurableResource
 
-from ..models import HookStyle, Idea, Scene, Script
+from ..models import Cost, HookStyle, Idea, ProposedIdea, Scene, Script
+from ..pacing import WORDS_PER_SECOND
 
-WORDS_PER_SECOND = 2.6
 STOPWORDS = frozenset(
     {"a", "an", "and", "are", "as", "at", "be", "by", "did", "for", "from", "has", "have", "in", "is", "it",
      "its", "of", "on", "or", "so", "than", "that", "the", "their", "there", "they", "this", "to", "was",
@@ -27,6 +28,36 @@ class Writer(Protocol):
     def write(self, idea: Idea, hints: str = "") -> Script:
         """A script for the idea; `hints` is the content strategy's advice, when there is one."""
         ...
+
+
+@dataclass(frozen=True)
+class Themes:
+    """What viewers' comments are about, and what summing them up cost (None when nothing was asked)."""
+
+    themes: list[str]
+    cost: Cost | None = None
+
+
+@runtime_checkable
+class ThemeReader(Protocol):
+    """A writer that can sum comments up into themes (a writer service); offline, their keywords do."""
+
+    def themes(self, comments: list[str], top: int = 5) -> Themes: ...
+
+
+@dataclass(frozen=True)
+class Drafted:
+    """A proposal's topic and facts, written for the strategy's choice, and what writing them cost."""
+
+    idea: ProposedIdea
+    cost: Cost | None = None
+
+
+@runtime_checkable
+class IdeaDrafter(Protocol):
+    """A writer that can draft a new idea (a writer service); offline, the topic bank fills it."""
+
+    def draft_idea(self, choice: dict, taken: set[str], hints: str = "") -> Drafted: ...
 
 
 def sentences(text: str) -> list[str]:

@@ -31,10 +31,9 @@ from googleapiclient.http import HttpRequest, MediaFileUpload
 from pydantic import TypeAdapter
 
 from ..models import MetricsSnapshot, Post
-from ..quota import Allowance
 from . import Deferred, PermanentError, TransientError
 from .http_errors import retried, retry_after, scrub
-from .platforms import Progress
+from .platforms import Allowance, Progress
 
 if TYPE_CHECKING:
     from .platforms import Upload

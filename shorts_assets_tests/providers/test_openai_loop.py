@@ -10,9 +10,10 @@ import openai._base_client
 import pytest
 
 from shorts_assets import models
+from shorts_assets.pacing import TARGET_SECONDS
 from shorts_assets.providers import PermanentError, TransientError
 from shorts_assets.providers.openai_writer import MAX_COMMENT_CHARS, MAX_COMMENTS, MAX_TAKEN, OpenAIWriter
-from shorts_assets.strategy import TARGET_SECONDS
+from shorts_assets.providers.writers import Themes
 from shorts_assets_tests.fakes.openai_api import FakeOpenAI
 
 CHAT = "/v1/chat/completions"
@@ -54,7 +55,7 @@ def quoted_list(text: str, start: str, end: str) -> list[str]:
 
 def test_themes_sends_the_comments_as_quoted_data_and_maps_the_reply(fake):
     comments = ["More about bees please!", INJECTION, 'She said "wow" \u2764\ufe0f', "  "]
-    themes = writer(fake).themes(comments, top=5)
+    themes = writer(fake).themes(comments, top=5).themes
 
     body, system, user = sent(fake)
     assert body["response_format"]["type"] == "json_schema"
@@ -68,7 +69,7 @@ def test_themes_sends_the_comments_as_quoted_data_and_maps_the_reply(fake):
 def test_themes_cap_the_comments_and_the_themes(fake):
     comments = [f"comment {i} " + "x" * 400 for i in range(MAX_COMMENTS + 30)]
     fake.queue_reply(content=json.dumps({"themes": ["bees", " Bees ", "honey", "", "wasps"]}))
-    themes = writer(fake).themes(comments, top=2)
+    themes = writer(fake).themes(comments, top=2).themes
 
     quoted = quoted_list(sent(fake)[2], "<comments>\n", "\n</comments>")
     assert len(quoted) == MAX_COMMENTS and quoted[0].startswith("comment 0 ")  # the newest, first
@@ -79,7 +80,7 @@ def test_themes_cap_the_comments_and_the_themes(fake):
 
 @pytest.mark.parametrize("comments", [[], ["", "   "]])
 def test_no_comments_no_request(fake, comments):
-    assert writer(fake).themes(comments) == []
+    assert writer(fake).themes(comments) == Themes([])  # no request, no cost
     assert fake.calls("POST", CHAT) == []
 
 
@@ -101,7 +102,8 @@ def test_draft_idea_asks_for_an_untaken_topic_within_the_budget_and_keeps_the_ch
         "Some have survived exposure to open space.",
     ]}))
     w = writer(fake)
-    idea = w.draft_idea(CHOICE, taken, hints="Story hooks kept viewers longest.")
+    drafted = w.draft_idea(CHOICE, taken, hints="Story hooks kept viewers longest.")
+    idea, cost = drafted.idea, drafted.cost
 
     body, system, user = sent(fake)
     assert body["response_format"]["json_schema"]["schema"]["required"] == ["topic", "facts"]
@@ -117,14 +119,12 @@ def test_draft_idea_asks_for_an_untaken_topic_within_the_budget_and_keeps_the_ch
     assert idea.hook_style is models.HookStyle.story and idea.target_seconds == seconds
     assert (idea.music, idea.explore, idea.voice) == ("upbeat", True, "")
     assert idea.reason.startswith(CHOICE["reason"] + ". Topic and facts by openai:gpt-4o-mini")
-    (cost,) = w.take_costs()
     assert cost.units == {"prompt_tokens": 1200, "completion_tokens": 300}
-    assert w.take_costs() == []
 
 
 def test_draft_idea_sends_at_most_the_cap_of_taken_topics(fake):
     taken = {f"topic {i:03d}" for i in range(MAX_TAKEN + 50)}
-    idea = writer(fake).draft_idea(CHOICE, taken)
+    idea = writer(fake).draft_idea(CHOICE, taken).idea
     assert len(quoted_list(sent(fake)[2], "pick none of them): ", "\n")) == MAX_TAKEN
     assert idea.topic == "topic text" and idea.facts == ["facts 1 text", "facts 2 text"]  # the schema-filled reply
 
@@ -132,7 +132,7 @@ def test_draft_idea_sends_at_most_the_cap_of_taken_topics(fake):
 def test_draft_idea_keeps_the_facts_that_fit_a_short_video(fake):
     long_fact = " ".join(["word"] * 20)
     fake.queue_reply(content=json.dumps({"topic": "Owls", "facts": [long_fact] * 5}))
-    idea = writer(fake).draft_idea({**CHOICE, "length": "under-20s"}, set())
+    idea = writer(fake).draft_idea({**CHOICE, "length": "under-20s"}, set()).idea
     assert idea.target_seconds == 18 and idea.facts == [long_fact]  # 46 words less hook and outro: one fits
 
 
