@@ -220,12 +220,14 @@ def main(argv: list[str]) -> int:
     sheet, store = defs.resources["sheet"].process_config_and_initialize(), defs.resources["store"]
     say(f"Dagster home {home}; store {settings.store}; sheet {settings.sheet_csv}")
     say("starting the Dagster daemon: the sheet sensor queues new rows, the run queue runs them")
-    daemon = start_daemon(home)
-    try:
-        with DagsterInstance.get() as instance:
+    # The instance's storage is created here, before the daemon and its code server start: two
+    # processes creating a fresh SQLite storage at once can stamp its schema twice and break it.
+    with DagsterInstance.get() as instance:
+        daemon = start_daemon(home)
+        try:
             wait_for_items(sheet, Progress(instance), daemon, float(os.environ.get("SHORTS_DEMO_TIMEOUT", 900)))
-    finally:
-        stop_group(daemon)
+        finally:
+            stop_group(daemon)
     lines = table(sheet, store)
     print()
     print_table(lines)

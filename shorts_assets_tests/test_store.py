@@ -111,8 +111,19 @@ def test_scratch_folder_is_removed_once_stored(io_manager):
     class Step:
         partition_key, has_partition_key, asset_key = "bees-1", True, AssetKey("clips")
 
-    work = scratch_dir(Step)
-    io_manager.handle_output(out, clips_record(work, b"x"))
+    with scratch_dir(Step) as work:
+        record = clips_record(work, b"x")
+    io_manager.handle_output(out, record)
+    assert not work.exists()
+
+
+def test_scratch_folder_of_a_failed_step_is_removed(tmp_path):
+    class Step:
+        partition_key, has_partition_key, asset_key = "bees-1", True, AssetKey("clips")
+
+    with pytest.raises(RuntimeError), scratch_dir(Step) as work:
+        (work / "clip-00.mp4").write_bytes(b"half a clip")
+        raise RuntimeError("the footage service went away")
     assert not work.exists()
 
 
