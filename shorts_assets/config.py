@@ -25,6 +25,7 @@ from .assets.script import script
 from .policy import Policy
 from .providers.channels import Platforms
 from .providers.elevenlabs_voice import ElevenLabsVoice
+from .providers.espeak_voice import EspeakVoice
 from .providers.footage import ProceduralFootage
 from .providers.google_sheet import GoogleSheet
 from .providers.instagram import InstagramReels
@@ -35,7 +36,6 @@ from .providers.public_net import ALLOW_SETTING, allowance
 from .providers.sheets import CsvSheet
 from .providers.stock_footage import FootageChain, PexelsFootage, RowMediaFootage
 from .providers.tiktok import TikTokChannel
-from .providers.voices import EspeakVoice
 from .providers.writers import BringYourOwnWriter
 from .providers.youtube import YouTubeChannel
 from .store import StoreIOManager, StoreResource

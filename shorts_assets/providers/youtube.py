@@ -7,6 +7,9 @@ media upload URLs, so `_rooted` moves the rest.
 
 Quota: uploads spend a large share of the default 10,000 daily units, so a quota error is
 permanent for the day and says so; rate limits, 5xx and dropped connections are transient.
+
+Over 300 lines on purpose: everything that knows YouTube's API (its error reasons, its
+resumable protocol, its quota costs) stays in this one module, as each vendor has one.
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ from itertools import pairwise
 
 import pytest
 
-from shorts_assets.providers import voices
-from shorts_assets.providers.voices import EspeakVoice, Speech, Voice
+from shorts_assets.providers import espeak_voice as voices
+from shorts_assets.providers.espeak_voice import EspeakVoice
+from shorts_assets.providers.voices import Speech, Voice
 
 SCENES = [
     "Octopuses have three hearts.",
