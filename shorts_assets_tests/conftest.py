@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import socket
+import weakref
 from pathlib import Path
 
 import boto3
@@ -34,13 +35,19 @@ def platform_upload(video: Path, folder: Path) -> Upload:
                   attributes={"category": "nature"}, duration_s=31.5)
 
 
+SYNC_CURSORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per instance, as the daemon keeps it
+
+
 def sync_sheet(defs, instance):
     """One tick of the sheet sync, as the daemon runs it: rows brought up to date with the state,
-    and the runs rows ask for (returned, not launched)."""
+    and the runs rows ask for (returned, not launched). Its cursor is kept from tick to tick."""
     from shorts_assets.automation.sheet_sync import sheet_sync
 
-    with build_sensor_context(instance=instance, resources=defs.resources) as context:
-        return sheet_sync(context)
+    with build_sensor_context(instance=instance, resources=defs.resources,
+                              cursor=SYNC_CURSORS.get(instance)) as context:
+        result = sheet_sync(context)
+        SYNC_CURSORS[instance] = context.cursor
+    return result
 
 
 def write_sheet(path: Path, rows: list[dict[str, str]], columns=None) -> Path:

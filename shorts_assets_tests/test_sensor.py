@@ -1,10 +1,21 @@
 import json
+import time
+import uuid
 
 import pytest
-from dagster import AssetMaterialization, DagsterInstance, SensorResult, SkipReason, build_sensor_context
+from dagster import (
+    AssetMaterialization,
+    DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
+    SensorResult,
+    SkipReason,
+    build_sensor_context,
+)
 from dagster_aws.s3 import S3Resource
 
 from shorts_assets import keys
+from shorts_assets.assets.retraction import retracted_post
 from shorts_assets.assets.video import rendered_video
 from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.automation.sheet_sync import sheet_sync
@@ -168,7 +179,7 @@ def test_the_sheet_sync_publishes_approved_videos_once(instance, sheet_path, tmp
                              {**SECOND, "item_id": "early-1", "status": "Approved "}])  # before its video exists
     store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path), s3=S3Resource())
     for item in ("bees-1", "ants-1"):
-        store.open().put_json(keys.record(rendered_video.key, item), {"record": {}})
+        store.open().put_json(keys.record(rendered_video.key, item), {"record": {"video": {"key": f"v/{item}.mp4"}}})
     resources = {"sheet": CsvSheet(path=str(sheet_path)), "store": store, "policy": Policy(review_required=True)}
     with build_sensor_context(instance=instance, resources=resources) as context:
         requests = sheet_sync(context)
@@ -177,3 +188,18 @@ def test_the_sheet_sync_publishes_approved_videos_once(instance, sheet_path, tmp
     # Until the publish run shows up in the instance, the row keeps saying publishing.
     with build_sensor_context(instance=instance, resources=resources) as context:
         assert isinstance(sheet_sync(context), SkipReason)
+
+
+def test_a_settled_row_is_looked_at_again_only_when_its_item_runs(instance, sheet_path, tmp_path):
+    write_sheet(sheet_path, [{**GOOD_ROW, "item_id": "bees-1", "status": "published"}])
+    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path), s3=S3Resource())
+    store.open().put_json(keys.record(retracted_post.key, "bees-1"), {"record": {"failures": []}})
+    resources = {"sheet": CsvSheet(path=str(sheet_path)), "store": store, "policy": Policy(review_required=True)}
+    with build_sensor_context(instance=instance, resources=resources, cursor=str(time.time())) as context:
+        assert isinstance(sheet_sync(context), SkipReason)  # no run since: the store is not asked
+    assert read_sheet(sheet_path)[0]["status"] == "published"
+    instance.add_run(DagsterRun(job_name="retract_content", run_id=str(uuid.uuid4()), status=DagsterRunStatus.SUCCESS,
+                                tags={"dagster/partition": "bees-1"}))
+    with build_sensor_context(instance=instance, resources=resources, cursor=context.cursor) as context:
+        sheet_sync(context)
+    assert read_sheet(sheet_path)[0]["status"] == "retracted"

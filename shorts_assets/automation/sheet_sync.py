@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from dagster import DefaultSensorStatus, ResourceParam, RunRequest, SensorEvaluationContext, SkipReason, sensor
+from dagster import (
+    DefaultSensorStatus,
+    ResourceParam,
+    RunRequest,
+    RunsFilter,
+    SensorEvaluationContext,
+    SkipReason,
+    sensor,
+)
 
 from .. import keys
 from ..assets.post import published_post
@@ -23,15 +31,17 @@ from ..policy import Policy
 from ..providers import TransientError
 from ..providers.sheets import Sheet, SheetRow
 from ..store import Store, StoreResource
-from .item_state import current_values, resume_plan
+from .item_state import PARTITION_TAG, current_values, resume_plan
 from .jobs import content_pipeline, produce_content, publish_content, retract_content
 
-# Rows that change only when a person acts on them; the rest are looked at every tick.
-SETTLED = {RowStatus.NEW, RowStatus.PROPOSED, RowStatus.READY, RowStatus.AWAITING_REVIEW, RowStatus.PUBLISHED,
-           RowStatus.RETRACTED}
+# Rows that change only when a person acts on them or the item runs again (from the UI, say):
+# they are looked at in a tick after a run of their item, the other rows in every tick.
+SETTLED = {RowStatus.AWAITING_REVIEW, RowStatus.PUBLISHED, RowStatus.RETRACTED, RowStatus.FAILED}
+NOT_ITEMS = {RowStatus.NEW, RowStatus.PROPOSED, RowStatus.READY}
 # Statuses the sync writes when it asks for a run: the row keeps them until that run shows up.
 ASKED = {RowStatus.QUEUED, RowStatus.PUBLISHING, RowStatus.RETRACTING}
 UPDATED_AT = "%Y-%m-%d %H:%M:%SZ"
+OVERLAP_S = 30  # run storage keeps whole seconds (SQLite): look back a little past the last tick
 
 
 def written_at(row: SheetRow) -> datetime | None:
@@ -75,6 +85,23 @@ def resumption(item_id: str, store: Store, review_required: bool, now: datetime
     return request, {"status": status, "error": ""}
 
 
+def items_run_since(instance, since: float | None) -> set[str] | None:
+    """The items with a run that started, ended or changed since `since` (a UNIX time), give or take
+    OVERLAP_S; None, meaning every item, when there is no earlier tick to count from."""
+    if since is None:
+        return None
+    after = datetime.fromtimestamp(since - OVERLAP_S, UTC)
+    records = instance.get_run_records(filters=RunsFilter(updated_after=after))
+    return {item for record in records if (item := record.dagster_run.tags.get(PARTITION_TAG))}
+
+
+def may_be_stale(status: str, item_id: str, ran: set[str] | None) -> bool:
+    """Whether a row of an item may no longer say what the state says: it is open, or its item ran."""
+    if not item_id or status in NOT_ITEMS or RowStatus.is_rejected(status):
+        return False
+    return status not in SETTLED or ran is None or item_id in ran
+
+
 def changed(row: SheetRow, values: dict[str, str]) -> dict[str, str]:
     return {column: value for column, value in values.items() if (row.values.get(column) or "") != value}
 
@@ -88,11 +115,13 @@ def changed(row: SheetRow, values: dict[str, str]) -> dict[str, str]:
 )
 def sheet_sync(context: SensorEvaluationContext, sheet: ResourceParam[Sheet], store: StoreResource,
                policy: Policy):
+    started = datetime.now(UTC).timestamp()
     try:
         rows = sheet.rows()
-    except TransientError as error:
+    except TransientError as error:  # the cursor stays: the next tick looks at the runs since the last good one
         return SkipReason(f"the content sheet did not answer ({error}); the next tick catches up")
     opened, now = store.open(), datetime.now(UTC)
+    ran = items_run_since(context.instance, float(context.cursor) if context.cursor else None)
     published: set[str] | None = None
     requests: list[RunRequest] = []
     updates: dict[int, dict[str, str]] = {}
@@ -103,7 +132,7 @@ def sheet_sync(context: SensorEvaluationContext, sheet: ResourceParam[Sheet], st
             if published is None:
                 published = set(context.instance.get_materialized_partitions(published_post.key))
             request, values = retraction(row, item_id, published)
-        elif not item_id or status in SETTLED or RowStatus.is_rejected(status):
+        elif not may_be_stale(status, item_id, ran):
             continue
         elif status == RowStatus.APPROVED and opened.read_json(keys.record(published_post.key, item_id)) is None:
             request, values = approval(row, item_id, opened)
@@ -118,9 +147,10 @@ def sheet_sync(context: SensorEvaluationContext, sheet: ResourceParam[Sheet], st
             requests.append(request)
         if values := changed(row, values):
             updates[row.number] = values
+    if updates:  # written before the tick commits: a failed write fails the tick, and the next one does it again
+        sheet.update_rows(updates)
+    context.update_cursor(str(started))
     if not updates:
         return SkipReason(f"{len(rows)} rows, all up to date")
-    # Written before the tick commits: a failed write fails the tick, and the next one does it again.
-    sheet.update_rows(updates)
     context.log.info(f"{len(updates)} rows brought up to date, {len(requests)} runs asked for")
     return requests

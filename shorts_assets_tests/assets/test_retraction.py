@@ -58,8 +58,9 @@ def retracted(tmp_path_factory):
         produced = defs.resolve_job_def("content_pipeline").execute_in_process(partition_key=ITEM, instance=instance)
         assert produced.success
         assert len(youtube.videos) == 1 and len(list((home / "sandbox_channel").iterdir())) == 1
-        result = retract(defs, instance)
-        sync_sheet(defs, instance)  # the daemon's next sheet sync tick
+        sync_sheet(defs, instance)  # the row says published, settled until the item runs again
+        result = retract(defs, instance)  # launched from the UI, say
+        sync_sheet(defs, instance)  # the next tick sees the item ran
         yield home, defs, instance, youtube, result
 
 
