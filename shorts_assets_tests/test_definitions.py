@@ -44,3 +44,9 @@ def test_a_misconfigured_environment_stops_the_code_location(tmp_path):
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     assert proc.returncode != 0
     assert "SHORTS_VOICE names 'robot', which is not supported" in proc.stdout + proc.stderr
+
+
+def test_the_graph_shows_that_scripts_read_the_strategy(tmp_path):
+    """The writer gets the strategy's hints: the UI's graph draws that edge."""
+    graph = build_definitions(Settings.from_env({"SHORTS_HOME": str(tmp_path)})).resolve_asset_graph()
+    assert AssetKey("content_strategy") in graph.get(AssetKey("script")).parent_keys
