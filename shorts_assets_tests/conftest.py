@@ -10,10 +10,13 @@ import boto3
 import pytest
 from dagster import build_run_status_sensor_context
 
+from shorts_assets.media.format import OutputFormat
 from shorts_assets.prod_local import free_port  # noqa: F401 - the tests' one way to pick a port
 from shorts_assets.providers.platforms import Upload
 from shorts_assets.providers.sheets import STATUS_COLUMNS
 from shorts_assets.rows import IDEA_COLUMNS
+
+SMALL = OutputFormat(width=270, height=480)  # a sixteenth of the pixels of PRODUCTION
 
 GOOD_ROW = {
     "topic": "honeybees",

@@ -6,11 +6,13 @@ import pytest
 from dagster import AssetKey, DagsterInstance, build_run_status_sensor_context
 
 from shorts_assets.automation import content_failure_sensor
+from shorts_assets.checks import video_problems
 from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.media.probe import probe
 from shorts_assets.partitions import content_items
-from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, write_back_success, write_sheet
+from shorts_assets.store import LocalStore, load_record
+from shorts_assets_tests.conftest import GOOD_ROW, SMALL, read_sheet, write_back_success, write_sheet
 
 ITEM = "bees-test"
 MEDIA_SUFFIXES = {".json", ".wav", ".mp4", ".jpg", ".ass"}
@@ -47,6 +49,17 @@ def test_the_video_is_a_delivery_ready_short(produced):
     info = probe(video)
     assert (info.width, info.height, info.video_codec, info.audio_codec) == (1080, 1920, "h264", "aac")
     assert info.duration_s <= 60 and (video.parent / "thumbnail.jpg").stat().st_size > 0
+
+
+def test_the_gate_measures_against_the_configured_format(produced):
+    home, *_ = produced
+    store = LocalStore(home / "store")
+    video = load_record(store, f"rendered_video/{ITEM}")
+    for media in (video.video, video.thumbnail, video.captions):
+        media.path = store.path(f"rendered_video/{ITEM}/{media.name}")
+    narration_s = load_record(store, f"narration/{ITEM}").duration_s
+    problems, _ = video_problems(video, narration_s, SMALL)
+    assert problems == ["size is 1080x1920, not 270x480", "thumbnail is not 270x480"]
 
 
 def test_the_store_holds_only_json_records_and_media(produced):
