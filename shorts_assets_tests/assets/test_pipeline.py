@@ -1,4 +1,7 @@
-"""One content item through the whole job, in process, on the offline providers."""
+"""One content item through the whole job, in process, on the offline providers.
+
+The first item is made in the production format, through the blocking check: a full-size
+spec test. The S3 item renders small, as the other tests do."""
 
 from pathlib import Path
 
@@ -12,7 +15,14 @@ from shorts_assets.definitions import build_definitions
 from shorts_assets.media.probe import probe
 from shorts_assets.partitions import content_items
 from shorts_assets.store import LocalStore, load_record
-from shorts_assets_tests.conftest import GOOD_ROW, SMALL, read_sheet, write_back_success, write_sheet
+from shorts_assets_tests.conftest import (
+    GOOD_ROW,
+    SMALL,
+    read_sheet,
+    small_settings,
+    write_back_success,
+    write_sheet,
+)
 
 ITEM = "bees-test"
 MEDIA_SUFFIXES = {".json", ".wav", ".mp4", ".jpg", ".ass"}
@@ -20,7 +30,7 @@ MEDIA_SUFFIXES = {".json", ".wav", ".mp4", ".jpg", ".ass"}
 
 @pytest.fixture(scope="module")
 def produced(tmp_path_factory):
-    """Materialize one partition once; the tests below read what it left behind."""
+    """Materialize one partition once, in the production format; the tests below read what it left behind."""
     home = tmp_path_factory.mktemp("home")
     write_sheet(home / "content_sheet.csv", [{**GOOD_ROW, "music": "ambient", "item_id": ITEM, "status": "queued"}])
     defs = build_definitions(Settings.from_env({"SHORTS_HOME": str(home)}))
@@ -121,7 +131,7 @@ def test_a_failed_run_writes_the_reason_to_its_row(produced, tmp_path):
 def test_the_whole_item_materializes_with_the_store_on_s3(s3_bucket, tmp_path):
     client, bucket = s3_bucket
     write_sheet(tmp_path / "content_sheet.csv", [{**GOOD_ROW, "item_id": ITEM, "status": "queued"}])
-    defs = build_definitions(Settings.from_env({
+    defs = build_definitions(small_settings({
         "SHORTS_HOME": str(tmp_path), "SHORTS_STORE": f"s3://{bucket}/factory",
         "S3_ENDPOINT_URL": client.meta.endpoint_url}))
     instance = DagsterInstance.ephemeral()
