@@ -1,7 +1,8 @@
 """Synthetic inputs for a render benchmark, made on the fly so no media is ever committed.
 
-Six 1080x1920 clips from lavfi sources, a narration of modulated tone and noise, evenly
-spread caption words, and a music bed file, so both renderers mix the very same inputs.
+Six clips in the production format from lavfi sources, a narration of modulated tone and
+noise, evenly spread caption words, and a music bed file, so both renderers mix the very same
+inputs.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from pathlib import Path
 from shorts_assets.media.captions import build_ass, caption_font
 from shorts_assets.media.compose import RenderSpec
 from shorts_assets.media.ffmpeg import ffmpeg_exe, run_args
+from shorts_assets.media.format import PRODUCTION
 from shorts_assets.media.probe import measure_loudness
 from shorts_assets.models import Loudness, WordTiming
 
-FRAME = "s=1080x1920:r=30"
+FRAME = f"s={PRODUCTION.size}:r={PRODUCTION.fps}"
 CLIP_SOURCES = (
     f"testsrc2={FRAME}", f"gradients=speed=0.05:{FRAME}", f"testsrc2={FRAME}",
     f"gradients=type=radial:{FRAME}", f"testsrc2={FRAME}", f"gradients=type=spiral:{FRAME}",

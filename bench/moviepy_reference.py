@@ -32,7 +32,7 @@ from shorts_assets.media.captions import (
     parse_dialogue_times,
 )
 from shorts_assets.media.compose import MUSIC_FILE_GAIN_DB
-from shorts_assets.media.probe import SAMPLE_RATE, TARGET_LUFS
+from shorts_assets.media.probe import TARGET_LUFS
 
 # Our renderer's sidechain compressor takes about 16 dB off the bed under the bench narration
 # (measured with ebur128); a constant cut while the voice speaks is the usual moviepy stand-in.
@@ -45,9 +45,10 @@ LIBASS_LINE_EM = (2146 + 555) / 2048
 
 
 def render(inputs: BenchInputs, out_video: Path) -> None:
-    """Write `out_video`: 1080x1920 30 fps H.264 + AAC 48 kHz, as our renderer would."""
+    """Write `out_video` in our renderer's format, H.264 + AAC, as our renderer would."""
     spec = ffmpeg_spec(inputs, out_video.parent)
-    size = (spec.width, spec.height)
+    fmt = spec.fmt
+    size = (fmt.width, fmt.height)
     ends = [*inputs.scene_starts[1:], spec.duration_s]
     with ExitStack() as opened:
         scenes = [
@@ -59,11 +60,11 @@ def render(inputs: BenchInputs, out_video: Path) -> None:
         # use_bgclip=True would skip that (the scenes fill the frame) and make this about 1.6x
         # faster; the tools people use do not, so the reference does not either.
         video = CompositeVideoClip([concatenate_videoclips(scenes), *captions], size=size)
-        video = video.with_audio(_soundtrack(inputs, spec.duration_s, opened))
+        video = video.with_audio(_soundtrack(inputs, spec.duration_s, fmt.sample_rate, opened))
         video.write_videofile(
-            str(out_video), fps=spec.fps, codec="libx264", preset=spec.preset,
+            str(out_video), fps=fmt.fps, codec="libx264", preset=spec.preset,
             ffmpeg_params=["-crf", str(spec.crf), "-x264-params", spec.x264_params],
-            audio_codec="aac", audio_fps=SAMPLE_RATE, audio_bitrate="160k", pixel_format="yuv420p",
+            audio_codec="aac", audio_fps=fmt.sample_rate, audio_bitrate="160k", pixel_format="yuv420p",
             threads=2, temp_audiofile_path=str(out_video.parent), logger=None,
         )
 
@@ -110,11 +111,11 @@ def _caption_clips(inputs: BenchInputs, size: tuple[int, int]) -> list:
     return clips
 
 
-def _soundtrack(inputs: BenchInputs, duration_s: float, opened: ExitStack) -> CompositeAudioClip:
+def _soundtrack(inputs: BenchInputs, duration_s: float, sample_rate: int, opened: ExitStack) -> CompositeAudioClip:
     """The narration at -14 LUFS and the bed, faded, kept low and cut further under the voice."""
     gain_db = TARGET_LUFS - inputs.loudness.input_i
-    voice = opened.enter_context(AudioFileClip(str(inputs.narration), fps=SAMPLE_RATE))
-    bed = opened.enter_context(AudioFileClip(str(inputs.music), fps=SAMPLE_RATE)).subclipped(0, duration_s)
+    voice = opened.enter_context(AudioFileClip(str(inputs.narration), fps=sample_rate))
+    bed = opened.enter_context(AudioFileClip(str(inputs.music), fps=sample_rate)).subclipped(0, duration_s)
     fade = min(FADE_S, duration_s / 4)
     bed = bed.with_effects([
         afx.MultiplyVolume(_factor(MUSIC_FILE_GAIN_DB)),

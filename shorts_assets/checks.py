@@ -8,33 +8,37 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetIn, asset_check
 from .assets import TAIL_SECONDS
 from .assets.video import rendered_video
 from .media.captions import parse_dialogue_times
+from .media.format import OutputFormat
 from .media.probe import integrated_loudness, probe
 from .models import MAX_VIDEO_SECONDS, Narration, RenderedVideo
+from .output import OutputResource
 from .partitions import content_items
 
 TARGET_LUFS = -14.0
 
 
-def video_problems(video: RenderedVideo, narration_s: float) -> tuple[list[str], dict]:
-    """Everything wrong with a rendered short, measured on the file itself."""
+def video_problems(video: RenderedVideo, narration_s: float, fmt: OutputFormat) -> tuple[list[str], dict]:
+    """Everything wrong with a rendered short, measured on the file itself, for the format asked."""
     info = probe(video.video.local())
     lufs = integrated_loudness(video.video.local())
     thumb = probe(video.thumbnail.local())
     captions = parse_dialogue_times(video.captions.local().read_text(encoding="utf-8"))
     expected = narration_s + TAIL_SECONDS
+    size = f"{info.width}x{info.height}"
     problems = [
         message
         for failed, message in (
-            ((info.width, info.height) != (1080, 1920), f"size is {info.width}x{info.height}, not 1080x1920"),
+            (size != fmt.size, f"size is {size}, not {fmt.size}"),
             (info.video_codec != "h264", f"video codec is {info.video_codec}, not h264"),
             (info.pix_fmt != "yuv420p", f"pixel format is {info.pix_fmt}, not yuv420p"),
-            (info.audio_codec != "aac" or info.sample_rate != 48000, "audio is not AAC at 48 kHz"),
-            (abs(info.fps - 30) > 0.01, f"{info.fps} fps, not 30"),
+            (info.audio_codec != "aac" or info.sample_rate != fmt.sample_rate,
+             f"audio is not AAC at {fmt.sample_rate / 1000:g} kHz"),
+            (abs(info.fps - fmt.fps) > 0.01, f"{info.fps} fps, not {fmt.fps}"),
             (info.duration_s > MAX_VIDEO_SECONDS, f"{info.duration_s:.2f} s is over {MAX_VIDEO_SECONDS:.0f} s"),
             (abs(info.duration_s - expected) > 0.5, f"{info.duration_s:.2f} s, expected {expected:.2f} s"),
             (abs(lufs - TARGET_LUFS) > 1.0, f"loudness {lufs:.1f} LUFS, not {TARGET_LUFS:g} +-1"),
             (not captions, "no captions"),
-            ((thumb.width, thumb.height) != (1080, 1920), "thumbnail is not 1080x1920"),
+            (f"{thumb.width}x{thumb.height}" != fmt.size, f"thumbnail is not {fmt.size}"),
         )
         if failed
     ]
@@ -48,9 +52,12 @@ def video_problems(video: RenderedVideo, narration_s: float) -> tuple[list[str],
     partitions_def=content_items,
     additional_ins={"narration": AssetIn("narration")},
 )
-def rendered_video_meets_spec(rendered_video: RenderedVideo, narration: Narration) -> AssetCheckResult:
-    """1080x1920 H.264 + AAC 48 kHz at 30 fps, narration plus tail, -14 LUFS, captions, thumbnail."""
-    problems, figures = video_problems(rendered_video, narration.duration_s)
+def rendered_video_meets_spec(
+    rendered_video: RenderedVideo, narration: Narration, output: OutputResource
+) -> AssetCheckResult:
+    """The configured size and frame rate (1080x1920 at 30 fps by default), H.264 + AAC 48 kHz,
+    narration plus tail, -14 LUFS, captions, thumbnail."""
+    problems, figures = video_problems(rendered_video, narration.duration_s, output.format)
     return AssetCheckResult(
         passed=not problems,
         severity=AssetCheckSeverity.ERROR,

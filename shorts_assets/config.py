@@ -10,8 +10,9 @@ definitions, the UI or a log.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dagster import AssetKey, EnvVar
@@ -22,6 +23,8 @@ from .assets.clips import clips
 from .assets.narration import narration
 from .assets.proposals import idea_proposals
 from .assets.script import script
+from .media.format import PRODUCTION, OutputFormat
+from .output import OutputResource
 from .policy import Policy
 from .providers.channels import Platforms
 from .providers.elevenlabs_voice import ElevenLabsVoice
@@ -193,6 +196,23 @@ def allow_networks(s: Settings) -> list[str]:
     return entries
 
 
+def output(s: Settings) -> OutputResource:
+    """SHORTS_VIDEO_SIZE and SHORTS_VIDEO_FPS: what every short is rendered as (the tests render small)."""
+    size = s.option("SHORTS_VIDEO_SIZE", PRODUCTION.size)
+    if not re.fullmatch(r"\d{1,5}x\d{1,5}", size):
+        raise ConfigError(f"SHORTS_VIDEO_SIZE={size!r} must be WIDTHxHEIGHT in pixels, such as 1080x1920")
+    try:
+        fmt = OutputFormat(*(int(side) for side in size.split("x")))
+    except ValueError as error:
+        raise ConfigError(f"SHORTS_VIDEO_SIZE={size!r}: {error}") from None
+    fps = s.number("SHORTS_VIDEO_FPS", fmt.fps)
+    try:
+        fmt = replace(fmt, fps=fps)
+    except ValueError as error:
+        raise ConfigError(f"SHORTS_VIDEO_FPS={fps}: {error}") from None
+    return OutputResource(width=fmt.width, height=fmt.height, fps=fmt.fps)
+
+
 def writer(s: Settings):
     if s.writer == "openai":
         return OpenAIWriter(api_key=s.secret("OPENAI_API_KEY"), base_url=s.option("OPENAI_BASE_URL"),
@@ -285,6 +305,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
         "writer": writer(settings),
         "voice": voice(settings),
         "footage": footage(settings),
+        "output": output(settings),
         "platforms": platforms(settings),
         "policy": Policy(
             review_required=settings.review_required,

@@ -5,16 +5,22 @@ from __future__ import annotations
 import csv
 import socket
 import weakref
+from collections.abc import Mapping
 from pathlib import Path
 
 import boto3
 import pytest
 from dagster import build_sensor_context
 
+from shorts_assets.config import Settings
+from shorts_assets.media.format import OutputFormat
 from shorts_assets.prod_local import free_port  # noqa: F401 - the tests' one way to pick a port
 from shorts_assets.providers.platforms import Upload
 from shorts_assets.providers.sheets import STATUS_COLUMNS
 from shorts_assets.rows import IDEA_COLUMNS
+
+# The tests render the same graph at a sixteenth of the pixels; a few spec tests ask for PRODUCTION.
+SMALL = OutputFormat(width=270, height=480)
 
 GOOD_ROW = {
     "topic": "honeybees",
@@ -24,6 +30,16 @@ GOOD_ROW = {
     "target_seconds": "20",
     "music": "none",
 }
+
+
+def video_env(fmt: OutputFormat) -> dict[str, str]:
+    """The environment that asks the factory for `fmt`."""
+    return {"SHORTS_VIDEO_SIZE": fmt.size, "SHORTS_VIDEO_FPS": str(fmt.fps)}
+
+
+def small_settings(env: Mapping[str, str]) -> Settings:
+    """Settings from exactly `env`, rendering small unless `env` names a size."""
+    return Settings.from_env({**video_env(SMALL), **env})
 
 
 def platform_upload(video: Path, folder: Path) -> Upload:
@@ -62,6 +78,15 @@ def write_sheet(path: Path, rows: list[dict[str, str]], columns=None) -> Path:
 def read_sheet(path: Path) -> list[dict[str, str]]:
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def small_video():
+    """Every test renders small, and so do the processes it starts: they inherit the environment."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in video_env(SMALL).items():
+            patch.setenv(name, value)
+        yield
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@ import pytest
 from dagster import EnvVar
 
 from shorts_assets.config import ConfigError, Settings, build_resources
+from shorts_assets.media.format import PRODUCTION, OutputFormat
 
 REAL = {
     "SHORTS_WRITER": "openai", "SHORTS_VOICE": "elevenlabs", "SHORTS_FOOTAGE": "pexels,openai-images,procedural",
@@ -21,6 +22,7 @@ def test_defaults_are_offline_and_under_shorts_home(tmp_path):
     resources = build_resources(settings)
     assert [p.name for p in resources["platforms"].enabled()] == ["sandbox"]
     assert resources["footage"].name == "procedural"
+    assert resources["output"].format == PRODUCTION
 
 
 def test_s3_store_and_endpoint_are_honoured():
@@ -71,3 +73,24 @@ def test_the_media_allowance_reaches_the_footage_and_the_sheet_check_and_a_bad_o
     assert build_resources(Settings.from_env({}))["policy"].allow_networks == []  # nothing allowed by default
     with pytest.raises(ConfigError, match="SHORTS_MEDIA_ALLOW_NETWORKS has 'nas.local'"):
         build_resources(Settings.from_env({**env, "SHORTS_MEDIA_ALLOW_NETWORKS": "10.0.0.0/8,nas.local"}))
+
+
+def test_the_output_format_is_configured_by_size_and_frame_rate():
+    resources = build_resources(Settings.from_env({"SHORTS_VIDEO_SIZE": " 720x1280 ", "SHORTS_VIDEO_FPS": "25"}))
+    assert resources["output"].format == OutputFormat(720, 1280, 25)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SHORTS_VIDEO_SIZE": "1080"}, "SHORTS_VIDEO_SIZE='1080' must be WIDTHxHEIGHT"),
+        ({"SHORTS_VIDEO_SIZE": "1080 x 1920"}, "SHORTS_VIDEO_SIZE='1080 x 1920' must be WIDTHxHEIGHT"),
+        ({"SHORTS_VIDEO_SIZE": "1081x1920"}, "SHORTS_VIDEO_SIZE='1081x1920': the size 1081x1920 needs even sides"),
+        ({"SHORTS_VIDEO_SIZE": "16x16"}, "SHORTS_VIDEO_SIZE='16x16'.* of 64 to 4096 pixels"),
+        ({"SHORTS_VIDEO_FPS": "29.97"}, "SHORTS_VIDEO_FPS='29.97' must be a whole number"),
+        ({"SHORTS_VIDEO_FPS": "240"}, "SHORTS_VIDEO_FPS=240: 240 fps is outside 10 to 60"),
+    ],
+)
+def test_a_bad_output_format_stops_loading_and_names_the_variable(env, message):
+    with pytest.raises(ConfigError, match=message):
+        build_resources(Settings.from_env(env))

@@ -34,7 +34,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shorts_assets.automation.intake import content_sheet_sensor
-from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.media.captions import display_word
 from shorts_assets.media.probe import probe
@@ -43,7 +42,7 @@ from shorts_assets.policy import Policy
 from shorts_assets.providers.google_sheet import GoogleSheet
 from shorts_assets.providers.sheets import STATUS_COLUMNS, CsvSheet, safe_cell
 from shorts_assets.rows import IDEA_COLUMNS, LIMITS
-from shorts_assets_tests.conftest import read_sheet, sync_sheet, write_sheet
+from shorts_assets_tests.conftest import SMALL, read_sheet, small_settings, sync_sheet, write_sheet
 from shorts_assets_tests.fakes.sheets_api import FakeSheets
 
 COLUMNS = [*IDEA_COLUMNS, *STATUS_COLUMNS, "comments"]  # "comments": a column of people's own
@@ -232,7 +231,7 @@ def fuzzed(tmp_path_factory):
     cases = hand_written_cases() + render_cases()
     rows = sheet_rows(cases)
     path = write_sheet(home / "content_sheet.csv", rows, COLUMNS)
-    defs = build_definitions(Settings.from_env({"SHORTS_HOME": str(home)}))
+    defs = build_definitions(small_settings({"SHORTS_HOME": str(home)}))
     with DagsterInstance.ephemeral() as instance:
         requests = tick_until_done(instance, CsvSheet(path=str(path)))
         after = read_sheet(path)
@@ -374,7 +373,7 @@ def must_reject(row: dict[str, str]) -> bool:
 def generated_home(tmp_path_factory):
     """One home and one Definitions for every generated sheet: each sheet gets a fresh instance."""
     home = tmp_path_factory.mktemp("generated")
-    return home, build_definitions(Settings.from_env({"SHORTS_HOME": str(home)}))
+    return home, build_definitions(small_settings({"SHORTS_HOME": str(home)}))
 
 
 @given(rows=fuzzed_sheet(), rows_per_tick=st.integers(3, 40))
@@ -488,7 +487,7 @@ def test_media_outside_the_media_root_is_refused_and_never_opened(tmp_path):
     }
     rows = sheet_rows([({"media": link, "topic": f"canary {n}"}, "") for n, link in enumerate(links)])
     path = write_sheet(home / "content_sheet.csv", rows, COLUMNS)
-    defs = build_definitions(Settings.from_env({"SHORTS_HOME": str(home), "SHORTS_FOOTAGE": "row-media,procedural"}))
+    defs = build_definitions(small_settings({"SHORTS_HOME": str(home), "SHORTS_FOOTAGE": "row-media,procedural"}))
     with DagsterInstance.ephemeral() as instance, watching() as watched:
         keys = [r.partition_key for r in tick_until_done(instance, CsvSheet(path=str(path)))]
         failures = [clips_failure(defs, instance, key) for key in keys]
@@ -533,7 +532,7 @@ def test_right_to_left_emoji_and_astral_rows_become_videos(fuzzed, key):
         ("rendered_video_meets_spec", True)]
     video = fuzzed.home / "store" / "rendered_video" / key / "video.mp4"
     info = probe(video)
-    assert (info.width, info.height, info.video_codec, info.audio_codec) == (1080, 1920, "h264", "aac")
+    assert (info.width, info.height, info.video_codec, info.audio_codec) == (SMALL.width, SMALL.height, "h264", "aac")
     words = [w["word"] for w in stored(fuzzed.home, "narration", key)["words"]]
     captions = (video.parent / "captions.ass").read_text(encoding="utf-8")
     assert any(unicodedata.bidirectional(ch) == "AL" or ch > "\uffff" for word in words for ch in word)

@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
+from shorts_assets.media.format import PRODUCTION
 from shorts_assets.pools import current, read_limits
 from shorts_assets.prod_local import DEPLOY, Stack
 from shorts_assets.providers.sheets import CsvSheet
-from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, write_sheet
+from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, video_env, write_sheet
 from shorts_assets_tests.test_production import MAX_RUNS, bucket_keys, most_at_once, wait_published
 from shorts_assets_tests.webui import wait_for
 
@@ -166,7 +167,8 @@ class Memory:
 def stack(tmp_path_factory):
     root = tmp_path_factory.mktemp("load")
     write_sheet(root / "content_sheet.csv", [])  # the sensor finds a sheet, empty until the rows arrive at once
-    with Stack(root) as running, pytest.MonkeyPatch.context() as env:
+    # full size: the memory bounds are for production renders
+    with Stack(root, extra_env=video_env(PRODUCTION)) as running, pytest.MonkeyPatch.context() as env:
         for name, value in running.env.items():
             if name.startswith(("DAGSTER_", "AWS_", "S3_")):
                 env.setenv(name, value)

@@ -2,6 +2,7 @@ from dagster import AssetExecutionContext, Output, ResourceParam, asset
 
 from ..deferrals import deferrable
 from ..models import Clip, Clips, Idea, MediaFile, Script
+from ..output import OutputResource
 from ..partitions import content_items
 from ..policy import Policy
 from ..providers.footage import ClipRequest, Footage
@@ -19,7 +20,7 @@ def clip_seconds(text: str) -> float:
 @deferrable
 def clips(
     context: AssetExecutionContext, idea: Idea, script: Script, footage: ResourceParam[Footage], policy: Policy,
-    store: StoreResource,
+    store: StoreResource, output: OutputResource,
 ) -> Output[Clips]:
     """One vertical clip per scene, from the row's own media or the scene's visual cue. Waits
     when the day's budget is spent (the store keeps why)."""
@@ -30,7 +31,8 @@ def clips(
             path = work / f"clip-{index:02d}.mp4"
             request = ClipRequest(item_id=idea.item_id, index=index, scene=scene,
                                   seconds=clip_seconds(scene.narration), out_path=path,
-                                  media=idea.media[index] if index < len(idea.media) else "", topic=idea.topic)
+                                  media=idea.media[index] if index < len(idea.media) else "", topic=idea.topic,
+                                  fmt=output.format)
             with service_call():
                 result = footage.make_clip(request)
             costs += [result.cost] if result.cost else []

@@ -7,6 +7,7 @@ from ..media.captions import CaptionStyle, build_ass, caption_font
 from ..media.compose import RenderSpec, render_video
 from ..media.probe import probe
 from ..models import Clips, Idea, MediaFile, Narration, RenderedVideo, Script
+from ..output import OutputResource
 from ..pacing import length_bucket
 from ..partitions import content_items
 from ..store import scratch_dir
@@ -37,14 +38,15 @@ def caption_style(config: CaptionConfig) -> CaptionStyle:
 @asset(partitions_def=content_items, group_name="production", pool="render")
 def rendered_video(
     context: AssetExecutionContext, config: CaptionConfig, idea: Idea, script: Script, narration: Narration,
-    clips: Clips
+    clips: Clips, output: OutputResource,
 ) -> Output[RenderedVideo]:
     """The short in one ffmpeg pass: clips cut to the words, captions, normalised voice."""
+    fmt = output.format
     with scratch_dir(context) as work:
         captions = work / "captions.ass"
         style = caption_style(config)
         try:
-            captions.write_text(build_ass(narration.words, style=style), encoding="utf-8")
+            captions.write_text(build_ass(narration.words, fmt, style), encoding="utf-8")
         except ValueError as error:
             raise permanent(f"caption style: {error}") from error
         spec = RenderSpec(
@@ -61,6 +63,7 @@ def rendered_video(
             music=idea.music,
             seed=int(hashlib.sha256(idea.item_id.encode()).hexdigest()[:8], 16),
             tail_s=TAIL_SECONDS,
+            fmt=fmt,
         )
         result = render_video(spec)
         info = probe(spec.out_video)

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shorts_assets.media.ffmpeg import MediaError
+from shorts_assets.media.format import PRODUCTION, OutputFormat
 from shorts_assets.models import WordTiming
 
 FONT_FAMILY = "Roboto Black"  # the legacy family name of Roboto-Black.ttf; libass matches it
 FONT_FILE = "Roboto-Black.ttf"
-REFERENCE_HEIGHT = 1920
+REFERENCE_HEIGHT = PRODUCTION.height  # a style's sizes are pixels of the production frame
 _PUNCTUATION = string.punctuation + "“”‘’«»…—–¿¡"
 
 
@@ -69,11 +70,11 @@ def caption_font() -> CaptionFont:
 
 def build_ass(
     words: list[WordTiming],
-    width: int = 1080,
-    height: int = 1920,
+    fmt: OutputFormat = PRODUCTION,
     style: CaptionStyle = CaptionStyle(),
 ) -> str:
-    """An ASS document with one Dialogue event per word, the spoken word highlighted."""
+    """An ASS document for a frame of `fmt`'s size: one Dialogue event per word, the spoken one
+    highlighted."""
     lines = group_lines(words, style)
     following = [line[0].start for line in lines[1:]] + [None]
     events = [
@@ -81,7 +82,7 @@ def build_ass(
         for line, next_start in zip(lines, following, strict=True)
         for index, (start, end) in enumerate(_word_spans(line, next_start, style.max_pause_s))
     ]
-    return _header(width, height, style) + "\n".join(events) + "\n"
+    return _header(fmt.width, fmt.height, style) + "\n".join(events) + "\n"
 
 
 def group_lines(

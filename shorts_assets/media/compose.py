@@ -19,7 +19,8 @@ import ffmpeg
 
 from shorts_assets.media.captions import CaptionFont
 from shorts_assets.media.ffmpeg import MediaError, run
-from shorts_assets.media.probe import SAMPLE_RATE, voice_filters, voice_gain_db
+from shorts_assets.media.format import PRODUCTION, OutputFormat
+from shorts_assets.media.probe import voice_filters, voice_gain_db
 from shorts_assets.models import MAX_VIDEO_SECONDS, Loudness
 
 THUMBNAIL_AT_S = 1.0
@@ -48,9 +49,7 @@ class RenderSpec:
     music: str = "none"  # "none", "ambient" (a generated pad) or the path of an audio file
     seed: int = 0
     tail_s: float = 0.6
-    width: int = 1080
-    height: int = 1920
-    fps: int = 30
+    fmt: OutputFormat = PRODUCTION  # the video's and the thumbnail's
     preset: str = "veryfast"
     crf: int = 23
     # On top of veryfast: the cheapest motion search, a short lookahead and fixed B-frames.
@@ -75,7 +74,7 @@ def render_video(spec: RenderSpec) -> RenderResult:
     _check(spec)
     with tempfile.TemporaryDirectory(prefix="render-") as tmp:
         title_file = Path(tmp) / "title.txt"
-        title_size = _write_title(spec.title, spec.width, title_file)
+        title_size = _write_title(spec.title, spec.fmt.width, title_file)
         picture = _scenes(spec)
         split = picture.filter_multi_output("split")
         main, thumb = split.stream(0), split.stream(1)
@@ -84,9 +83,9 @@ def render_video(spec: RenderSpec) -> RenderResult:
         audio = _soundtrack(spec)
         out_video = ffmpeg.output(
             video, audio, str(spec.out_video),
-            vcodec="libx264", preset=spec.preset, crf=spec.crf, pix_fmt="yuv420p", r=spec.fps,
+            vcodec="libx264", preset=spec.preset, crf=spec.crf, pix_fmt="yuv420p", r=spec.fmt.fps,
             **({"x264-params": spec.x264_params} if spec.x264_params else {}),
-            acodec="aac", ar=SAMPLE_RATE, ac=2, audio_bitrate="160k",
+            acodec="aac", ar=spec.fmt.sample_rate, ac=2, audio_bitrate="160k",
             movflags="+faststart", t=f"{spec.duration_s:.3f}",
         )
         out_thumb = ffmpeg.output(
@@ -129,8 +128,8 @@ def _check(spec: RenderSpec) -> None:
 
 def _scene_frames(spec: RenderSpec) -> list[int]:
     """Frames per scene, cut on the global frame grid so the scenes add up to the whole video."""
-    edges = [round(start * spec.fps) for start in spec.scene_starts]
-    edges.append(round(spec.duration_s * spec.fps))
+    edges = [round(start * spec.fmt.fps) for start in spec.scene_starts]
+    edges.append(round(spec.duration_s * spec.fmt.fps))
     return [end - start for start, end in pairwise(edges)]
 
 
@@ -140,17 +139,16 @@ def _scenes(spec: RenderSpec):
     A scene that gets no frame (it starts where the next one does) is left out.
     """
     clips = [Path(clip).absolute() for clip in spec.clips]
+    width, height, fps = spec.fmt.width, spec.fmt.height, spec.fmt.fps
     parts = []
     for scene, (clip, frames) in enumerate(zip(clips, _scene_frames(spec), strict=True)):
         if frames == 0:
             continue
         part = ffmpeg.input(_distinct_path(clip, clips[:scene].count(clip)), stream_loop=-1).video
-        part = part.filter("fps", spec.fps).filter("trim", end_frame=frames)
+        part = part.filter("fps", fps).filter("trim", end_frame=frames)
         part = part.filter("setpts", "PTS-STARTPTS")
-        part = part.filter(
-            "scale", w=spec.width, h=spec.height, force_original_aspect_ratio="increase"
-        )
-        parts.append(part.filter("crop", w=spec.width, h=spec.height).filter("setsar", 1))
+        part = part.filter("scale", w=width, h=height, force_original_aspect_ratio="increase")
+        parts.append(part.filter("crop", w=width, h=height).filter("setsar", 1))
     return ffmpeg.concat(*parts, v=1, a=0) if len(parts) > 1 else parts[0]
 
 
@@ -167,7 +165,7 @@ def _distinct_path(clip: Path, reuse: int) -> str:
 def _soundtrack(spec: RenderSpec):
     """Narration at -14 LUFS (the measured gain, peaks limited), padded, music ducked under."""
     voice = ffmpeg.input(str(Path(spec.narration).absolute())).audio
-    for name, options in voice_filters(voice_gain_db(spec.loudness)):
+    for name, options in voice_filters(voice_gain_db(spec.loudness), spec.fmt.sample_rate):
         voice = voice.filter(name, **options)
     voice = voice.filter("apad", whole_dur=f"{spec.duration_s:.3f}")
     if spec.music == "none":
@@ -187,7 +185,7 @@ def _music(spec: RenderSpec):
         bed = ffmpeg.input(str(Path(spec.music).absolute()), stream_loop=-1).audio
         gain = MUSIC_FILE_GAIN_DB
     bed = bed.filter(
-        "aformat", sample_fmts="fltp", sample_rates=SAMPLE_RATE, channel_layouts="stereo"
+        "aformat", sample_fmts="fltp", sample_rates=spec.fmt.sample_rate, channel_layouts="stereo"
     ).filter("atrim", duration=f"{total:.3f}")
     fade = min(1.5, total / 4)
     bed = bed.filter("afade", t="in", d=fade)
@@ -232,7 +230,7 @@ def _thumbnail(picture, spec: RenderSpec, title_file: Path, size: int):
     """A clean frame (no captions) a second into the first scene after the title card, with
     the title large across it: the card itself would show the title twice."""
     start = spec.scene_starts[1] if len(spec.scene_starts) > 1 else 0.0
-    frame = min(round((start + THUMBNAIL_AT_S) * spec.fps), sum(_scene_frames(spec)) - 1)
+    frame = min(round((start + THUMBNAIL_AT_S) * spec.fmt.fps), sum(_scene_frames(spec)) - 1)
     picture = picture.filter("trim", start_frame=frame, end_frame=frame + 1)
     return picture.filter(
         "drawtext", fontfile=str(spec.font.file), textfile=str(title_file), expansion="none",

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shorts_assets.media.ffmpeg import MediaError, ffmpeg_exe, run_args
+from shorts_assets.media.format import PRODUCTION
 from shorts_assets.models import Loudness
 
 TARGET_LUFS = -14.0
 LOUDNESS_TARGET = f"I={TARGET_LUFS:g}:TP=-1.5:LRA=11"
 PEAK_CEILING_DB = -2.0  # sample peaks; leaves room for inter-sample peaks under -1.5 dBTP
-SAMPLE_RATE = 48_000
 MAX_GAIN_PASSES = 4
 GAIN_TOLERANCE_DB = 0.1
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
@@ -95,14 +95,16 @@ def measure_loudness(path: Path | str) -> Loudness:
     return measured.model_copy(update={"target_offset": round(offset, 2)})
 
 
-def voice_filters(gain_db: float) -> list[tuple[str, dict[str, str | int]]]:
-    """The narration chain as (filter, options): 48 kHz stereo, one gain, a peak limiter.
+def voice_filters(
+    gain_db: float, sample_rate: int = PRODUCTION.sample_rate
+) -> list[tuple[str, dict[str, str | int]]]:
+    """The narration chain as (filter, options): stereo at the output's rate, one gain, a peak limiter.
 
     `measure_loudness` and the renderer run exactly this chain, so the measured gain holds.
     """
     ceiling = f"{10 ** (PEAK_CEILING_DB / 20):.4f}"
     return [
-        ("aformat", {"sample_fmts": "fltp", "sample_rates": SAMPLE_RATE, "channel_layouts": "stereo"}),
+        ("aformat", {"sample_fmts": "fltp", "sample_rates": sample_rate, "channel_layouts": "stereo"}),
         ("volume", {"volume": f"{gain_db:.2f}dB"}),
         ("alimiter", {"limit": ceiling, "level": "false", "latency": "true"}),
     ]

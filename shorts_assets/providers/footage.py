@@ -31,7 +31,8 @@ import ffmpeg
 import font_roboto
 
 from shorts_assets import models
-from shorts_assets.media.clips import ClipFormat, encode_clip
+from shorts_assets.media.clips import ClipEncoding, encode_clip
+from shorts_assets.media.format import PRODUCTION, OutputFormat
 
 CARD_PREFIXES = ("title card:", "call to action card:")
 CARD_FONT = "Roboto-Black.ttf"
@@ -39,7 +40,7 @@ CARD_FONT = "Roboto-Black.ttf"
 
 @dataclass(frozen=True)
 class ClipRequest:
-    """One scene's picture to make: `seconds` long, written to `out_path`, no audio."""
+    """One scene's picture to make: `seconds` long in the format `fmt`, written to `out_path`, no audio."""
 
     item_id: str
     index: int
@@ -48,6 +49,7 @@ class ClipRequest:
     out_path: Path
     media: str = ""  # the row's own media for this scene (a local path or URL), if it gave one
     topic: str = ""  # what the whole video is about, for providers that search or generate
+    fmt: OutputFormat = PRODUCTION
 
 
 @dataclass(frozen=True)
@@ -346,22 +348,18 @@ class ProceduralFootage(dg.ConfigurableResource):
 
     name: ClassVar[str] = "procedural"
 
-    width: int = 1080
-    height: int = 1920
-    fps: int = 30
     preset: str = "ultrafast"
     crf: int = 26
 
     @property
-    def clip_format(self) -> ClipFormat:
-        return ClipFormat(self.width, self.height, self.fps, self.preset, self.crf)
+    def encoding(self) -> ClipEncoding:
+        return ClipEncoding(self.preset, self.crf)
 
     def make_clip(self, request: ClipRequest) -> ClipMade:
         scene, index, item_id, seconds = request.scene, request.index, request.item_id, request.seconds
+        fmt = request.fmt
         if not seconds > 0:
             raise ValueError(f"clip length must be positive, got {seconds}")
-        if self.width % 2 or self.height % 2:
-            raise ValueError(f"H.264 needs even dimensions, got {self.width}x{self.height}")
         out = Path(request.out_path).absolute()
         out.parent.mkdir(parents=True, exist_ok=True)
         seed = scene_seed(item_id, index)
@@ -370,24 +368,21 @@ class ProceduralFootage(dg.ConfigurableResource):
         if text is not None:
             with tempfile.TemporaryDirectory(dir=out.parent, prefix=".card-") as tmp:
                 stream, params = _card(
-                    text or " ", rng, seed, self.width, self.height, self.fps, seconds,
-                    Path(tmp) / "text.txt",
+                    text or " ", rng, seed, fmt.width, fmt.height, fmt.fps, seconds, Path(tmp) / "text.txt",
                 )
-                encode_clip(stream, seconds, out, f"make the text card for scene {index}", self.clip_format)
+                encode_clip(stream, seconds, out, f"make the text card for scene {index}", fmt, self.encoding)
             return ClipMade(source=f"procedural:card seed={seed} {params}")
         kind = generator_for(item_id, index)
-        stream, params = GENERATORS[kind](rng, seed, self.width, self.height, self.fps, seconds)
-        encode_clip(stream, seconds, out, f"make the {kind} clip for scene {index}", self.clip_format)
+        stream, params = GENERATORS[kind](rng, seed, fmt.width, fmt.height, fmt.fps, seconds)
+        encode_clip(stream, seconds, out, f"make the {kind} clip for scene {index}", fmt, self.encoding)
         return ClipMade(source=f"procedural:{kind} seed={seed} {params}")
 
-    def render(self, kind: str, seed: int, seconds: float, out_path: Path) -> str:
+    def render(self, kind: str, seed: int, seconds: float, out_path: Path, fmt: OutputFormat = PRODUCTION) -> str:
         """One clip from a named generator and seed (benchmarks, previews, tests)."""
         if kind not in GENERATORS:
             raise ValueError(f"unknown generator {kind!r}; known: {', '.join(GENERATORS)}")
         out = Path(out_path).absolute()
-        stream, params = GENERATORS[kind](
-            random.Random(seed), seed, self.width, self.height, self.fps, seconds
-        )
-        encode_clip(stream, seconds, out, f"make a {kind} clip", self.clip_format)
+        stream, params = GENERATORS[kind](random.Random(seed), seed, fmt.width, fmt.height, fmt.fps, seconds)
+        encode_clip(stream, seconds, out, f"make a {kind} clip", fmt, self.encoding)
         return f"procedural:{kind} seed={seed} {params}"
 

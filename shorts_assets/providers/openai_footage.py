@@ -17,7 +17,7 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from ..media.clips import MOTIONS, ClipFormat, animate_image
+from ..media.clips import MOTIONS, ClipEncoding, animate_image
 from ..models import Cost
 from . import PermanentError
 from .footage import ClipMade, ClipRequest, card_text, scene_seed
@@ -58,15 +58,12 @@ class OpenAIImageFootage(ConfigurableResource):
     usd_per_image: float = Field(default=0.063, description="for the cost estimate (gpt-image-1, 1024x1536, medium)")
     max_retries: int = Field(default=2, description="the SDK's own retries before the step's RetryPolicy")
     timeout: float = Field(default=180.0, description="seconds per request; gpt-image-1 can take a minute")
-    width: int = 1080
-    height: int = 1920
-    fps: int = 30
-    preset: str = "ultrafast"
-    crf: int = 23
+    preset: str = ClipEncoding.preset
+    crf: int = ClipEncoding.crf
 
     @property
-    def clip_format(self) -> ClipFormat:
-        return ClipFormat(self.width, self.height, self.fps, self.preset, self.crf)
+    def encoding(self) -> ClipEncoding:
+        return ClipEncoding(self.preset, self.crf)
 
     def make_clip(self, request: ClipRequest) -> ClipMade:
         if not request.seconds > 0:
@@ -78,7 +75,7 @@ class OpenAIImageFootage(ConfigurableResource):
         with tempfile.TemporaryDirectory(dir=out.parent, prefix=".image-") as tmp:
             still = Path(tmp) / f"scene.{kind}"
             still.write_bytes(image)
-            animate_image(still, request.seconds, out, motion, self.clip_format)
+            animate_image(still, request.seconds, out, request.fmt, motion, self.encoding)
         return ClipMade(
             source=f"openai-images:{self.model} motion={motion}",
             cost=Cost(service="openai-images", units={"images": 1}, usd=self.usd_per_image),

@@ -1,9 +1,9 @@
 """Footage from outside: Pexels stock video, the row's own media, and the chain that tries them.
 
-All three implement `Footage.make_clip` from `providers.footage`. Every clip leaves here as
-1080x1920, 30 fps, H.264 yuv420p with no audio, exactly `request.seconds` long: a video is
-scaled to cover the frame, centre-cropped and looped when short; a still image becomes a
-slow zoom.
+All three implement `Footage.make_clip` from `providers.footage`. Every clip leaves here in
+the request's format (size and frame rate), H.264 yuv420p with no audio, exactly
+`request.seconds` long: a video is scaled to cover the frame, centre-cropped and looped when
+short; a still image becomes a slow zoom.
 
 Downloads are streamed with a size limit and kept in a cache by content hash, found again by
 a key (a Pexels file id, a URL), so a retried step or a second scene never downloads the
@@ -38,8 +38,9 @@ import dagster as dg
 import httpx
 from pydantic import model_validator
 
-from shorts_assets.media.clips import ClipFormat, animate_image, conform_video
+from shorts_assets.media.clips import animate_image, conform_video
 from shorts_assets.media.ffmpeg import MediaError
+from shorts_assets.media.format import OutputFormat
 from shorts_assets.media.probe import check_decodes
 from shorts_assets.providers import PermanentError, TransientError
 from shorts_assets.providers.footage import ClipMade, ClipRequest, NoFootage, ProceduralFootage, card_text, scene_seed
@@ -55,16 +56,16 @@ MB = 1024 * 1024
 
 
 # --------------------------------------------------------------------------------------------
-# Conforming: any video or image to a 1080x1920 30 fps clip
+# Conforming: any video or image to a clip of the output format
 
 
-def conform(src: Path, mime: str, seconds: float, out: Path) -> None:
+def conform(src: Path, mime: str, seconds: float, out: Path, fmt: OutputFormat) -> None:
     if not seconds > 0:
         raise ValueError(f"clip length must be positive, got {seconds}")
     if mime.startswith("image/") and mime != "image/gif":  # a GIF moves: treat it as a video
-        animate_image(src, seconds, out)
+        animate_image(src, seconds, out, fmt)
     else:
-        conform_video(src, seconds, out)
+        conform_video(src, seconds, out, fmt)
 
 
 # --------------------------------------------------------------------------------------------
@@ -227,10 +228,9 @@ def portrait_mp4s(video: dict) -> list[dict]:
     ]
 
 
-def best_file(files: list[dict]) -> dict:
-    """The file nearest 1080x1920; on a tie the smaller one (a shorter download)."""
-    frame = ClipFormat()
-    return min(files, key=lambda f: (abs(f["width"] - frame.width) + abs(f["height"] - frame.height),
+def best_file(files: list[dict], fmt: OutputFormat) -> dict:
+    """The file nearest the output size; on a tie the smaller one (a shorter download)."""
+    return min(files, key=lambda f: (abs(f["width"] - fmt.width) + abs(f["height"] - fmt.height),
                                      f["width"] * f["height"], f.get("id", 0)))
 
 
@@ -270,20 +270,20 @@ class PexelsFootage(dg.ConfigurableResource):
         if not videos:
             raise NoFootage(f"Pexels has no portrait MP4 video for {query!r}")
         start = scene_seed(request.item_id, request.index) % len(videos)
-        video, chosen, download = self._first_usable((videos[start:] + videos[:start])[:MAX_CANDIDATES])
-        conform(download.path, download.mime, request.seconds, Path(request.out_path))
+        video, chosen, download = self._first_usable((videos[start:] + videos[:start])[:MAX_CANDIDATES], request.fmt)
+        conform(download.path, download.mime, request.seconds, Path(request.out_path), request.fmt)
         user = video.get("user") or {}
         return ClipMade(
             source=f"pexels:video {video['id']} file {chosen.get('id')} {chosen['width']}x{chosen['height']}",
             credit=f"Video by {user.get('name') or 'unknown'} on Pexels ({video.get('url', 'https://www.pexels.com')})",
         )
 
-    def _first_usable(self, videos: list[dict]) -> tuple[dict, dict, Download]:
+    def _first_usable(self, videos: list[dict], fmt: OutputFormat) -> tuple[dict, dict, Download]:
         """The first video whose file downloads and decodes, its file and the download; else NoFootage."""
         unusable = []
         with public_client(self.timeout, allowance(self.allow_networks)) as client:  # no key: files live on a CDN
             for video in videos:
-                chosen = best_file(portrait_mp4s(video))
+                chosen = best_file(portrait_mp4s(video), fmt)
                 try:
                     download = partial(DownloadCache(self.cache_dir).fetch, client, chosen["link"],
                                        f"pexels:{video['id']}:{chosen.get('id')}", int(self.max_download_mb * MB),
@@ -361,7 +361,7 @@ class RowMediaFootage(dg.ConfigurableResource):
             (path, mime), source = self._local(media), media
             credit = ""
         try:
-            conform(path, mime, request.seconds, Path(request.out_path))
+            conform(path, mime, request.seconds, Path(request.out_path), request.fmt)
         except MediaError as error:
             message = f"the row's media {source!r} is not a video or image ffmpeg can read: {error}"
             raise PermanentError(message) from error

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus
 
+from shorts_assets.media.format import PRODUCTION
 from shorts_assets.store import LocalStore
-from shorts_assets_tests.conftest import GOOD_ROW, write_sheet
+from shorts_assets_tests.conftest import GOOD_ROW, video_env, write_sheet
 from shorts_assets_tests.fakes import Response
 from shorts_assets_tests.fakes.youtube_api import FakeYouTube
 from shorts_assets_tests.integrity import broken_records
@@ -28,16 +29,19 @@ CHUNK = 256 * 1024
 
 @pytest.fixture
 def factory(tmp_path, offline):
-    """A SQLite Dagster home, the offline providers but YouTube (a fake, 256 KiB upload chunks)."""
+    """A SQLite Dagster home, the offline providers but YouTube (a fake, 256 KiB upload chunks).
+
+    Full size: the render must last long enough to be killed, and the video span several chunks."""
     home = tmp_path / "dagster"
     home.mkdir()
     write_sheet(tmp_path / "content_sheet.csv", [{**GOOD_ROW, "target_seconds": "30", "item_id": ITEM,
                                                    "status": "queued"}])
     with FakeYouTube() as youtube:
         youtube.authorized_user_file(tmp_path / "yt.json")
-        env = {**os.environ, "DAGSTER_HOME": str(home), "SHORTS_HOME": str(tmp_path), "SHORTS_PLATFORMS": "youtube",
-               "SHORTS_REVIEW": "auto", "YOUTUBE_AUTHORIZED_USER_FILE": str(tmp_path / "yt.json"),
-               "YOUTUBE_API_ROOT": f"{youtube.url}/", "SHORTS_YOUTUBE_CHUNK_MB": "0.25"}
+        env = {**os.environ, **video_env(PRODUCTION), "DAGSTER_HOME": str(home), "SHORTS_HOME": str(tmp_path),
+               "SHORTS_PLATFORMS": "youtube", "SHORTS_REVIEW": "auto",
+               "YOUTUBE_AUTHORIZED_USER_FILE": str(tmp_path / "yt.json"), "YOUTUBE_API_ROOT": f"{youtube.url}/",
+               "SHORTS_YOUTUBE_CHUNK_MB": "0.25"}
         with DagsterInstance.from_config(str(home)) as instance:
             yield env, instance, youtube, LocalStore(tmp_path / "store")
 

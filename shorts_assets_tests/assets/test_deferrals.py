@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 from dagster import AssetKey, DagsterEventType, DagsterInstance, SensorResult, SkipReason, build_sensor_context
 
 from shorts_assets.automation.intake import content_sheet_sensor
-from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.partitions import content_items
 from shorts_assets_tests.assets.conftest import COLUMNS, ITEM, set_status
-from shorts_assets_tests.conftest import GOOD_ROW, sync_sheet
+from shorts_assets_tests.conftest import GOOD_ROW, small_settings, sync_sheet
 from shorts_assets_tests.fakes.youtube_api import UPLOAD_VIDEOS, error
 
 
@@ -33,7 +32,7 @@ def retries(result, step: str) -> int:
 
 def test_a_used_up_youtube_quota_defers_the_post_and_the_sensor_resumes_it_in_the_next_window(services, tmp_path):
     env, openai, elevenlabs, youtube, sheets = services
-    defs = build_definitions(Settings.from_env(env))
+    defs = build_definitions(small_settings(env))
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(content_items.name, [ITEM])
     assert defs.resolve_job_def("produce_content").execute_in_process(partition_key=ITEM, instance=instance).success
@@ -77,7 +76,7 @@ def test_past_the_daily_budget_new_rows_wait_and_paid_steps_defer_without_callin
     env, openai, elevenlabs, youtube, sheets = services
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(content_items.name, [ITEM])
-    defs = build_definitions(Settings.from_env({**env, "SHORTS_DAILY_BUDGET_USD": "0.001"}))
+    defs = build_definitions(small_settings({**env, "SHORTS_DAILY_BUDGET_USD": "0.001"}))
     produced = defs.resolve_job_def("produce_content").execute_in_process(partition_key=ITEM, instance=instance)
     assert produced.success  # under the cap when it started; its costs now pass it
 

@@ -9,11 +9,10 @@ import pytest
 from dagster import SensorResult, build_sensor_context, instance_for_test
 
 from shorts_assets.automation.intake import content_sheet_sensor
-from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.providers.platforms import SimulatedAudience
 from shorts_assets.strategy import reward
-from shorts_assets_tests.conftest import write_sheet
+from shorts_assets_tests.conftest import small_settings, write_sheet
 
 CYCLES, PER_CYCLE, SEED = 8, 3, 7
 
@@ -34,7 +33,7 @@ def favourite(audience: SimulatedAudience, attribute: str, values: list[str]) ->
 @pytest.mark.heavy
 def test_the_strategy_learns_what_the_simulated_audience_likes(tmp_path):
     write_sheet(tmp_path / "content_sheet.csv", [])
-    defs = build_definitions(Settings.from_env({
+    defs = build_definitions(small_settings({
         "SHORTS_HOME": str(tmp_path), "SHORTS_AUTO_APPROVE_IDEAS": "true", "SHORTS_STRATEGY_SEED": str(SEED),
         "SHORTS_PROPOSALS_PER_CYCLE": str(PER_CYCLE), "SHORTS_MAX_OPEN_PROPOSALS": str(PER_CYCLE),
         "SHORTS_SANDBOX_HOURS_PER_SECOND": "24"}))  # a simulated day per real second: every post has settled

@@ -7,10 +7,9 @@ import pytest
 from dagster import AssetKey, RunRequest, SkipReason, build_schedule_context, instance_for_test
 
 from shorts_assets.automation.schedules import analytics_schedule
-from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.partitions import content_items
-from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, write_sheet
+from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, small_settings, write_sheet
 
 ITEMS = {"bees-loop": {**GOOD_ROW, "item_id": "bees-loop", "status": "queued"},
          "ants-loop": {**GOOD_ROW, "topic": "ants", "facts": "Ants farm fungus. | Ants never sleep.",
@@ -21,7 +20,7 @@ ITEMS = {"bees-loop": {**GOOD_ROW, "item_id": "bees-loop", "status": "queued"},
 def looped(tmp_path_factory):
     home = tmp_path_factory.mktemp("loop")
     write_sheet(home / "content_sheet.csv", list(ITEMS.values()))
-    defs = build_definitions(Settings.from_env({"SHORTS_HOME": str(home), "SHORTS_PROPOSALS_PER_CYCLE": "3",
+    defs = build_definitions(small_settings({"SHORTS_HOME": str(home), "SHORTS_PROPOSALS_PER_CYCLE": "3",
                                                 "SHORTS_MAX_OPEN_PROPOSALS": "4"}))
     with instance_for_test() as instance:  # a real instance: schedules are evaluated against its ref
         instance.add_dynamic_partitions(content_items.name, list(ITEMS))

@@ -15,7 +15,6 @@ import ffmpeg
 import pytest
 from dagster import AssetSelection, DagsterEventType, DagsterInstance
 
-from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.media.ffmpeg import run
 from shorts_assets.models import Scene
@@ -23,7 +22,7 @@ from shorts_assets.partitions import content_items
 from shorts_assets.providers import public_net
 from shorts_assets.providers.footage import ClipRequest, NoFootage, scene_seed
 from shorts_assets.providers.stock_footage import PexelsFootage
-from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, sync_sheet, write_sheet
+from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, small_settings, sync_sheet, write_sheet
 from shorts_assets_tests.fakes import openai_api
 from shorts_assets_tests.fakes.elevenlabs_api import FakeElevenLabs
 from shorts_assets_tests.fakes.openai_api import FakeOpenAI
@@ -73,7 +72,7 @@ def rows(home, items: dict[str, str]) -> None:
 
 
 def definitions(env: dict, footage: str):
-    return build_definitions(Settings.from_env({**env, "SHORTS_FOOTAGE": footage}))
+    return build_definitions(small_settings({**env, "SHORTS_FOOTAGE": footage}))
 
 
 def produce(defs, instance, item: str, upto: str | None = None):

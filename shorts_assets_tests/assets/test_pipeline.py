@@ -1,15 +1,20 @@
-"""One content item through the whole job, in process, on the offline providers."""
+"""One content item through the whole job, in process, on the offline providers.
+
+The first item is made in the production format, through the blocking check: a full-size
+spec test. The S3 item renders small, as the other tests do."""
 
 from pathlib import Path
 
 import pytest
 from dagster import AssetKey, DagsterInstance
 
+from shorts_assets.checks import video_problems
 from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.media.probe import probe
 from shorts_assets.partitions import content_items
-from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, sync_sheet, write_sheet
+from shorts_assets.store import LocalStore, load_record
+from shorts_assets_tests.conftest import GOOD_ROW, SMALL, read_sheet, small_settings, sync_sheet, write_sheet
 
 ITEM = "bees-test"
 MEDIA_SUFFIXES = {".json", ".wav", ".mp4", ".jpg", ".ass"}
@@ -17,7 +22,7 @@ MEDIA_SUFFIXES = {".json", ".wav", ".mp4", ".jpg", ".ass"}
 
 @pytest.fixture(scope="module")
 def produced(tmp_path_factory):
-    """Materialize one partition once; the tests below read what it left behind."""
+    """Materialize one partition once, in the production format; the tests below read what it left behind."""
     home = tmp_path_factory.mktemp("home")
     write_sheet(home / "content_sheet.csv", [{**GOOD_ROW, "music": "ambient", "item_id": ITEM, "status": "queued"}])
     defs = build_definitions(Settings.from_env({"SHORTS_HOME": str(home)}))
@@ -46,6 +51,17 @@ def test_the_video_is_a_delivery_ready_short(produced):
     info = probe(video)
     assert (info.width, info.height, info.video_codec, info.audio_codec) == (1080, 1920, "h264", "aac")
     assert info.duration_s <= 60 and (video.parent / "thumbnail.jpg").stat().st_size > 0
+
+
+def test_the_gate_measures_against_the_configured_format(produced):
+    home, *_ = produced
+    store = LocalStore(home / "store")
+    video = load_record(store, f"rendered_video/{ITEM}")
+    for media in (video.video, video.thumbnail, video.captions):
+        media.path = store.path(f"rendered_video/{ITEM}/{media.name}")
+    narration_s = load_record(store, f"narration/{ITEM}").duration_s
+    problems, _ = video_problems(video, narration_s, SMALL)
+    assert problems == ["size is 1080x1920, not 270x480", "thumbnail is not 270x480"]
 
 
 def test_the_store_holds_only_json_records_and_media(produced):
@@ -104,7 +120,7 @@ def test_a_failed_run_writes_the_reason_to_its_row(produced, tmp_path):
 def test_the_whole_item_materializes_with_the_store_on_s3(s3_bucket, tmp_path):
     client, bucket = s3_bucket
     write_sheet(tmp_path / "content_sheet.csv", [{**GOOD_ROW, "item_id": ITEM, "status": "queued"}])
-    defs = build_definitions(Settings.from_env({
+    defs = build_definitions(small_settings({
         "SHORTS_HOME": str(tmp_path), "SHORTS_STORE": f"s3://{bucket}/factory",
         "S3_ENDPOINT_URL": client.meta.endpoint_url}))
     instance = DagsterInstance.ephemeral()

@@ -10,17 +10,17 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DagsterInstance
 
-from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.partitions import content_items
 from shorts_assets_tests.assets.conftest import COLUMNS, ITEM, set_status
+from shorts_assets_tests.conftest import small_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_whole_item_through_the_real_clients_with_review_costs_and_one_upload(services, tmp_path):
     env, openai, elevenlabs, youtube, sheets = services
-    defs = build_definitions(Settings.from_env(env))  # a real platform: review is required
+    defs = build_definitions(small_settings(env))  # a real platform: review is required
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(content_items.name, [ITEM])
     produced = defs.resolve_job_def("produce_content").execute_in_process(partition_key=ITEM, instance=instance)

@@ -4,10 +4,10 @@ the stored script, narration and clips, and asks no writer, voice or footage ser
 import pytest
 from dagster import AssetKey, DagsterInstance
 
-from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.partitions import content_items
 from shorts_assets_tests.assets.conftest import ITEM
+from shorts_assets_tests.conftest import small_settings
 
 
 def service_calls(openai, elevenlabs) -> dict[str, int]:
@@ -20,7 +20,7 @@ def service_calls(openai, elevenlabs) -> dict[str, int]:
 def produced(services):
     """One item made through the real clients: its job and instance, to rematerialize it."""
     env = services[0]
-    defs = build_definitions(Settings.from_env(env))
+    defs = build_definitions(small_settings(env))
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(content_items.name, [ITEM])
     produce = defs.resolve_job_def("produce_content")

@@ -19,7 +19,6 @@ from shorts_assets import keys
 from shorts_assets.assets.post import publish_once, published_post
 from shorts_assets.assets.retraction import retract_everywhere, retracted_post
 from shorts_assets.automation.sheet_sync import sheet_sync
-from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.models import Post, PublishedPost
 from shorts_assets.partitions import content_items
@@ -31,7 +30,7 @@ from shorts_assets.providers.platforms import SandboxChannel
 from shorts_assets.providers.sheets import CsvSheet
 from shorts_assets.providers.tiktok import TikTokChannel
 from shorts_assets.store import LocalStore, StoreIOManager, StoreResource
-from shorts_assets_tests.conftest import GOOD_ROW, platform_upload, read_sheet, sync_sheet, write_sheet
+from shorts_assets_tests.conftest import GOOD_ROW, platform_upload, read_sheet, small_settings, sync_sheet, write_sheet
 from shorts_assets_tests.fakes.youtube_api import FakeYouTube
 
 ITEM = "bees-retract"
@@ -50,7 +49,7 @@ def retracted(tmp_path_factory):
                                               "status": "queued"}])
     with FakeYouTube() as youtube:
         youtube.authorized_user_file(home / "yt.json")
-        defs = build_definitions(Settings.from_env({
+        defs = build_definitions(small_settings({
             "SHORTS_HOME": str(home), "SHORTS_PLATFORMS": "sandbox,youtube", "SHORTS_REVIEW": "auto",
             "YOUTUBE_AUTHORIZED_USER_FILE": str(home / "yt.json"), "YOUTUBE_API_ROOT": f"{youtube.url}/"}))
         instance = DagsterInstance.ephemeral()

@@ -14,12 +14,11 @@ import pytest
 from dagster import DagsterEventType, DagsterInstance, SensorResult, build_sensor_context
 
 from shorts_assets.automation.intake import content_sheet_sensor
-from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.media.ffmpeg import ffmpeg_exe
 from shorts_assets.providers import instagram, tiktok
 from shorts_assets_tests.assets.conftest import service_account
-from shorts_assets_tests.conftest import sync_sheet
+from shorts_assets_tests.conftest import small_settings, sync_sheet
 from shorts_assets_tests.fakes import Chaos
 from shorts_assets_tests.fakes.chaos_proxy import ChaosProxy
 from shorts_assets_tests.fakes.elevenlabs_api import FakeElevenLabs
@@ -120,7 +119,7 @@ def step_retries(result) -> int:
 def run_batch(world, items: int) -> dict:
     env, fakes, s3, bucket = world
     fakes["sheets"].sheets["ideas"].cells += rows(items)
-    defs = build_definitions(Settings.from_env(env))
+    defs = build_definitions(small_settings(env))
     instance = DagsterInstance.ephemeral()
     chaos = unleash(fakes, s3)
     queued, failed_ticks = queue_rows(defs, instance)

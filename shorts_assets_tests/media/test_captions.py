@@ -16,6 +16,7 @@ from shorts_assets.media.captions import (
     parse_dialogue_times,
 )
 from shorts_assets.media.ffmpeg import MediaError, run
+from shorts_assets.media.format import OutputFormat
 from shorts_assets.models import WordTiming
 
 HIGHLIGHT = re.compile(r"\{\\c&H00E5FF&\}(.*?)\{\\r\}")
@@ -88,7 +89,7 @@ def test_text_cannot_inject_ass_tags():
 
 
 def test_document_has_play_resolution_and_a_centred_lower_style():
-    document = build_ass(WORDS, width=720, height=1280)
+    document = build_ass(WORDS, OutputFormat(720, 1280))
     assert "PlayResX: 720\nPlayResY: 1280\n" in document
     style = next(line for line in document.splitlines() if line.startswith("Style:")).split(",")
     assert style[1] == "Roboto Black"
@@ -111,7 +112,7 @@ def test_caption_font_is_roboto_black():
 def test_libass_picks_roboto_black_from_the_package(tmp_path):
     """libass falls back to any system font silently; its font selection log says what it used."""
     captions = tmp_path / "one.ass"
-    captions.write_text(build_ass(WORDS[:1], width=320, height=568), encoding="utf-8")
+    captions.write_text(build_ass(WORDS[:1], OutputFormat(320, 568)), encoding="utf-8")
     font = caption_font()
     graph = ffmpeg.input("color=s=320x568:d=0.1", f="lavfi").filter(
         "ass", filename=str(captions), fontsdir=str(font.fontsdir)

@@ -8,8 +8,10 @@ import pytest
 from shorts_assets.media.captions import build_ass, caption_font
 from shorts_assets.media.compose import RenderSpec, render_video
 from shorts_assets.media.ffmpeg import MediaError
+from shorts_assets.media.format import PRODUCTION, OutputFormat
 from shorts_assets.media.probe import integrated_loudness, measure_loudness, probe
 from shorts_assets.models import WordTiming
+from shorts_assets_tests.conftest import SMALL
 
 from .conftest import count_pixels, frame_rgb, lavfi
 
@@ -38,17 +40,17 @@ def is_clip_blue(r, g, b):
 
 
 def make_spec(
-    folder: Path, clips, narration: Path, width=1080, height=1920, **changes
+    folder: Path, clips, narration: Path, fmt: OutputFormat = SMALL, **changes
 ) -> RenderSpec:
     folder.mkdir(parents=True, exist_ok=True)
     captions = folder / "captions.ass"
-    captions.write_text(build_ass(WORDS, width=width, height=height), encoding="utf-8")
+    captions.write_text(build_ass(WORDS, fmt), encoding="utf-8")
     spec = RenderSpec(
         clips=list(clips), scene_starts=[0.0, 2.0], narration=narration,
         narration_duration_s=NARRATION_S, loudness=measure_loudness(narration),
         captions=captions, font=caption_font(), out_video=folder / "video.mp4",
         out_thumbnail=folder / "thumbnail.jpg", title="Why do bees dance? A short, sweet answer",
-        tail_s=TAIL_S, width=width, height=height,
+        tail_s=TAIL_S, fmt=fmt,
     )
     return dataclasses.replace(spec, **changes)
 
@@ -57,7 +59,7 @@ def make_spec(
 def rendered(media_dir, blue_clip, pattern_clip, narration_wav):
     # Filter-graph specials in the captions path: it reaches ffmpeg inside `ass=filename=...`.
     folder = media_dir / "render, it's [odd]; 100%: a=b\\c"
-    spec = make_spec(folder, [blue_clip, pattern_clip], narration_wav)
+    spec = make_spec(folder, [blue_clip, pattern_clip], narration_wav, PRODUCTION)  # the full-size spec
     return spec, render_video(spec)
 
 
@@ -107,7 +109,7 @@ def test_thumbnail_is_a_full_size_frame_with_the_title(rendered):
 def test_thumbnail_shows_the_title_over_a_clean_frame_of_the_first_beat(
     blue_clip, narration_wav, tmp_path
 ):
-    spec = make_spec(tmp_path, [blue_clip, blue_clip], narration_wav, width=270, height=480)
+    spec = make_spec(tmp_path, [blue_clip, blue_clip], narration_wav)
     render_video(spec)
     thumb = frame_rgb(spec.out_thumbnail, None, tmp_path / "thumb.ppm")
     assert count_pixels(thumb, (0.1, 0.6), is_white) > 100
@@ -119,7 +121,7 @@ def test_music_bed_is_ducked_under_the_voice(music, media_dir, blue_clip, narrat
     if music == "file":
         music = str(lavfi(tmp_path / "music.wav", "sine=f=220:r=44100", 1.5, "-ac", "2"))
     spec = make_spec(
-        tmp_path, [blue_clip, blue_clip], narration_wav, width=270, height=480, music=music, seed=7
+        tmp_path, [blue_clip, blue_clip], narration_wav, music=music, seed=7
     )
     render_video(spec)
     info = probe(spec.out_video)
@@ -131,7 +133,7 @@ def test_music_bed_is_ducked_under_the_voice(music, media_dir, blue_clip, narrat
 def test_a_scene_without_time_is_left_out(media_dir, blue_clip, pattern_clip, narration_wav):
     spec = make_spec(
         media_dir / "empty-scene", [blue_clip, pattern_clip, blue_clip], narration_wav,
-        width=270, height=480, scene_starts=[0.0, 2.0, 2.0],
+        scene_starts=[0.0, 2.0, 2.0],
     )
     render_video(spec)
     assert probe(spec.out_video).duration_s == pytest.approx(NARRATION_S + TAIL_S, abs=0.1)

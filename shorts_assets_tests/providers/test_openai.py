@@ -16,6 +16,7 @@ from shorts_assets.providers.footage import ClipRequest, Footage
 from shorts_assets.providers.http_errors import retry_after
 from shorts_assets.providers.openai_footage import MOTIONS, OpenAIImageFootage, motion_for
 from shorts_assets.providers.openai_writer import OpenAIWriter, user_prompt
+from shorts_assets_tests.conftest import SMALL
 from shorts_assets_tests.fakes import Response
 from shorts_assets_tests.fakes.openai_api import FakeOpenAI, bearer, error
 
@@ -50,7 +51,7 @@ def footage(fake, **fields) -> OpenAIImageFootage:
 
 def request(tmp_path, visual="bees dancing on a honeycomb, macro", seconds=1.5, index=1) -> ClipRequest:
     scene = models.Scene(narration="Bees dance.", visual=visual)
-    return ClipRequest("honeybees-1", index, scene, seconds, tmp_path / f"clip-{index}.mp4")
+    return ClipRequest("honeybees-1", index, scene, seconds, tmp_path / f"clip-{index}.mp4", fmt=SMALL)
 
 
 # --------------------------------------------------------------------------------------------
@@ -190,7 +191,7 @@ def test_image_clip_is_a_moving_vertical_h264_clip_of_the_requested_length(fake,
     assert body["prompt"].startswith("bees dancing on a honeycomb, macro.") and "No text" in body["prompt"]
 
     info = probe(tmp_path / "clip-1.mp4")
-    assert (info.width, info.height, info.fps) == (1080, 1920, 30)
+    assert (info.width, info.height, info.fps) == (SMALL.width, SMALL.height, SMALL.fps)
     assert (info.video_codec, info.pix_fmt, info.audio_codec) == ("h264", "yuv420p", None)
     assert info.duration_s == pytest.approx(1.5, abs=0.05)
     assert made.source == f"openai-images:gpt-image-1 motion={motion_for('honeybees-1', 1)}"

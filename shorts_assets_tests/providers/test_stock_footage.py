@@ -12,6 +12,7 @@ import pytest
 
 from shorts_assets import models
 from shorts_assets.media.ffmpeg import run
+from shorts_assets.media.format import PRODUCTION
 from shorts_assets.media.probe import probe
 from shorts_assets.providers import PermanentError, TransientError, http_errors
 from shorts_assets.providers.footage import ClipRequest, Footage, NoFootage, ProceduralFootage, scene_seed
@@ -23,7 +24,10 @@ from shorts_assets.providers.stock_footage import (
     PexelsFootage,
     RowMediaFootage,
     Unusable,
+    best_file,
+    portrait_mp4s,
 )
+from shorts_assets_tests.conftest import SMALL
 from shorts_assets_tests.fakes import Response
 from shorts_assets_tests.fakes.pexels_api import API_KEY, FakePexels
 
@@ -74,14 +78,15 @@ def _pexels(fake, tmp_path, **fields) -> PexelsFootage:
     return PexelsFootage(api_key=API_KEY, base_url=fake.url, cache_dir=str(tmp_path / "cache"), **fields)
 
 
-def _request(tmp_path, visual="bees dancing on a honeycomb", index=0, media="", seconds=SECONDS, out="clip.mp4"):
+def _request(tmp_path, visual="bees dancing on a honeycomb", index=0, media="", seconds=SECONDS, out="clip.mp4",
+             fmt=SMALL):
     scene = models.Scene(narration="Bees dance.", visual=visual)
-    return ClipRequest("honeybees-1", index, scene, seconds, tmp_path / out, media=media)
+    return ClipRequest("honeybees-1", index, scene, seconds, tmp_path / out, media=media, fmt=fmt)
 
 
-def _assert_clip(path, seconds=SECONDS):
+def _assert_clip(path, seconds=SECONDS, fmt=SMALL):
     info = probe(path)
-    assert (info.width, info.height, info.fps) == (1080, 1920, 30)
+    assert (info.width, info.height, info.fps) == (fmt.width, fmt.height, fmt.fps)
     assert (info.video_codec, info.pix_fmt, info.audio_codec) == ("h264", "yuv420p", None)
     assert info.duration_s == pytest.approx(seconds, abs=0.05)
 
@@ -97,7 +102,7 @@ def test_all_are_footage(tmp_path):
 
 
 def test_pexels_searches_the_visual_and_conforms_the_nearest_portrait_file(pexels, tmp_path):
-    request = _request(tmp_path, seconds=2.5)  # longer than the 2 s stock video: it loops
+    request = _request(tmp_path, seconds=2.5, fmt=PRODUCTION)  # longer than the 2 s stock video: it loops
     made = _pexels(pexels, tmp_path).make_clip(request)
 
     [search] = pexels.calls("GET", "/videos/search")
@@ -107,9 +112,10 @@ def test_pexels_searches_the_visual_and_conforms_the_nearest_portrait_file(pexel
     [download] = pexels.calls("GET", "/download/")
     assert download.path == "/download/portrait-hd.mp4"  # not the landscape, SD or 4K file
     assert "Authorization" not in download.headers  # the key goes to the API only
-    _assert_clip(request.out_path, 2.5)
+    _assert_clip(request.out_path, 2.5, PRODUCTION)
     assert made.credit == "Video by Jane Doe on Pexels (https://www.pexels.com/video/test-clip-1002/)"
     assert made.source == "pexels:video 1002 file 23 1080x1920"
+    assert best_file(portrait_mp4s(pexels.videos[1]), SMALL)["id"] == 22  # a small render takes the SD file
 
 
 def test_pexels_choice_is_seeded_and_downloads_are_cached(pexels, tmp_path):
