@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DagsterInstance
 
+from shorts_assets.assets.narration import narration
+from shorts_assets.assets.video import rendered_video
 from shorts_assets.checks import video_problems
 from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
@@ -56,10 +58,10 @@ def test_the_video_is_a_delivery_ready_short(produced):
 def test_the_gate_measures_against_the_configured_format(produced):
     home, *_ = produced
     store = LocalStore(home / "store")
-    video = load_record(store, f"rendered_video/{ITEM}")
+    video = load_record(store, rendered_video.key, ITEM)
     for media in (video.video, video.thumbnail, video.captions):
-        media.path = store.path(f"rendered_video/{ITEM}/{media.name}")
-    narration_s = load_record(store, f"narration/{ITEM}").duration_s
+        media.path = store.path(media.key)
+    narration_s = load_record(store, narration.key, ITEM).duration_s
     problems, _ = video_problems(video, narration_s, SMALL)
     assert problems == ["size is 1080x1920, not 270x480", "thumbnail is not 270x480"]
 
