@@ -25,12 +25,15 @@ home: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/python -m shorts_assets.demo
 
+# Both print their 15 slowest tests, so what the suite costs stays in sight (CI runs `make test`).
+PYTEST := $(BIN)/python -m pytest --durations=15
+
 test: $(VENV)/.installed-dev lint system-packages
-	$(BIN)/python -m pytest -m "not heavy" $(PYTEST_ARGS)
+	$(PYTEST) -m "not heavy" $(PYTEST_ARGS)
 
 # Everything, the heavy fault-injection, crash and load runs included.
 test-all: $(VENV)/.installed-dev lint system-packages
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 # PostgreSQL and Chromium for the production tests, from Debian's packages when missing.
 system-packages:
