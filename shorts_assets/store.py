@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -195,16 +196,27 @@ def load_record(store: Store, asset: AssetKey, item: str | None = None) -> Recor
 
 
 class StoreIOManager(ConfigurableIOManager):
-    """Stores each asset's record and media; hands downstream assets local media files."""
+    """Stores each asset's record and media; hands downstream assets local media files.
+
+    A run over several partitions (the analytics cycle's live posts) hands over and gets back
+    a dict of records by partition key."""
 
     store: StoreResource
 
-    def handle_output(self, context: OutputContext, obj: Record) -> None:
-        if not isinstance(obj, Record):
-            raise TypeError(f"{context.asset_key.to_user_string()} must return a record, not {type(obj).__name__}")
-        store = self.store.open()
+    def handle_output(self, context: OutputContext, obj: Record | dict[str, Record]) -> None:
+        if isinstance(obj, dict) and context.has_asset_partitions and set(obj) == set(context.asset_partition_keys):
+            for item in context.asset_partition_keys:
+                self.save(context.asset_key, item, obj[item])
+            return
         item = context.partition_key if context.has_partition_key else None
-        prefix = keys.asset_folder(context.asset_key, item) + "/"
+        context.add_output_metadata(self.save(context.asset_key, item, obj))
+
+    def save(self, asset: AssetKey, item: str | None, obj: Record) -> dict[str, str]:
+        """Store the record's new media and then the record; return where they went."""
+        if not isinstance(obj, Record):
+            raise TypeError(f"{asset.to_user_string()} must return a record, not {type(obj).__name__}")
+        store = self.store.open()
+        prefix = keys.asset_folder(asset, item) + "/"
         metadata, scratch = {}, set()
         try:
             for media in media_files(obj):
@@ -213,23 +225,27 @@ class StoreIOManager(ConfigurableIOManager):
                 source = media.local()
                 if source.parent.name.startswith(SCRATCH_PREFIX):
                     scratch.add(source.parent)
-                media.key = keys.media(context.asset_key, item, media.name)
+                media.key = keys.media(asset, item, media.name)
                 media.sha256, media.bytes = sha256_file(source), source.stat().st_size
                 store.put_file(media.key, source, media.mime)
                 metadata[media.name] = store.uri(media.key)
-            record_key = save_record(store, context.asset_key, item, obj)
+            record_key = save_record(store, asset, item, obj)
         finally:  # stored, or the step fails and a retry makes them anew
             for path in scratch:
                 shutil.rmtree(path, ignore_errors=True)
-        context.add_output_metadata({"record": store.uri(record_key), **metadata})
+        return {"record": store.uri(record_key), **metadata}
 
-    def load_input(self, context: InputContext) -> Record:
+    def load_input(self, context: InputContext) -> Record | dict[str, Record]:
+        if context.has_asset_partitions and typing.get_origin(context.dagster_type.typing_type) is dict:
+            # a reader that asks for a dict gets every partition it depends on
+            return {item: self.load(context.asset_key, item) for item in context.asset_partition_keys}
+        return self.load(context.asset_key, context.asset_partition_key if context.has_asset_partitions else None)
+
+    def load(self, asset: AssetKey, item: str | None) -> Record:
         store = self.store.open()
-        item = context.asset_partition_key if context.has_asset_partitions else None
-        record = load_record(store, context.asset_key, item)
+        record = load_record(store, asset, item)
         if record is None:
-            raise FileNotFoundError(f"{store.uri(keys.record(context.asset_key, item))} does not exist: "
-                                    "materialize it first")
+            raise FileNotFoundError(f"{store.uri(keys.record(asset, item))} does not exist: materialize it first")
         cache = Path(self.store.cache_dir)
         for media in media_files(record):
             media.path = store.local_copy(media.key, media.sha256, cache)

@@ -9,21 +9,24 @@ from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 
 ROOT = Path(__file__).resolve().parent.parent
-ASSETS = ["idea", "script", "narration", "clips", "rendered_video", "published_post", "post_metrics"]
+ASSETS = ["idea", "script", "narration", "clips", "rendered_video", "published_post"]
 
 
-def test_the_seven_assets_over_content_item(tmp_path):
+def test_the_six_assets_over_content_item_and_the_metrics_over_live_posts(tmp_path):
     defs = build_definitions(Settings.from_env({"SHORTS_HOME": str(tmp_path)}))
     graph = defs.resolve_asset_graph()
     for key in ASSETS:
         node = graph.get(AssetKey(key))
         assert node.partitions_def.name == "content_item", key
+    assert graph.get(AssetKey("post_metrics")).partitions_def.name == "live_post"
     job = defs.resolve_job_def("content_pipeline")
     assert {n.name for n in job.nodes_in_topological_order} >= set(ASSETS)
     produce = {n.name for n in defs.resolve_job_def("produce_content").nodes_in_topological_order}
     publish = {n.name for n in defs.resolve_job_def("publish_content").nodes_in_topological_order}
     assert set(ASSETS[:5]) <= produce and not produce & {"published_post", "post_metrics"}
-    assert publish == {"published_post", "post_metrics"}
+    assert publish == {"published_post"}
+    cycle = {n.name for n in defs.resolve_job_def("analytics_cycle").nodes_in_topological_order}
+    assert cycle == {"post_metrics", "channel_analytics", "content_strategy", "idea_proposals"}
     sensors = {s.name: s.default_status.value for s in defs.sensors}
     assert set(sensors.values()) == {"RUNNING"}
     assert set(sensors) == {"content_sheet_sensor", "sheet_sync"}
@@ -50,3 +53,4 @@ def test_the_graph_shows_that_scripts_read_the_strategy(tmp_path):
     """The writer gets the strategy's hints: the UI's graph draws that edge."""
     graph = build_definitions(Settings.from_env({"SHORTS_HOME": str(tmp_path)})).resolve_asset_graph()
     assert AssetKey("content_strategy") in graph.get(AssetKey("script")).parent_keys
+    assert AssetKey("post_metrics") in graph.get(AssetKey("channel_analytics")).parent_keys

@@ -3,7 +3,7 @@ import json
 import os
 
 import pytest
-from dagster import AssetKey, DagsterInstance, build_input_context, build_output_context
+from dagster import AssetKey, DagsterInstance, PythonObjectDagsterType, build_input_context, build_output_context
 from dagster_aws.s3 import S3Resource
 
 from shorts_assets.models import Clip, Clips, Idea, MediaFile
@@ -24,7 +24,8 @@ def contexts(asset: str, partition: str = "bees-1"):
     out = build_output_context(asset_key=AssetKey(asset), partition_key=partition, instance=instance)
     upstream = build_output_context(asset_key=AssetKey(asset))
     into = build_input_context(asset_key=AssetKey(asset), partition_key=partition, upstream_output=upstream,
-                               asset_partitions_def=content_items, instance=instance)
+                               asset_partitions_def=content_items, instance=instance,
+                               dagster_type=PythonObjectDagsterType(Clips))
     return out, into
 
 

@@ -4,7 +4,7 @@ import json
 import time
 import urllib.request
 
-ASSETS = {"idea", "script", "narration", "clips", "rendered_video", "published_post", "post_metrics"}
+ASSETS = {"idea", "script", "narration", "clips", "rendered_video", "published_post"}
 
 
 def graphql(url: str, query: str, variables: dict | None = None) -> dict:

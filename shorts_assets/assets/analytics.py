@@ -1,45 +1,28 @@
-from datetime import UTC, datetime
+from dagster import AssetExecutionContext, MetadataValue, Output, ResourceParam, asset
 
-from dagster import AssetExecutionContext, AssetMaterialization, MetadataValue, Output, ResourceParam, asset
-
-from .. import keys
 from ..analytics import channel_table, leaders_markdown, totals
-from ..models import ChannelAnalytics, MediaFile, PublishedPost, RenderedVideo
-from ..providers.channels import Platforms
+from ..models import ChannelAnalytics, MediaFile, PostMetrics
 from ..providers.writers import ThemeReader, Themes, Writer
-from ..store import StoreResource, load_record, save_record, scratch_dir
+from ..store import StoreResource, load_record, scratch_dir
 from ..themes import keyword_themes
 from . import cost_metadata, service_call
-from .metrics import metrics_metadata, post_metrics, take_snapshot
 from .post import published_post
-from .retraction import retracted_post
 from .video import rendered_video
-
-
-def live_items(instance, store) -> list[str]:
-    """Items published and not retracted: the ones an analytics cycle looks at."""
-    published = instance.get_materialized_partitions(published_post.key)
-    return sorted(k for k in published if store.read_json(keys.record(retracted_post.key, k)) is None)
 
 
 @asset(group_name="learning", pool="analytics", kinds={"pandas"})
 def channel_analytics(
-    context: AssetExecutionContext, platforms: Platforms, store: StoreResource, writer: ResourceParam[Writer]
+    context: AssetExecutionContext, post_metrics: dict[str, PostMetrics], store: StoreResource,
+    writer: ResourceParam[Writer],
 ) -> Output[ChannelAnalytics]:
-    """Every live post snapshotted now (each item's post_metrics gets the snapshot, so one
-    cycle over any number of items is this one run), then one row per item with its
-    attributes and its metrics 1 h, 24 h and 7 d after posting."""
-    opened, now = store.open(), datetime.now(UTC)
+    """One row per live post with its item's attributes and its metrics 1 h, 24 h and 7 d after
+    posting. The attributes come from the items' rendered_video and published_post records,
+    read rather than declared for the reason post_metrics gives (the loop back to script)."""
+    opened = store.open()
     items, comments = [], []
-    for item in live_items(context.instance, opened):
-        published: PublishedPost = load_record(opened, published_post.key, item)
-        video: RenderedVideo = load_record(opened, rendered_video.key, item)
-        metrics = take_snapshot(published, platforms, load_record(opened, post_metrics.key, item), now, opened,
-                                context.log)
-        save_record(opened, post_metrics.key, item, metrics)
-        context.log_event(AssetMaterialization(asset_key=post_metrics.key, partition=item,
-                                               metadata={**metrics_metadata(metrics), "cycle": now.isoformat()}))
-        items.append((video, published, metrics))
+    for item, metrics in sorted(post_metrics.items()):
+        items.append((load_record(opened, rendered_video.key, item), load_record(opened, published_post.key, item),
+                      metrics))
         comments += metrics.comments
     table = channel_table(items)
     with scratch_dir(context) as work:

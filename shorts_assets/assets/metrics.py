@@ -1,9 +1,17 @@
+"""How each live post is doing: the first asset of the learning chain.
+
+The loop closes here. `script` declares its dependency on `content_strategy`, so the graph
+cannot also draw published_post -> post_metrics (Dagster's asset graph has no cycles). The
+link is the `live_posts` partition instead: a published, not retracted item is a live post,
+and this asset reads that item's published_post record to find its posts.
+"""
+
 from datetime import UTC, datetime
 
-from dagster import AssetExecutionContext, Output, asset
+from dagster import AssetExecutionContext, BackfillPolicy, Output, asset
 
 from ..models import PostMetrics, PublishedPost
-from ..partitions import content_items
+from ..partitions import live_posts
 from ..providers import Deferred
 from ..providers.channels import Platforms
 from ..providers.platforms import CommentReader
@@ -11,6 +19,7 @@ from ..quota import reserve
 from ..store import Store, StoreResource, load_record
 from ..themes import keyword_themes
 from . import SERVICE_RETRY, service_call
+from .post import published_post
 
 KEEP_SNAPSHOTS = 500  # hourly for about three weeks: enough for the 7-day window
 COMMENTS_PER_POST = 20
@@ -59,11 +68,18 @@ def metrics_metadata(record: PostMetrics) -> dict:
     }
 
 
-@asset(partitions_def=content_items, group_name="distribution", pool="analytics", retry_policy=SERVICE_RETRY)
+@asset(partitions_def=live_posts, backfill_policy=BackfillPolicy.single_run(), group_name="learning",
+       pool="analytics", retry_policy=SERVICE_RETRY)
 def post_metrics(
-    context: AssetExecutionContext, published_post: PublishedPost, platforms: Platforms, store: StoreResource
-) -> Output[PostMetrics]:
-    """How each post is doing now, added to every snapshot taken before."""
-    earlier = load_record(store.open(), context.asset_key, published_post.item_id)
-    record = take_snapshot(published_post, platforms, earlier, datetime.now(UTC), store.open(), context.log)
-    return Output(record, metadata=metrics_metadata(record))
+    context: AssetExecutionContext, platforms: Platforms, store: StoreResource
+) -> Output[dict[str, PostMetrics]]:
+    """How each live post is doing now, added to every snapshot taken before. An analytics cycle
+    targets every live post at once (one run a cycle); the UI can rematerialize one."""
+    opened, now = store.open(), datetime.now(UTC)
+    records = {}
+    for item in context.partition_keys:
+        published: PublishedPost = load_record(opened, published_post.key, item)
+        records[item] = take_snapshot(published, platforms, load_record(opened, context.asset_key, item), now,
+                                      opened, context.log)
+        context.add_asset_metadata(metrics_metadata(records[item]), partition_key=item)
+    return Output(records, metadata={"cycle": now.isoformat()})

@@ -7,17 +7,21 @@ RENDERS, so the production queue can cap them apart from the rest.
 
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
+from ..assets.analytics import channel_analytics
 from ..assets.clips import clips
 from ..assets.idea import idea
 from ..assets.metrics import post_metrics
 from ..assets.narration import narration
 from ..assets.post import published_post
+from ..assets.proposals import idea_proposals
 from ..assets.retraction import retracted_post
 from ..assets.script import script
+from ..assets.strategy import content_strategy
 from ..assets.video import rendered_video
 
 PRODUCE_ASSETS = (idea, script, narration, clips, rendered_video)
-PUBLISH_ASSETS = (published_post, post_metrics)
+PUBLISH_ASSETS = (published_post,)
+LEARNING_ASSETS = (channel_analytics, content_strategy, idea_proposals)
 PRODUCE = AssetSelection.assets(*PRODUCE_ASSETS)
 PUBLISH = AssetSelection.assets(*PUBLISH_ASSETS)
 RENDERS = {"shorts/renders": "true"}
@@ -40,7 +44,7 @@ publish_content = define_asset_job(
     "publish_content",
     selection=PUBLISH,
     executor_def=in_process_executor,
-    description="Publish one approved content item and take its first metrics.",
+    description="Publish one approved content item; the next analytics cycle takes its metrics.",
 )
 # Retraction is never part of producing or publishing an item, hence a job of its own.
 retract_content = define_asset_job(
@@ -51,9 +55,10 @@ retract_content = define_asset_job(
 )
 analytics_cycle = define_asset_job(
     "analytics_cycle",
-    selection=AssetSelection.groups("learning"),
+    selection=AssetSelection.assets(post_metrics, *LEARNING_ASSETS),
     executor_def=in_process_executor,
-    description="Snapshot every live post, then learn the strategy and propose the next ideas: one run a cycle.",
+    description="Snapshot every live post, then learn the strategy and propose the next ideas: one run a cycle "
+                "(it targets every live post as one partition range; see automation.schedules.next_cycle).",
 )
 
 

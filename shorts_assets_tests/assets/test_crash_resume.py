@@ -23,7 +23,7 @@ from shorts_assets_tests.integrity import broken_records
 
 ROOT = Path(__file__).resolve().parents[2]
 ITEM = "crash-bees"
-ASSETS = ("idea", "script", "narration", "clips", "rendered_video", "published_post", "post_metrics")
+ASSETS = ("idea", "script", "narration", "clips", "rendered_video", "published_post")
 CHUNK = 256 * 1024
 
 

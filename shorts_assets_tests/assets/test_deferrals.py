@@ -62,7 +62,7 @@ def test_a_used_up_youtube_quota_defers_the_post_and_the_sensor_resumes_it_in_th
     deferral_path.write_text(json.dumps({**deferral, "until": (datetime.now(UTC) - timedelta(minutes=1)).isoformat()}))
     requests = sync_sheet(defs, instance)
     assert [(r.job_name, r.partition_key, r.asset_selection) for r in requests] == [
-        ("publish_content", ITEM, [AssetKey("published_post"), AssetKey("post_metrics")])]
+        ("publish_content", ITEM, [AssetKey("published_post")])]
     assert row_of(sheets, ITEM)["status"] == "publishing"
     resumed = publish.execute_in_process(partition_key=ITEM, instance=instance,
                                          asset_selection=requests[0].asset_selection)

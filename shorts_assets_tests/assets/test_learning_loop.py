@@ -12,7 +12,7 @@ from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.definitions import build_definitions
 from shorts_assets.providers.platforms import SimulatedAudience
 from shorts_assets.strategy import reward
-from shorts_assets_tests.conftest import small_settings, write_sheet
+from shorts_assets_tests.conftest import run_cycle, small_settings, write_sheet
 
 CYCLES, PER_CYCLE, SEED = 8, 3, 7
 
@@ -37,10 +37,10 @@ def test_the_strategy_learns_what_the_simulated_audience_likes(tmp_path):
         "SHORTS_HOME": str(tmp_path), "SHORTS_AUTO_APPROVE_IDEAS": "true", "SHORTS_STRATEGY_SEED": str(SEED),
         "SHORTS_PROPOSALS_PER_CYCLE": str(PER_CYCLE), "SHORTS_MAX_OPEN_PROPOSALS": str(PER_CYCLE),
         "SHORTS_SANDBOX_HOURS_PER_SECOND": "24"}))  # a simulated day per real second: every post has settled
-    produce, learn = defs.resolve_job_def("content_pipeline"), defs.resolve_job_def("analytics_cycle")
+    produce = defs.resolve_job_def("content_pipeline")
     chosen, made, cursor = [], [], None
     with instance_for_test() as instance:
-        assert learn.execute_in_process(instance=instance).success  # cycle 0: the prior proposes
+        assert run_cycle(defs, instance).success  # cycle 0: the prior proposes
         for _ in range(CYCLES):
             proposals = json.loads((tmp_path / "store/idea_proposals/record.json").read_text())["record"]
             chosen.append(proposals["proposals"])
@@ -48,7 +48,7 @@ def test_the_strategy_learns_what_the_simulated_audience_likes(tmp_path):
                 tick = content_sheet_sensor(context)
             if not isinstance(tick, SensorResult):  # every proposal was a duplicate of a made item
                 made.append([])
-                assert learn.execute_in_process(instance=instance).success
+                assert run_cycle(defs, instance).success
                 continue
             cursor = tick.cursor
             for request in tick.dynamic_partitions_requests:
@@ -56,7 +56,7 @@ def test_the_strategy_learns_what_the_simulated_audience_likes(tmp_path):
             for run in tick.run_requests:
                 assert produce.execute_in_process(partition_key=run.partition_key, instance=instance).success
             made.append([run.partition_key for run in tick.run_requests])
-            assert learn.execute_in_process(instance=instance).success
+            assert run_cycle(defs, instance).success
     audience = SimulatedAudience(seed=SEED)
     rewards = [sum(reward_at_48h(tmp_path, audience, item) for item in items) / len(items) for items in made if items]
     print("mean reward per cycle at 48 h:", [round(r, 2) for r in rewards])

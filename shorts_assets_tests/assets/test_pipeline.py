@@ -40,8 +40,7 @@ def test_every_asset_materializes_and_the_gate_passes(produced):
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     materialized = {m.asset_key.path[0] for m in result.asset_materializations_for_node("rendered_video")} | {
         e.asset_key.path[0] for e in result.get_asset_materialization_events() if e.asset_key}
-    assert materialized == {"idea", "script", "narration", "clips", "rendered_video", "published_post",
-                            "post_metrics"}
+    assert materialized == {"idea", "script", "narration", "clips", "rendered_video", "published_post"}
     checks = result.get_asset_check_evaluations()
     assert [(c.check_name, c.passed) for c in checks] == [("rendered_video_meets_spec", True)], \
         [c.description for c in checks]
