@@ -36,10 +36,12 @@ def test_dev_serves_the_factory_and_rematerializes_one_asset_of_one_item(tmp_pat
                                stdout=log, stderr=subprocess.STDOUT)
     try:
         per_item = wait_for(lambda: per_item_assets(url), 120, "the web UI")
-        assert {n["assetKey"]["path"][0] for n in per_item} >= ASSETS
-        for node in per_item:
-            assert node["partitionDefinition"]["type"] == "DYNAMIC"
-            assert node["partitionDefinition"]["dimensionTypes"][0]["dynamicPartitionsDefinitionName"] == "content_item"
+        partitioned_by = {n["assetKey"]["path"][0]: n["partitionDefinition"] for n in per_item}
+        assert set(partitioned_by) >= ASSETS | {"post_metrics"}
+        for name, definition in partitioned_by.items():
+            assert definition["type"] == "DYNAMIC"
+            expected = "live_post" if name == "post_metrics" else "content_item"
+            assert definition["dimensionTypes"][0]["dynamicPartitionsDefinitionName"] == expected, name
 
         # the RUNNING sheet sensor produces the row without anyone asking
         wait_for(lambda: read_sheet(tmp_path / "content_sheet.csv")[0]["status"] == "published", 240, "the item")
