@@ -29,15 +29,16 @@ from .policy import Policy
 from .providers.channels import Platforms
 from .providers.elevenlabs_voice import ElevenLabsVoice
 from .providers.espeak_voice import EspeakVoice
-from .providers.footage import ProceduralFootage
+from .providers.footage_chain import FootageChain
 from .providers.google_sheet import GoogleSheet
 from .providers.instagram import InstagramReels
 from .providers.openai_footage import OpenAIImageFootage
 from .providers.openai_writer import OpenAIWriter
 from .providers.platforms import SandboxChannel
+from .providers.procedural_footage import ProceduralFootage
 from .providers.public_net import ALLOW_SETTING, allowance
 from .providers.sheets import CsvSheet
-from .providers.stock_footage import FootageChain, PexelsFootage, RowMediaFootage
+from .providers.stock_footage import PexelsFootage, RowMediaFootage
 from .providers.tiktok import TikTokChannel
 from .providers.writers import BringYourOwnWriter
 from .providers.youtube import YouTubeChannel
