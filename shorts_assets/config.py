@@ -5,6 +5,9 @@ offline implementation. An unknown name, or a selected service whose credentials
 set, stops the code location from loading with a message that names the variable. Secrets
 reach the resources as `EnvVar`s, read when a run starts, so they never sit in the
 definitions, the UI or a log.
+
+Over 300 lines on purpose: each variable is read and checked beside the resource it
+configures, so adding a setting or a service is one edit in one place.
 """
 
 from __future__ import annotations
