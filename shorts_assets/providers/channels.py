@@ -8,7 +8,7 @@ from dagster import ConfigurableResource
 from pydantic import model_validator
 
 from .instagram import InstagramReels
-from .platforms import SandboxChannel
+from .platforms import Platform, SandboxChannel
 from .tiktok import TikTokChannel
 from .youtube import YouTubeChannel
 
@@ -35,10 +35,10 @@ class Platforms(ConfigurableResource):
                 raise ValueError(f"SHORTS_PLATFORMS names {name!r} but no such platform is configured")
         return self
 
-    def enabled(self) -> list:
+    def enabled(self) -> list[Platform]:
         return [getattr(self, self.FIELDS[name]) for name in self.order]
 
-    def get(self, name: str):
+    def get(self, name: str) -> Platform:
         if name not in self.order:
             raise KeyError(f"platform {name!r} is not enabled (SHORTS_PLATFORMS)")
         return getattr(self, self.FIELDS[name])
