@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import dagster as dg
-from pydantic import model_validator
-
 from shorts_assets.providers import PermanentError
 from shorts_assets.providers.footage import ClipMade, ClipRequest, NoFootage
 from shorts_assets.providers.openai_footage import OpenAIImageFootage
 from shorts_assets.providers.procedural_footage import ProceduralFootage
+from shorts_assets.providers.selection import Selection
 from shorts_assets.providers.stock_footage import PexelsFootage, RowMediaFootage
 
 
-class FootageChain(dg.ConfigurableResource):
+class FootageChain(Selection):
     """Tries the providers named in `order` (SHORTS_FOOTAGE) in turn; NoFootage moves on.
 
     Only the providers `order` names need to be set. End the order with "procedural" so
@@ -27,26 +25,16 @@ class FootageChain(dg.ConfigurableResource):
     that lists what each provider said.
     """
 
+    SETTING: ClassVar[str] = "SHORTS_FOOTAGE"
+    KIND: ClassVar[str] = "footage provider"
     FIELDS: ClassVar[dict[str, str]] = {
         "procedural": "procedural", "row-media": "row_media", "pexels": "pexels", "openai-images": "openai_images",
     }
 
-    order: list[str]
     procedural: ProceduralFootage | None = None
     row_media: RowMediaFootage | None = None
     pexels: PexelsFootage | None = None
     openai_images: OpenAIImageFootage | None = None
-
-    @model_validator(mode="after")
-    def _every_named_provider_is_set(self):
-        for name in self.order:
-            if name not in self.FIELDS:
-                raise ValueError(f"SHORTS_FOOTAGE names {name!r}; choose from: {', '.join(self.FIELDS)}")
-            if getattr(self, self.FIELDS[name]) is None:
-                raise ValueError(f"SHORTS_FOOTAGE names {name!r} but the chain has no {self.FIELDS[name]} provider")
-        if not self.order:
-            raise ValueError("SHORTS_FOOTAGE names no footage provider")
-        return self
 
     @property
     def name(self) -> str:
@@ -54,9 +42,9 @@ class FootageChain(dg.ConfigurableResource):
 
     def make_clip(self, request: ClipRequest) -> ClipMade:
         tried = []
-        for name in self.order:
+        for name, footage in self.selected():
             try:
-                return getattr(self, self.FIELDS[name]).make_clip(request)
+                return footage.make_clip(request)
             except NoFootage as nothing:
                 tried.append(f"{name}: {nothing}")
         raise PermanentError(

@@ -65,7 +65,7 @@ def test_chain_stops_at_a_permanent_error(pexels, tmp_path):
 
 
 def test_chain_refuses_an_order_it_cannot_serve():
-    with pytest.raises(ValueError, match="no pexels provider"):
+    with pytest.raises(ValueError, match="names 'pexels' but no pexels footage provider is configured"):
         FootageChain(order=["pexels", "procedural"], procedural=ProceduralFootage())
     with pytest.raises(ValueError, match="choose from"):
         FootageChain(order=["stock"], procedural=ProceduralFootage())
