@@ -6,15 +6,14 @@ rendering step's word for what it made."""
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetIn, asset_check
 
 from .assets import TAIL_SECONDS
+from .assets.narration import narration as narration_asset
 from .assets.video import rendered_video
 from .media.captions import parse_dialogue_times
 from .media.format import OutputFormat
-from .media.probe import integrated_loudness, probe
+from .media.probe import TARGET_LUFS, integrated_loudness, probe
 from .models import MAX_VIDEO_SECONDS, Narration, RenderedVideo
 from .output import OutputResource
 from .partitions import content_items
-
-TARGET_LUFS = -14.0
 
 
 def video_problems(video: RenderedVideo, narration_s: float, fmt: OutputFormat) -> tuple[list[str], dict]:
@@ -50,7 +49,7 @@ def video_problems(video: RenderedVideo, narration_s: float, fmt: OutputFormat) 
     asset=rendered_video,
     blocking=True,
     partitions_def=content_items,
-    additional_ins={"narration": AssetIn("narration")},
+    additional_ins={"narration": AssetIn(key=narration_asset.key)},
 )
 def rendered_video_meets_spec(
     rendered_video: RenderedVideo, narration: Narration, output: OutputResource

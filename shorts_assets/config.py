@@ -5,6 +5,9 @@ offline implementation. An unknown name, or a selected service whose credentials
 set, stops the code location from loading with a message that names the variable. Secrets
 reach the resources as `EnvVar`s, read when a run starts, so they never sit in the
 definitions, the UI or a log.
+
+Over 300 lines on purpose: each variable is read and checked beside the resource it
+configures, so adding a setting or a service is one edit in one place.
 """
 
 from __future__ import annotations
@@ -29,15 +32,16 @@ from .policy import Policy
 from .providers.channels import Platforms
 from .providers.elevenlabs_voice import ElevenLabsVoice
 from .providers.espeak_voice import EspeakVoice
-from .providers.footage import ProceduralFootage
+from .providers.footage_chain import FootageChain
 from .providers.google_sheet import GoogleSheet
 from .providers.instagram import InstagramReels
 from .providers.openai_footage import OpenAIImageFootage
 from .providers.openai_writer import OpenAIWriter
 from .providers.platforms import SandboxChannel
+from .providers.procedural_footage import ProceduralFootage
 from .providers.public_net import ALLOW_SETTING, allowance
 from .providers.sheets import CsvSheet
-from .providers.stock_footage import FootageChain, PexelsFootage, RowMediaFootage
+from .providers.stock_footage import PexelsFootage, RowMediaFootage
 from .providers.tiktok import TikTokChannel
 from .providers.writers import BringYourOwnWriter
 from .providers.youtube import YouTubeChannel

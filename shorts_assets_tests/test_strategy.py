@@ -11,20 +11,9 @@ from hypothesis import strategies as st
 
 from shorts_assets.models import HookStyle
 from shorts_assets.pacing import TARGET_SECONDS, WORDS_PER_SECOND, length_bucket
+from shorts_assets.proposals import TopicBankExhausted, fill_from_bank, propose
 from shorts_assets.providers.platforms import SimulatedAudience
-from shorts_assets.strategy import (
-    ATTRIBUTES,
-    CLOSED_VALUES,
-    Prior,
-    TopicBankExhausted,
-    explain,
-    fill_from_bank,
-    learn,
-    load_bank,
-    posterior,
-    propose,
-    reward,
-)
+from shorts_assets.strategy import ATTRIBUTES, CLOSED_VALUES, Prior, explain, learn, load_bank, posterior, reward
 
 CATEGORIES = tuple(load_bank())
 VALUES = {"category": CATEGORIES, **CLOSED_VALUES}

@@ -3,9 +3,9 @@ from dagster import AssetExecutionContext, MetadataValue, Output, ResourceParam,
 from ..keys import RowStatus
 from ..models import ContentStrategy, IdeaProposals
 from ..policy import Policy
+from ..proposals import TopicBankExhausted, fill_from_bank, propose
 from ..providers.sheets import Sheet
 from ..providers.writers import Drafted, IdeaDrafter, Writer
-from ..strategy import TopicBankExhausted, fill_from_bank, propose
 from . import cost_metadata, service_call
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import ffmpeg
 
 from shorts_assets.media.captions import CaptionFont
+from shorts_assets.media.clips import cover
 from shorts_assets.media.ffmpeg import MediaError, run
 from shorts_assets.media.format import PRODUCTION, OutputFormat
 from shorts_assets.media.probe import voice_filters, voice_gain_db
@@ -66,7 +67,6 @@ class RenderSpec:
 class RenderResult:
     seconds: float  # wall time of the ffmpeg run
     duration_s: float
-    log_tail: str
 
 
 def render_video(spec: RenderSpec) -> RenderResult:
@@ -93,11 +93,9 @@ def render_video(spec: RenderSpec) -> RenderResult:
             update=1, **{"frames:v": 1, "q:v": 2},
         )
         started = time.monotonic()
-        log = run(ffmpeg.merge_outputs(out_video, out_thumb), f"render {spec.out_video.name}")
+        run(ffmpeg.merge_outputs(out_video, out_thumb), f"render {spec.out_video.name}")
         seconds = time.monotonic() - started
-    return RenderResult(
-        seconds=seconds, duration_s=spec.duration_s, log_tail="\n".join(log.splitlines()[-8:])
-    )
+    return RenderResult(seconds=seconds, duration_s=spec.duration_s)
 
 
 def _check(spec: RenderSpec) -> None:
@@ -147,8 +145,7 @@ def _scenes(spec: RenderSpec):
         part = ffmpeg.input(_distinct_path(clip, clips[:scene].count(clip)), stream_loop=-1).video
         part = part.filter("fps", fps).filter("trim", end_frame=frames)
         part = part.filter("setpts", "PTS-STARTPTS")
-        part = part.filter("scale", w=width, h=height, force_original_aspect_ratio="increase")
-        parts.append(part.filter("crop", w=width, h=height).filter("setsar", 1))
+        parts.append(cover(part, width, height).filter("setsar", 1))
     return ffmpeg.concat(*parts, v=1, a=0) if len(parts) > 1 else parts[0]
 
 

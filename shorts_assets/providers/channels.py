@@ -4,41 +4,31 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from dagster import ConfigurableResource
-from pydantic import model_validator
-
 from .instagram import InstagramReels
-from .platforms import SandboxChannel
+from .platforms import Platform, SandboxChannel
+from .selection import Selection
 from .tiktok import TikTokChannel
 from .youtube import YouTubeChannel
 
 
-class Platforms(ConfigurableResource):
+class Platforms(Selection):
     """Only the platforms `order` names are set; each is a resource of its own kind."""
 
+    SETTING: ClassVar[str] = "SHORTS_PLATFORMS"
+    KIND: ClassVar[str] = "platform"
     FIELDS: ClassVar[dict[str, str]] = {
         "sandbox": "sandbox", "youtube": "youtube", "tiktok": "tiktok", "instagram": "instagram",
     }
 
-    order: list[str]
     sandbox: SandboxChannel | None = None
     youtube: YouTubeChannel | None = None
     tiktok: TikTokChannel | None = None
     instagram: InstagramReels | None = None
 
-    @model_validator(mode="after")
-    def _every_named_platform_is_set(self):
-        if not self.order:
-            raise ValueError("SHORTS_PLATFORMS names no platform")
-        for name in self.order:
-            if getattr(self, self.FIELDS.get(name, ""), None) is None:
-                raise ValueError(f"SHORTS_PLATFORMS names {name!r} but no such platform is configured")
-        return self
+    def enabled(self) -> list[Platform]:
+        return [platform for _, platform in self.selected()]
 
-    def enabled(self) -> list:
-        return [getattr(self, self.FIELDS[name]) for name in self.order]
-
-    def get(self, name: str):
+    def get(self, name: str) -> Platform:
         if name not in self.order:
             raise KeyError(f"platform {name!r} is not enabled (SHORTS_PLATFORMS)")
         return getattr(self, self.FIELDS[name])

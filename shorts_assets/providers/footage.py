@@ -1,41 +1,23 @@
-"""Footage: the picture under each scene.
+"""Footage: the picture under each scene. The role: what a provider is asked for and answers.
 
-`Footage` is the role; `ProceduralFootage` is the offline default. It makes real clips with
-no account and no download: animated backgrounds from ffmpeg's own lavfi sources
-(gradients, Conway's life, elementary cellular automata, a Mandelbrot zoom, Perlin noise)
-and text cards for the title and the call to action.
-
-Everything is deterministic: the seed comes from sha256 of (item id, scene index), never
-from Python's `hash()` (salted per process), and every lavfi source that can draw random
-numbers is given an explicit seed. The same scene of the same item always gets the same
-generator, colours and motion; consecutive scenes of one item never share a generator.
-
-Speed: each source is generated small (a fraction of the output size, or a cell grid) and
-scaled up, so a 10 s 1080x1920 clip takes 1.3-2.5 s on two cores (see `GENERATORS`).
+`Footage` makes one scene's clip from a `ClipRequest`; `NoFootage` says "nothing here, try
+the next one". The implementations: `procedural_footage` (the offline default), `openai_footage`,
+`stock_footage` (Pexels and the row's own media); `footage_chain` tries those SHORTS_FOOTAGE
+names in order. Every implementation seeds its choices with `scene_seed` and treats a
+`card_text` visual (a title or call-to-action card) the same way.
 """
 
 from __future__ import annotations
 
-import colorsys
 import hashlib
-import random
-import tempfile
-import textwrap
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Protocol, runtime_checkable
-
-import dagster as dg
-import ffmpeg
-import font_roboto
+from typing import Protocol, runtime_checkable
 
 from shorts_assets import models
-from shorts_assets.media.clips import ClipEncoding, encode_clip
 from shorts_assets.media.format import PRODUCTION, OutputFormat
 
 CARD_PREFIXES = ("title card:", "call to action card:")
-CARD_FONT = "Roboto-Black.ttf"
 
 
 @dataclass(frozen=True)
@@ -72,189 +54,11 @@ class Footage(Protocol):
     def make_clip(self, request: ClipRequest) -> ClipMade: ...
 
 
-# --------------------------------------------------------------------------------------------
-# Seeds and colours
-
-
 def scene_seed(item_id: str, index: int) -> int:
-    """A 32-bit seed from (item id, scene index), stable across processes and machines."""
+    """A 32-bit seed from (item id, scene index), stable across processes and machines: sha256,
+    never Python's `hash()` (salted per process)."""
     digest = hashlib.sha256(f"{item_id}\x00{index}".encode()).digest()
     return int.from_bytes(digest[:4], "big")
-
-
-def item_seed(item_id: str) -> int:
-    digest = hashlib.sha256(f"{item_id}\x00generators".encode()).digest()
-    return int.from_bytes(digest[:4], "big")
-
-
-def _hex(hue: float, sat: float, val: float) -> str:
-    r, g, b = colorsys.hsv_to_rgb(hue % 1.0, sat, val)
-    return f"0x{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
-
-
-def _rgb(color: str) -> tuple[int, int, int]:
-    value = int(color[2:], 16)
-    return value >> 16, (value >> 8) & 0xFF, value & 0xFF
-
-
-def _palette(rng: random.Random, count: int, low: float = 0.22, high: float = 0.62) -> list[str]:
-    """`count` related colours (analogous or split-complementary hues), dark enough for captions."""
-    base = rng.random()
-    spread = rng.choice([0.08, 0.12, 0.16, 0.33, 0.5])
-    mid = (low + high) / 2
-    return [
-        _hex(
-            base + spread * i + rng.uniform(-0.02, 0.02),
-            rng.uniform(0.55, 0.9),
-            # alternate darker and lighter so neighbouring colours always contrast
-            rng.uniform(low, mid) if i % 2 == 0 else rng.uniform(mid, high),
-        )
-        for i in range(count)
-    ]
-
-
-# --------------------------------------------------------------------------------------------
-# Generators: each returns (video stream at width x height and fps, seconds long; description)
-
-
-def _source(name: str, **params) -> ffmpeg.nodes.FilterableStream:
-    spec = ":".join(f"{key}={value}" for key, value in params.items())
-    return ffmpeg.input(f"{name}={spec}", f="lavfi")
-
-
-def _upscale(stream, width: int, height: int, flags: str):
-    return stream.filter("scale", width, height, flags=flags).filter("setsar", 1)
-
-
-def _two_tone(stream, dark: str, light: str):
-    """Map a grey picture onto a colour ramp from `dark` (black) to `light` (white)."""
-    (r0, g0, b0), (r1, g1, b1) = _rgb(dark), _rgb(light)
-    return stream.filter("format", "rgb24").filter(
-        "lutrgb",
-        r=f"{r0}+({r1 - r0})*val/255",
-        g=f"{g0}+({g1 - g0})*val/255",
-        b=f"{b0}+({b1 - b0})*val/255",
-    )
-
-
-def _gradients(rng: random.Random, seed: int, w: int, h: int, fps: int, seconds: float):
-    n = rng.randint(2, 4)
-    colors = _palette(rng, n, 0.3, 0.75)
-    speed = round(rng.uniform(0.006, 0.02), 4)
-    params = {f"c{i}": color for i, color in enumerate(colors)}
-    lw, lh = w // 4, h // 4
-    # A gradient line from the top third to the bottom third, rotating about the centre.
-    # (The radial/circular kinds are left out: their look depends on the rotation phase
-    # and often collapses to a dot or a cone.)
-    x0, y0 = rng.randint(0, lw), rng.randint(0, lh // 3)
-    x1, y1 = rng.randint(0, lw), rng.randint(lh * 2 // 3, lh)
-    src = _source(
-        "gradients", s=f"{lw}x{lh}", r=fps, n=n, type="linear", speed=speed, seed=seed,
-        x0=x0, y0=y0, x1=x1, y1=y1, d=f"{seconds:.3f}", **params,
-    )
-    return _upscale(src, w, h, "bicubic"), f"colors={','.join(colors)} speed={speed}"
-
-
-_LIFE_RULES = ["B3/S23", "B3/S23", "B36/S23", "B3678/S34678", "B368/S245"]
-
-
-def _life(rng: random.Random, seed: int, w: int, h: int, fps: int, seconds: float):
-    cell = rng.choice([12, 15, 20])
-    rule = rng.choice(_LIFE_RULES)
-    dark, mold = _palette(rng, 2, 0.15, 0.35)
-    alive = _hex(rng.random(), 0.5, 0.95)
-    src = _source(
-        "life", s=f"{w // cell}x{h // cell}", r=10, rule=rule, seed=seed,
-        ratio=round(rng.uniform(0.2, 0.45), 2), mold=rng.randint(6, 24),
-        life_color=alive, death_color=dark, mold_color=mold,
-    )
-    stream = src.filter("fps", fps).trim(duration=seconds)
-    return _upscale(stream, w, h, "neighbor"), f"rule={rule} cell={cell} colors={alive},{dark}"
-
-
-_CELLAUTO_RULES = [18, 30, 45, 73, 90, 105, 110, 122, 126, 150, 169, 225]
-
-
-def _cellauto(rng: random.Random, seed: int, w: int, h: int, fps: int, seconds: float):
-    cell = rng.choice([12, 15, 20])
-    rule = rng.choice(_CELLAUTO_RULES)
-    dark = _palette(rng, 1, 0.12, 0.25)[0]
-    light = _hex(rng.random(), rng.uniform(0.35, 0.7), 0.5)
-    src = _source(
-        "cellauto", s=f"{w // cell}x{h // cell}", r=15, rule=rule, seed=seed,
-        ratio=round(rng.uniform(0.3, 0.6), 2), full=1,
-    )
-    stream = _two_tone(src.filter("fps", fps).trim(duration=seconds), dark, light)
-    return _upscale(stream, w, h, "neighbor"), f"rule={rule} cell={cell} colors={light},{dark}"
-
-
-# Points on the boundary of the Mandelbrot set worth zooming into (x, y, start scale).
-_MANDEL_POINTS = [
-    (-0.743644, -0.131826, 0.08),
-    (-0.7453, 0.1127, 0.02),
-    (-0.16070135, 1.0375665, 0.05),
-    (-1.25066, 0.02012, 0.05),
-    (-0.77568377, 0.13646737, 0.04),
-    (0.2549870375, 0.0005, 0.01),
-    (-0.1011, 0.9563, 0.06),
-    (-1.7497, 0.0, 0.04),
-]
-
-
-def _mandelbrot(rng: random.Random, seed: int, w: int, h: int, fps: int, seconds: float):
-    x, y, scale = rng.choice(_MANDEL_POINTS)
-    scale *= rng.uniform(0.8, 1.5)
-    hue = rng.randint(0, 359)
-    src = _source(
-        "mandelbrot", s=f"{w // 4}x{h // 4}", r=fps, maxiter=256, start_x=x, start_y=y,
-        start_scale=f"{scale:.5f}", end_scale=f"{scale / 4:.5f}", end_pts=fps * 12,
-        outer="normalized_iteration_count", inner="mincol",
-    )
-    stream = (
-        src.trim(duration=seconds)
-        .filter("gblur", sigma=0.7)
-        .filter("hue", h=hue, s=0.7)
-        .filter("eq", brightness=-0.06)
-    )
-    return _upscale(stream, w, h, "bicubic"), f"x={x} y={y} hue={hue}"
-
-
-def _perlin(rng: random.Random, seed: int, w: int, h: int, fps: int, seconds: float):
-    dark, light = _palette(rng, 1, 0.08, 0.18)[0], _hex(rng.random(), rng.uniform(0.5, 0.85), 0.9)
-    octaves = rng.randint(2, 3)
-    src = _source(
-        "perlin", s=f"{w // 6}x{h // 6}", r=fps, octaves=octaves,
-        persistence=round(rng.uniform(0.4, 0.7), 2), xscale=round(rng.uniform(2.0, 4.0), 2),
-        yscale=round(rng.uniform(2.0, 4.0), 2), tscale=round(rng.uniform(0.2, 0.5), 2),
-        random_mode="seed", random_seed=seed,
-    )
-    stream = _two_tone(src.trim(duration=seconds), dark, light)
-    return _upscale(stream, w, h, "bicubic"), f"octaves={octaves} colors={light},{dark}"
-
-
-GENERATORS: dict[str, Callable] = {
-    "gradients": _gradients,
-    "life": _life,
-    "cellauto": _cellauto,
-    "mandelbrot": _mandelbrot,
-    "perlin": _perlin,
-}
-"""Measured on 2 cores, 10 s at 1080x1920, preset ultrafast: gradients 1.4 s, life 1.6 s,
-cellauto 1.3-1.5 s, mandelbrot 2.1 s, perlin 2.2 s (a text card: 2.0-2.5 s). Sources are
-generated small (a quarter size, a sixth for perlin, a cell grid for the automata) and
-scaled up; full-size gradients alone took 4.7 s."""
-
-
-def generator_for(item_id: str, index: int) -> str:
-    """Which generator scene `index` of `item_id` uses: an item-specific order, cycled,
-    so consecutive scenes never share one."""
-    order = sorted(GENERATORS)
-    random.Random(item_seed(item_id)).shuffle(order)
-    return order[index % len(order)]
-
-
-# --------------------------------------------------------------------------------------------
-# Text cards
 
 
 def card_text(visual: str) -> str | None:
@@ -264,125 +68,3 @@ def card_text(visual: str) -> str | None:
         if lowered.startswith(prefix):
             return visual.lstrip()[len(prefix):].strip()
     return None
-
-
-def _char_width(char: str) -> float:
-    """Approximate advance of a Roboto Black glyph, in em (measured, rounded up)."""
-    if char == " ":
-        return 0.26
-    if char in "mwMW@%":
-        return 0.92
-    if char in "iljtfrI.,;:!'|":
-        return 0.36
-    if char.isupper():
-        return 0.7
-    if char.isdigit():
-        return 0.6
-    return 0.56
-
-
-def text_width(text: str, fontsize: int) -> float:
-    return sum(_char_width(char) for char in text) * fontsize
-
-
-def wrap_card(text: str, width: int, height: int) -> tuple[list[str], int]:
-    """Lines and font size so `text` fits a card: largest size whose wrap fits both ways."""
-    words = text.split() or [""]
-    usable_w, usable_h = width * 0.84, height * 0.55
-    for fontsize in range(round(width * 0.11), round(width * 0.04), -4):
-        lines: list[str] = []
-        for word in words:
-            if lines and text_width(f"{lines[-1]} {word}", fontsize) <= usable_w:
-                lines[-1] = f"{lines[-1]} {word}"
-            else:
-                lines.append(word)
-        if max(text_width(line, fontsize) for line in lines) <= usable_w and (
-            len(lines) * fontsize * 1.25 <= usable_h
-        ):
-            return lines, fontsize
-    # Very long text: the smallest size, hard-wrapped by characters.
-    fontsize = round(width * 0.04)
-    chars = max(8, int(usable_w / (0.6 * fontsize)))
-    return textwrap.wrap(text, chars, break_long_words=True) or [""], fontsize
-
-
-def _card(text: str, rng: random.Random, seed: int, w: int, h: int, fps: int, seconds: float,
-          textfile: Path):
-    colors = _palette(rng, 3, 0.18, 0.4)
-    speed = round(rng.uniform(0.004, 0.012), 4)
-    background = _upscale(
-        _source(
-            "gradients", s=f"{w // 4}x{h // 4}", r=fps, n=3, c0=colors[0], c1=colors[1],
-            c2=colors[2], type="linear", speed=speed, seed=seed, x0=0, y0=0, x1=w // 4,
-            y1=h // 4, d=f"{seconds:.3f}",
-        ),
-        w, h, "bicubic",
-    )
-    lines, fontsize = wrap_card(text, w, h)
-    textfile.write_text("\n".join(lines), encoding="utf-8")
-    stream = background.drawtext(
-        fontfile=str(Path(font_roboto.font_directory) / CARD_FONT),
-        textfile=str(textfile),
-        expansion="none",
-        fontsize=fontsize,
-        fontcolor="white",
-        line_spacing=round(fontsize * 0.2),
-        text_align="C",
-        x="(w-text_w)/2",
-        y="(h-text_h)/2",
-        borderw=max(2, fontsize // 14),
-        bordercolor="black@0.6",
-        shadowx=max(2, fontsize // 16),
-        shadowy=max(2, fontsize // 16),
-        shadowcolor="black@0.5",
-        alpha="min(1,t/0.35)",
-    )
-    return stream, f"colors={','.join(colors)} lines={len(lines)} size={fontsize}"
-
-
-# --------------------------------------------------------------------------------------------
-
-
-class ProceduralFootage(dg.ConfigurableResource):
-    """Offline footage: procedural animated backgrounds and text cards, made by ffmpeg."""
-
-    name: ClassVar[str] = "procedural"
-
-    preset: str = "ultrafast"
-    crf: int = 26
-
-    @property
-    def encoding(self) -> ClipEncoding:
-        return ClipEncoding(self.preset, self.crf)
-
-    def make_clip(self, request: ClipRequest) -> ClipMade:
-        scene, index, item_id, seconds = request.scene, request.index, request.item_id, request.seconds
-        fmt = request.fmt
-        if not seconds > 0:
-            raise ValueError(f"clip length must be positive, got {seconds}")
-        out = Path(request.out_path).absolute()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        seed = scene_seed(item_id, index)
-        rng = random.Random(seed)
-        text = card_text(scene.visual)
-        if text is not None:
-            with tempfile.TemporaryDirectory(dir=out.parent, prefix=".card-") as tmp:
-                stream, params = _card(
-                    text or " ", rng, seed, fmt.width, fmt.height, fmt.fps, seconds, Path(tmp) / "text.txt",
-                )
-                encode_clip(stream, seconds, out, f"make the text card for scene {index}", fmt, self.encoding)
-            return ClipMade(source=f"procedural:card seed={seed} {params}")
-        kind = generator_for(item_id, index)
-        stream, params = GENERATORS[kind](rng, seed, fmt.width, fmt.height, fmt.fps, seconds)
-        encode_clip(stream, seconds, out, f"make the {kind} clip for scene {index}", fmt, self.encoding)
-        return ClipMade(source=f"procedural:{kind} seed={seed} {params}")
-
-    def render(self, kind: str, seed: int, seconds: float, out_path: Path, fmt: OutputFormat = PRODUCTION) -> str:
-        """One clip from a named generator and seed (benchmarks, previews, tests)."""
-        if kind not in GENERATORS:
-            raise ValueError(f"unknown generator {kind!r}; known: {', '.join(GENERATORS)}")
-        out = Path(out_path).absolute()
-        stream, params = GENERATORS[kind](random.Random(seed), seed, fmt.width, fmt.height, fmt.fps, seconds)
-        encode_clip(stream, seconds, out, f"make a {kind} clip", fmt, self.encoding)
-        return f"procedural:{kind} seed={seed} {params}"
-

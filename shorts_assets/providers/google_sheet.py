@@ -5,6 +5,9 @@ are numbered from 1 below the header, and the status columns are added to the he
 first time something is written. Writes go cell by cell in one values.batchUpdate with
 valueInputOption RAW, every value through `safe_cell`, so a call costs one write request,
 never touches cells people are editing, and nothing written can become a formula.
+
+Over 300 lines on purpose: everything that knows the Sheets API (its client, credentials,
+error reasons and grid limits) stays in this one module, as each vendor has one.
 """
 
 from __future__ import annotations

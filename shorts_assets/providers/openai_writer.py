@@ -7,7 +7,7 @@ by the SDK and mapped onto the project's `Script`.
 
 The same model closes the learning loop when configured: `themes` sums up what viewers
 comment, and `draft_idea` writes a new topic and its facts for a strategy's choice (the
-offline way is `strategy.fill_from_bank`). Comments are text from strangers, so they reach
+offline way is `proposals.fill_from_bank`). Comments are text from strangers, so they reach
 the model only as quoted data under an instruction to ignore what they ask.
 """
 
@@ -200,7 +200,7 @@ class OpenAIWriter(ConfigurableResource):
         return Themes(list(found.values())[:top], cost)
 
     def draft_idea(self, choice: dict, taken: set[str], hints: str = "") -> Drafted:
-        """A new topic in the choice's category with facts that fit its length, for `strategy.propose`'s choice.
+        """A new topic in the choice's category with facts that fit its length, for `proposals.propose`'s choice.
 
         A topic that is already taken, or no facts, is a TransientError: another draw may
         differ. Facts beyond the length's word budget are dropped (pacing.fit_facts).

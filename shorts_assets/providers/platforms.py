@@ -91,7 +91,10 @@ class Allowance:
         return now + DAY
 
 
+@runtime_checkable
 class Platform(Protocol):
+    """Where a short is published, measured and taken down."""
+
     name: str
 
     def publish(self, upload: Upload, progress: Progress | None = None) -> Post: ...
@@ -101,6 +104,8 @@ class Platform(Protocol):
         ...
 
     def metrics(self, post: Post, now: datetime) -> MetricsSnapshot: ...
+
+    def retract(self, post: Post) -> None: ...
 
 
 @runtime_checkable

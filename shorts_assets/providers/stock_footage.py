@@ -1,33 +1,20 @@
-"""Footage from outside: Pexels stock video, the row's own media, and the chain that tries them.
+"""Footage from outside: Pexels stock video and the row's own media.
 
-All three implement `Footage.make_clip` from `providers.footage`. Every clip leaves here in
-the request's format (size and frame rate), H.264 yuv420p with no audio, exactly
+Both implement `Footage.make_clip` from `providers.footage`. Every clip leaves here in the
+request's format (size and frame rate), H.264 yuv420p with no audio, exactly
 `request.seconds` long: a video is scaled to cover the frame, centre-cropped and looped when
 short; a still image becomes a slow zoom.
 
-Downloads are streamed with a size limit and kept in a cache by content hash, found again by
-a key (a Pexels file id, a URL), so a retried step or a second scene never downloads the
-same file twice. Only a file ffmpeg can decode is kept: a corrupt one is never served from
-the cache. The Pexels API key is sent to the API only, never to the file hosts. A row's link
+Files come through `downloads` (a size limit, a cache by content hash, only files ffmpeg can
+decode). The Pexels API key is sent to the API only, never to the file hosts. A row's link
 and a Pexels file link are fetched through `public_net`: never from the factory's own network
 unless SHORTS_MEDIA_ALLOW_NETWORKS lets that address through.
-
-`FootageChain` tries the providers SHORTS_FOOTAGE names, in order: `NoFootage` moves on to
-the next; a `PermanentError` or `TransientError` stops the chain, because a bad key or a bad
-row link should be fixed, not papered over by the next provider.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import mimetypes
-import os
-import re
-import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -36,23 +23,27 @@ from urllib.parse import urlsplit
 
 import dagster as dg
 import httpx
-from pydantic import model_validator
 
 from shorts_assets.media.clips import animate_image, conform_video
 from shorts_assets.media.ffmpeg import MediaError
 from shorts_assets.media.format import OutputFormat
-from shorts_assets.media.probe import check_decodes
 from shorts_assets.providers import PermanentError, TransientError
-from shorts_assets.providers.footage import ClipMade, ClipRequest, NoFootage, ProceduralFootage, card_text, scene_seed
-from shorts_assets.providers.http_errors import retried, retry_after, send
-from shorts_assets.providers.openai_footage import OpenAIImageFootage
-from shorts_assets.providers.public_net import PrivateAddress, allowance, public_client
+from shorts_assets.providers.downloads import (
+    MB,
+    Download,
+    DownloadCache,
+    Unusable,
+    public_url,
+    rate_limit_wait,
+    transient,
+)
+from shorts_assets.providers.footage import ClipMade, ClipRequest, NoFootage, card_text, scene_seed
+from shorts_assets.providers.http_errors import retried, send
+from shorts_assets.providers.public_net import allowance, public_client
 
-CHUNK = 1 << 16
 MAX_RATE_LIMIT_WAIT_S = 3600.0  # a longer wait means the quota is used up: permanent
 QUERY_CHARS = 100
 MAX_CANDIDATES = 2  # stock videos tried per scene when a file is unusable
-MB = 1024 * 1024
 
 
 # --------------------------------------------------------------------------------------------
@@ -66,149 +57,6 @@ def conform(src: Path, mime: str, seconds: float, out: Path, fmt: OutputFormat) 
         animate_image(src, seconds, out, fmt)
     else:
         conform_video(src, seconds, out, fmt)
-
-
-# --------------------------------------------------------------------------------------------
-# HTTP: classifying answers, and downloads with a size limit kept by content hash
-
-
-class Unusable(Exception):
-    """The file behind a link cannot be used (too big, wrong type, gone). Each provider
-    decides what that means: Pexels moves on (NoFootage), a row's own link is a bad row."""
-
-
-def public_url(url: str) -> str:
-    """A URL without credentials, query or fragment (signed links carry tokens there)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return f"{parts.scheme}://{netloc}{parts.path}"
-
-
-def rate_limit_wait(response: httpx.Response) -> float | None:
-    """How long a 429 asks us to wait: Retry-After, else Pexels' X-Ratelimit-Reset (the UNIX
-    time the limit resets; a small number is read as seconds from now)."""
-    wait = retry_after(response.headers)
-    reset = response.headers.get("x-ratelimit-reset", "").strip()
-    if wait is None and re.fullmatch(r"\d+(\.\d+)?", reset):
-        value = float(reset)
-        wait = max(0.0, value - time.time()) if value > 1e9 else value
-    return wait
-
-
-def transient(response: httpx.Response, what: str) -> TransientError | None:
-    """A TransientError for 429 and 5xx answers (with the server's wait), else None."""
-    if response.status_code == 429:
-        return TransientError(f"{what} answered HTTP 429", rate_limit_wait(response))
-    if response.status_code >= 500:
-        return TransientError(f"{what} answered HTTP {response.status_code}", retry_after(response.headers))
-    return None
-
-
-@dataclass(frozen=True)
-class Download:
-    path: Path
-    mime: str
-    sha256: str
-    downloaded: bool  # False when it came from the cache
-
-
-class DownloadCache:
-    """Files kept as `blobs/<sha256>.<ext>`, found again through `keys/<sha256 of key>.json`."""
-
-    def __init__(self, root: Path | str):
-        self.root = Path(root)
-
-    def fetch(self, client: httpx.Client, url: str, key: str, max_bytes: int,
-              accept: Callable[[str], str]) -> Download:
-        """The file behind `url`, from the cache when `key` was fetched before.
-
-        `accept(content_type)` returns the MIME type to keep or raises `Unusable`.
-        """
-        return self.lookup(key) or self._remember(key, self._download(client, url, max_bytes, accept))
-
-    def lookup(self, key: str) -> Download | None:
-        try:
-            entry = json.loads(self._key_path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        path = self.root / "blobs" / entry["name"]
-        return Download(path, entry["mime"], entry["sha256"], downloaded=False) if path.is_file() else None
-
-    def _key_path(self, key: str) -> Path:
-        return self.root / "keys" / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
-
-    def _remember(self, key: str, download: Download) -> Download:
-        entry = {"sha256": download.sha256, "mime": download.mime, "name": download.path.name}
-        self._atomic_write(self._key_path(key), json.dumps(entry).encode())
-        return download
-
-    def _atomic_write(self, path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".part-", delete=False) as handle:
-            handle.write(data)
-        os.replace(handle.name, path)
-
-    def _download(self, client: httpx.Client, url: str, max_bytes: int, accept: Callable[[str], str]) -> Download:
-        where = public_url(url)
-        blobs = self.root / "blobs"
-        blobs.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=blobs, prefix=".part-", delete=False) as handle:
-            part = Path(handle.name)
-            try:
-                with client.stream("GET", url) as response:
-                    if error := transient(response, where):
-                        raise error
-                    if response.status_code >= 400:
-                        raise Unusable(f"{where} answered HTTP {response.status_code}")
-                    mime = accept(response.headers.get("content-type", "").split(";")[0].strip().lower())
-                    digest = _stream_to(response, handle, max_bytes, where)
-                handle.close()  # flushed, so the checks read what was written
-                _check_signature(part, mime, where)
-                _check_playable(part, where)
-            except httpx.TransportError as error:
-                part.unlink(missing_ok=True)
-                raise TransientError(f"downloading {where} failed: {type(error).__name__}") from error
-            except PrivateAddress as error:
-                part.unlink(missing_ok=True)
-                raise Unusable(f"{where} leads to {error}") from error
-            except BaseException:
-                part.unlink(missing_ok=True)
-                raise
-        path = blobs / f"{digest}{mimetypes.guess_extension(mime) or ''}"
-        os.replace(part, path)
-        return Download(path, mime, digest, downloaded=True)
-
-
-def _stream_to(response: httpx.Response, handle, max_bytes: int, where: str) -> str:
-    """Write the body to `handle`, stopping as soon as it passes `max_bytes`; its sha256."""
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise Unusable(f"{where} is {int(declared) / MB:.1f} MB, over the {max_bytes / MB:g} MB limit")
-    digest, size = hashlib.sha256(), 0
-    for chunk in response.iter_bytes(CHUNK):
-        size += len(chunk)
-        if size > max_bytes:
-            raise Unusable(f"{where} is over the {max_bytes / MB:g} MB limit")
-        digest.update(chunk)
-        handle.write(chunk)
-    return digest.hexdigest()
-
-
-def _check_signature(path: Path, mime: str, where: str) -> None:
-    """An MP4 starts with an 'ftyp' box; anything else (an error page, say) is not one."""
-    if mime == "video/mp4":
-        with open(path, "rb") as handle:
-            if handle.read(8)[4:8] != b"ftyp":
-                raise Unusable(f"{where} is not an MP4 file (no 'ftyp' box)")
-
-
-def _check_playable(path: Path, where: str) -> None:
-    """ffmpeg must decode a first picture: a truncated or corrupt file is refused before it is cached."""
-    try:
-        check_decodes(path)
-    except MediaError as error:
-        raise Unusable(f"{where} is not a playable video or image (ffmpeg cannot decode it)") from error
 
 
 # --------------------------------------------------------------------------------------------
@@ -403,53 +251,3 @@ class RowMediaFootage(dg.ConfigurableResource):
             fix = "fix it or remove it from the row's media column"
             raise PermanentError(f"the row's media link {error}: {fix}") from error
         return download.path, download.mime
-
-
-# --------------------------------------------------------------------------------------------
-# The chain
-
-
-class FootageChain(dg.ConfigurableResource):
-    """Tries the providers named in `order` (SHORTS_FOOTAGE) in turn; NoFootage moves on.
-
-    Only the providers `order` names need to be set. End the order with "procedural" so
-    every scene gets a picture; otherwise a scene nobody has footage for is a PermanentError
-    that lists what each provider said.
-    """
-
-    FIELDS: ClassVar[dict[str, str]] = {
-        "procedural": "procedural", "row-media": "row_media", "pexels": "pexels", "openai-images": "openai_images",
-    }
-
-    order: list[str]
-    procedural: ProceduralFootage | None = None
-    row_media: RowMediaFootage | None = None
-    pexels: PexelsFootage | None = None
-    openai_images: OpenAIImageFootage | None = None
-
-    @model_validator(mode="after")
-    def _every_named_provider_is_set(self):
-        for name in self.order:
-            if name not in self.FIELDS:
-                raise ValueError(f"SHORTS_FOOTAGE names {name!r}; choose from: {', '.join(self.FIELDS)}")
-            if getattr(self, self.FIELDS[name]) is None:
-                raise ValueError(f"SHORTS_FOOTAGE names {name!r} but the chain has no {self.FIELDS[name]} provider")
-        if not self.order:
-            raise ValueError("SHORTS_FOOTAGE names no footage provider")
-        return self
-
-    @property
-    def name(self) -> str:
-        return ",".join(self.order)
-
-    def make_clip(self, request: ClipRequest) -> ClipMade:
-        tried = []
-        for name in self.order:
-            try:
-                return getattr(self, self.FIELDS[name]).make_clip(request)
-            except NoFootage as nothing:
-                tried.append(f"{name}: {nothing}")
-        raise PermanentError(
-            f"no footage for scene {request.index} ({request.scene.visual!r}); tried {'; '.join(tried)}. "
-            "Give the row its own media, or end SHORTS_FOOTAGE with procedural"
-        )

@@ -1,7 +1,11 @@
 import json
 from datetime import timedelta
 
-from shorts_assets.providers.platforms import SandboxChannel, SimulatedAudience, Upload
+from shorts_assets.providers.channels import Platforms
+from shorts_assets.providers.instagram import InstagramReels
+from shorts_assets.providers.platforms import Platform, SandboxChannel, SimulatedAudience, Upload
+from shorts_assets.providers.tiktok import TikTokChannel
+from shorts_assets.providers.youtube import YouTubeChannel
 
 
 def upload_for(tmp_path, item_id="bees-1", **attributes) -> Upload:
@@ -10,6 +14,16 @@ def upload_for(tmp_path, item_id="bees-1", **attributes) -> Upload:
     thumb.write_bytes(b"jpeg-bytes")
     return Upload(item_id=item_id, video=video, thumbnail=thumb, title="Bees", description="d", tags=["#bees"],
                   attributes={"category": "nature", "hook_style": "question", **attributes}, duration_s=30.0)
+
+
+def test_every_platform_is_a_platform(tmp_path):
+    platforms = Platforms(
+        order=["sandbox", "youtube", "tiktok", "instagram"], sandbox=SandboxChannel(root=str(tmp_path)),
+        youtube=YouTubeChannel(authorized_user_file="user.json"), tiktok=TikTokChannel(access_token="t"),
+        instagram=InstagramReels(access_token="t", ig_user_id="1"),
+    )
+    assert [platform.name for platform in platforms.enabled()] == platforms.order
+    assert all(isinstance(platform, Platform) for platform in platforms.enabled())
 
 
 def test_sandbox_publishes_into_its_channel_folder(tmp_path):

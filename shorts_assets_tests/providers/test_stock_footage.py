@@ -1,13 +1,11 @@
-"""Footage from outside: Pexels (against FakePexels), the row's own media, and the chain."""
+"""Footage from outside: Pexels (against FakePexels) and the row's own media."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
-import dagster as dg
 import ffmpeg
-import httpx
 import pytest
 
 from shorts_assets import models
@@ -15,18 +13,9 @@ from shorts_assets.media.ffmpeg import run
 from shorts_assets.media.format import PRODUCTION
 from shorts_assets.media.probe import probe
 from shorts_assets.providers import PermanentError, TransientError, http_errors
-from shorts_assets.providers.footage import ClipRequest, Footage, NoFootage, ProceduralFootage, scene_seed
-from shorts_assets.providers.openai_footage import OpenAIImageFootage
-from shorts_assets.providers.stock_footage import (
-    MB,
-    DownloadCache,
-    FootageChain,
-    PexelsFootage,
-    RowMediaFootage,
-    Unusable,
-    best_file,
-    portrait_mp4s,
-)
+from shorts_assets.providers.downloads import MB
+from shorts_assets.providers.footage import ClipRequest, Footage, NoFootage, scene_seed
+from shorts_assets.providers.stock_footage import PexelsFootage, RowMediaFootage, best_file, portrait_mp4s
 from shorts_assets_tests.conftest import SMALL
 from shorts_assets_tests.fakes import Response
 from shorts_assets_tests.fakes.pexels_api import API_KEY, FakePexels
@@ -94,7 +83,6 @@ def _assert_clip(path, seconds=SECONDS, fmt=SMALL):
 def test_all_are_footage(tmp_path):
     assert isinstance(PexelsFootage(api_key="k", cache_dir="c"), Footage)
     assert isinstance(RowMediaFootage(media_root=".", cache_dir="c"), Footage)
-    assert isinstance(FootageChain(order=["procedural"], procedural=ProceduralFootage()), Footage)
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,19 +187,6 @@ def test_pexels_files_that_are_too_big_or_not_mp4_are_no_footage(pexels, tmp_pat
     assert not list((tmp_path / "cache" / "blobs").iterdir())
 
 
-def test_downloads_stop_at_the_limit_without_a_content_length(tmp_path):
-    def chunks():
-        yield b"\0\0\0\x18ftypmp42"
-        while True:
-            yield bytes(64 * 1024)
-
-    transport = httpx.MockTransport(lambda request: httpx.Response(200, headers={"content-type": "video/mp4"},
-                                                                   content=chunks()))
-    with httpx.Client(transport=transport) as client, pytest.raises(Unusable, match="over the 1 MB limit"):
-        DownloadCache(tmp_path).fetch(client, "https://cdn.example/v.mp4", "k", MB, lambda kind: kind)
-    assert not list((tmp_path / "blobs").iterdir())
-
-
 # --------------------------------------------------------------------------------------------
 # The row's own media
 
@@ -292,59 +267,3 @@ def test_row_media_bad_links_are_permanent_and_outages_transient(pexels, media_r
     pexels.fail_next(Response(502), "/download/")
     with pytest.raises(TransientError, match="502"):
         footage.make_clip(_request(tmp_path, media=f"{pexels.url}/download/bees.png"))
-
-
-# --------------------------------------------------------------------------------------------
-# The chain
-
-
-def _chain(pexels, media_root, tmp_path, order) -> FootageChain:
-    return FootageChain(order=order, procedural=ProceduralFootage(), row_media=_row(media_root, tmp_path),
-                        pexels=_pexels(pexels, tmp_path))
-
-
-def test_chain_falls_through_to_the_next_provider(pexels, media_root, tmp_path):
-    pexels.videos = []
-    made = _chain(pexels, media_root, tmp_path, ["row-media", "pexels", "procedural"]).make_clip(_request(tmp_path))
-    assert made.source.startswith("procedural:")
-    assert len(pexels.calls("GET", "/videos/search")) == 1
-    _assert_clip(tmp_path / "clip.mp4")
-
-
-def test_chain_with_nothing_for_a_scene_is_permanent_and_says_what_was_tried(pexels, media_root, tmp_path):
-    pexels.videos = []
-    with pytest.raises(PermanentError) as error:
-        _chain(pexels, media_root, tmp_path, ["row-media", "pexels"]).make_clip(_request(tmp_path))
-    message = str(error.value)
-    assert "row-media: the row gave no media" in message and "pexels: Pexels has no portrait" in message
-
-
-def test_chain_stops_at_a_permanent_error(pexels, media_root, tmp_path):
-    bad_key = PexelsFootage(api_key="bad", base_url=pexels.url, cache_dir=str(tmp_path))
-    chain = FootageChain(order=["pexels", "procedural"], procedural=ProceduralFootage(), pexels=bad_key)
-    with pytest.raises(PermanentError, match="PEXELS_API_KEY"):
-        chain.make_clip(_request(tmp_path))
-    assert not (tmp_path / "clip.mp4").exists()
-
-
-def test_chain_refuses_an_order_it_cannot_serve():
-    with pytest.raises(ValueError, match="no pexels provider"):
-        FootageChain(order=["pexels", "procedural"], procedural=ProceduralFootage())
-    with pytest.raises(ValueError, match="choose from"):
-        FootageChain(order=["stock"], procedural=ProceduralFootage())
-    FootageChain(order=["openai-images", "procedural"], openai_images=OpenAIImageFootage(api_key="k"),
-                 procedural=ProceduralFootage())
-
-
-def test_chain_is_a_dagster_resource_with_env_vars_in_its_providers(monkeypatch, tmp_path):
-    monkeypatch.setenv("PEXELS_API_KEY", API_KEY)
-
-    @dg.asset
-    def which(footage: dg.ResourceParam[FootageChain]) -> list[str]:
-        assert footage.pexels.api_key == API_KEY
-        return footage.order
-
-    chain = FootageChain(order=["pexels", "procedural"], procedural=ProceduralFootage(),
-                         pexels=PexelsFootage(api_key=dg.EnvVar("PEXELS_API_KEY"), cache_dir=str(tmp_path)))
-    result = dg.materialize([which], resources={"footage": chain})
-    assert result.output_for_node("which") == ["pexels", "procedural"]
