@@ -23,8 +23,8 @@ from .assets.post import published_post
 from .assets.proposals import idea_proposals
 from .assets.strategy import content_strategy
 from .assets.video import rendered_video
-from .automation.jobs import analytics_cycle, content_pipeline
-from .automation.schedules import next_cycle
+from .automation.jobs import content_pipeline
+from .automation.schedules import run_cycle
 from .config import Settings
 from .keys import RowStatus
 from .providers.sheets import Sheet, seed_sheet
@@ -193,10 +193,7 @@ def learn_once(defs, store: StoreResource) -> None:
             return
         say("one analytics cycle: snapshot every post, learn the strategy, propose the next ideas")
         quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the table above is the report
-        target = next_cycle(instance)
-        cycle = defs.resolve_job_def(analytics_cycle.name).execute_in_process(
-            instance=instance, raise_on_error=False, run_config=quiet, tags=target.tags,
-            asset_selection=target.asset_selection)
+        cycle = run_cycle(defs, instance, raise_on_error=False, run_config=quiet)
     if not cycle.success:
         failed = [event.message for event in cycle.all_events if event.is_step_failure]
         print(f"\nthe analytics cycle failed: {'; '.join(failed)}")

@@ -66,15 +66,6 @@ def sync_sheet(defs, instance):
     return result
 
 
-def run_cycle(defs, instance):
-    """One analytics cycle in process, targeting what the schedule would (every live post)."""
-    from shorts_assets.automation.schedules import next_cycle
-
-    target = next_cycle(instance)
-    return defs.resolve_job_def("analytics_cycle").execute_in_process(
-        instance=instance, tags=target.tags, asset_selection=target.asset_selection)
-
-
 def write_sheet(path: Path, rows: list[dict[str, str]], columns=None) -> Path:
     columns = columns or [*IDEA_COLUMNS, *STATUS_COLUMNS]
     with open(path, "w", newline="", encoding="utf-8") as handle:

@@ -51,11 +51,19 @@ def next_cycle(instance: DagsterInstance) -> Cycle:
     known = instance.get_dynamic_partitions(live_posts.name)
     for gone in set(known) - live:
         instance.delete_dynamic_partition(live_posts.name, gone)
-    instance.add_dynamic_partitions(live_posts.name, sorted(live - set(known)))
+    if new := sorted(live - set(known)):
+        instance.add_dynamic_partitions(live_posts.name, new)
     posts = instance.get_dynamic_partitions(live_posts.name)  # in the order they were added: one range
     if not posts:
         return Cycle(posts=[], asset_selection=[asset.key for asset in LEARNING_ASSETS])
     return Cycle(posts=list(posts), tags={RANGE_START: posts[0], RANGE_END: posts[-1]})
+
+
+def run_cycle(defs, instance: DagsterInstance, **options):
+    """One analytics cycle in this process, targeting what the schedule would (demo, tests)."""
+    target = next_cycle(instance)
+    return defs.resolve_job_def(analytics_cycle.name).execute_in_process(
+        instance=instance, tags=target.tags, asset_selection=target.asset_selection, **options)
 
 
 def analytics_schedule(cron: str) -> ScheduleDefinition:

@@ -9,10 +9,11 @@ import pytest
 from dagster import SensorResult, build_sensor_context, instance_for_test
 
 from shorts_assets.automation.intake import content_sheet_sensor
+from shorts_assets.automation.schedules import run_cycle
 from shorts_assets.definitions import build_definitions
 from shorts_assets.providers.platforms import SimulatedAudience
 from shorts_assets.strategy import reward
-from shorts_assets_tests.conftest import run_cycle, small_settings, write_sheet
+from shorts_assets_tests.conftest import small_settings, write_sheet
 
 CYCLES, PER_CYCLE, SEED = 8, 3, 7
 

@@ -16,10 +16,10 @@ from dagster import (
 from shorts_assets.assets.metrics import post_metrics
 from shorts_assets.assets.post import published_post
 from shorts_assets.assets.retraction import retracted_post
-from shorts_assets.automation.schedules import RANGE_END, RANGE_START, analytics_schedule, next_cycle
+from shorts_assets.automation.schedules import RANGE_END, RANGE_START, analytics_schedule, next_cycle, run_cycle
 from shorts_assets.definitions import build_definitions
 from shorts_assets.partitions import content_items, live_posts
-from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, run_cycle, small_settings, write_sheet
+from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, small_settings, write_sheet
 
 ITEMS = {"bees-loop": {**GOOD_ROW, "item_id": "bees-loop", "status": "queued"},
          "ants-loop": {**GOOD_ROW, "topic": "ants", "facts": "Ants farm fungus. | Ants never sleep.",
