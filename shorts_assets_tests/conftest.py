@@ -80,6 +80,21 @@ def read_sheet(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+# The longest modules, longest first (`make test-all`'s heavy ones lead). `make test` runs the suite
+# in parallel workers, a module at a time per worker (pytest-xdist, --dist loadfile), in collection
+# order: these start at once rather than last; every other module keeps its order after them.
+LONGEST_FIRST = ("test_load.py", "test_learning_loop.py", "test_production.py", "test_transient_faults.py",
+                 "test_secrets.py", "test_dev_ui.py", "test_fuzzed_rows.py", "test_demo.py", "test_render_reference.py",
+                 "test_real_services.py", "test_crash_resume.py")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+    items.sort(key=rank)  # stable: each module's tests stay together and in order
+
+
 @pytest.fixture(scope="session", autouse=True)
 def small_video():
     """Every test renders small, and so do the processes it starts: they inherit the environment."""
