@@ -10,6 +10,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+import yaml
 from dagster import build_sensor_context
 
 from shorts_assets.config import Settings
@@ -64,6 +65,17 @@ def sync_sheet(defs, instance):
         result = sheet_sync(context)
         SYNC_CURSORS[instance] = context.cursor
     return result
+
+
+def quick_queue(instance_config: Path, home: Path) -> Path:
+    """`instance_config` written into the Dagster home `home`, its run queue looking for runs to launch
+    every second instead of every five: the tests that go through the daemon wait less, and every
+    limit and setting stays as it is."""
+    config = yaml.safe_load(instance_config.read_text())
+    config["run_coordinator"]["config"] = {**config["run_coordinator"].get("config", {}), "dequeue_interval_seconds": 1}
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    return home / "dagster.yaml"
 
 
 def write_sheet(path: Path, rows: list[dict[str, str]], columns=None) -> Path:
