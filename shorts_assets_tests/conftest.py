@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import signal
 import socket
 import weakref
 from collections.abc import Mapping
@@ -19,6 +20,13 @@ from shorts_assets.prod_local import free_port  # noqa: F401 - the tests' one wa
 from shorts_assets.providers.platforms import Upload
 from shorts_assets.providers.sheets import STATUS_COLUMNS
 from shorts_assets.rows import IDEA_COLUMNS
+
+# A shell starts a background job (`make test &`, nohup) with SIGINT ignored, and
+# every process inherits that; `dagster code-server` and `dagster dev` then ignore SIGTERM as well,
+# and stopping each one waits out stop_group's 30 s before SIGKILL. The tests, and all they start,
+# take interrupts as usual.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # The tests render the same graph at a sixteenth of the pixels; a few spec tests ask for PRODUCTION.
 SMALL = OutputFormat(width=270, height=480)
