@@ -26,7 +26,11 @@ demo: $(VENV)/.installed
 	$(BIN)/python -m shorts_assets.demo
 
 # Both print their 15 slowest tests, so what the suite costs stays in sight (CI runs `make test`).
-PYTEST := $(BIN)/python -m pytest --durations=15
+# The tests run in TEST_WORKERS parallel processes (pytest-xdist), each taking a whole test module
+# at a time, longest first (the order in shorts_assets_tests/conftest.py): most of the suite waits
+# on daemons, servers and subprocesses. `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= 4
+PYTEST := $(BIN)/python -m pytest --durations=15 -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test: $(VENV)/.installed-dev lint system-packages
 	$(PYTEST) -m "not heavy" $(PYTEST_ARGS)

@@ -136,8 +136,10 @@ class Stack:
     instance as the daemon and webserver do, and the store's settings only matter to it.
     """
 
-    def __init__(self, root: Path, web_port: int | None = None, extra_env: dict[str, str] | None = None):
+    def __init__(self, root: Path, web_port: int | None = None, extra_env: dict[str, str] | None = None,
+                 instance_config: Path = DEPLOY / "dagster.yaml"):
         self.root = Path(root).resolve()
+        self.instance_config = Path(instance_config)  # copied into the Dagster home: the production instance
         self.home = self.root / "dagster_home"
         self.logs = self.root / "logs"
         self.web_port = web_port or free_port()
@@ -187,7 +189,7 @@ class Stack:
     def start(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
         self.home.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(DEPLOY / "dagster.yaml", self.home / "dagster.yaml")
+        shutil.copyfile(self.instance_config, self.home / "dagster.yaml")
         self.postgres.start()
         self._spawn("s3", [program("moto_server"), "-H", "127.0.0.1", "-p", str(self.s3_port)])
         wait_until(lambda: port_open(self.s3_port), 60, "moto's S3 server", self.processes["s3"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import signal
 import socket
 import weakref
 from collections.abc import Mapping
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+import yaml
 from dagster import build_sensor_context
 
 from shorts_assets.config import Settings
@@ -18,6 +20,13 @@ from shorts_assets.prod_local import free_port  # noqa: F401 - the tests' one wa
 from shorts_assets.providers.platforms import Upload
 from shorts_assets.providers.sheets import STATUS_COLUMNS
 from shorts_assets.rows import IDEA_COLUMNS
+
+# A shell starts a background job (`make test &`, nohup) with SIGINT ignored, and
+# every process inherits that; `dagster code-server` and `dagster dev` then ignore SIGTERM as well,
+# and stopping each one waits out stop_group's 30 s before SIGKILL. The tests, and all they start,
+# take interrupts as usual.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # The tests render the same graph at a sixteenth of the pixels; a few spec tests ask for PRODUCTION.
 SMALL = OutputFormat(width=270, height=480)
@@ -66,6 +75,17 @@ def sync_sheet(defs, instance):
     return result
 
 
+def quick_queue(instance_config: Path, home: Path) -> Path:
+    """`instance_config` written into the Dagster home `home`, its run queue looking for runs to launch
+    every second instead of every five: the tests that go through the daemon wait less, and every
+    limit and setting stays as it is."""
+    config = yaml.safe_load(instance_config.read_text())
+    config["run_coordinator"]["config"] = {**config["run_coordinator"].get("config", {}), "dequeue_interval_seconds": 1}
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    return home / "dagster.yaml"
+
+
 def write_sheet(path: Path, rows: list[dict[str, str]], columns=None) -> Path:
     columns = columns or [*IDEA_COLUMNS, *STATUS_COLUMNS]
     with open(path, "w", newline="", encoding="utf-8") as handle:
@@ -78,6 +98,21 @@ def write_sheet(path: Path, rows: list[dict[str, str]], columns=None) -> Path:
 def read_sheet(path: Path) -> list[dict[str, str]]:
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
+
+
+# The longest modules, longest first (`make test-all`'s heavy ones lead). `make test` runs the suite
+# in parallel workers, a module at a time per worker (pytest-xdist, --dist loadfile), in collection
+# order: these start at once rather than last; every other module keeps its order after them.
+LONGEST_FIRST = ("test_load.py", "test_learning_loop.py", "test_production.py", "test_transient_faults.py",
+                 "test_secrets.py", "test_dev_ui.py", "test_fuzzed_rows.py", "test_demo.py", "test_render_reference.py",
+                 "test_real_services.py", "test_crash_resume.py")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+    items.sort(key=rank)  # stable: each module's tests stay together and in order
 
 
 @pytest.fixture(scope="session", autouse=True)

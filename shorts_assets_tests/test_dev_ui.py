@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from shorts_assets.demo import stop_group
-from shorts_assets_tests.conftest import GOOD_ROW, free_port, read_sheet, write_sheet
+from shorts_assets_tests.conftest import GOOD_ROW, free_port, quick_queue, read_sheet, write_sheet
 from shorts_assets_tests.webui import ASSETS, graphql, materializations, per_item_assets, run_status, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,8 +28,7 @@ def test_dev_serves_the_factory_and_rematerializes_one_asset_of_one_item(tmp_pat
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "SHORTS_HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path / "dagster")}
-    (tmp_path / "dagster").mkdir()
-    (tmp_path / "dagster" / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
+    quick_queue(ROOT / "dagster.yaml", tmp_path / "dagster")  # `make dev`'s instance, the queue polled each second
     with open(tmp_path / "dev.log", "wb") as log:
         dev = subprocess.Popen([str(Path(sys.executable).with_name("dagster")), "dev", "-w", "workspace.yaml",
                                 "-h", "127.0.0.1", "-p", str(port)], cwd=ROOT, env=env, start_new_session=True,

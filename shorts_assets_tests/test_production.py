@@ -22,7 +22,7 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFil
 from shorts_assets.pools import current, read_limits
 from shorts_assets.prod_local import BUCKET, DEPLOY, Stack
 from shorts_assets.providers.sheets import CsvSheet
-from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, write_sheet
+from shorts_assets_tests.conftest import GOOD_ROW, quick_queue, read_sheet, write_sheet
 from shorts_assets_tests.webui import ASSETS, graphql, materializations, per_item_assets, wait_for
 
 pytestmark = pytest.mark.slow
@@ -39,7 +39,8 @@ def rows(topics):
 def stack(tmp_path_factory):
     root = tmp_path_factory.mktemp("prod")
     write_sheet(root / "content_sheet.csv", rows(FIRST_TOPICS))
-    with Stack(root) as running, pytest.MonkeyPatch.context() as env:
+    instance = quick_queue(DEPLOY / "dagster.yaml", root / "instance")  # production's, the queue polled each second
+    with Stack(root, instance_config=instance) as running, pytest.MonkeyPatch.context() as env:
         for name in ("DAGSTER_PG_HOST", "DAGSTER_PG_PORT", "DAGSTER_PG_USERNAME", "DAGSTER_PG_PASSWORD",
                      "DAGSTER_PG_DB", "DAGSTER_COMPUTE_LOGS_BUCKET", "S3_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
                      "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):

@@ -26,7 +26,7 @@ def wait_for(condition, timeout: float, what: str):
             value = None
         if value:
             return value
-        time.sleep(1)
+        time.sleep(0.5)
     raise AssertionError(f"timed out waiting for {what}")
 
 
