@@ -523,7 +523,17 @@ def clips_failure(defs, instance, key: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("key", ["render-rtl", "render-mixed"])
+def test_a_row_with_characters_its_fonts_lack_fails_naming_them(fuzzed):
+    """The Hebrew row's CJK extension B characters and musical symbol have no bundled face."""
+    result = fuzzed.defs.resolve_job_def("content_pipeline").execute_in_process(
+        partition_key="render-mixed", instance=fuzzed.instance, raise_on_error=False)
+    failures = [e.step_failure_data.user_failure_data for e in result.all_events if e.is_step_failure]
+    assert not result.success and len(failures) == 1 and failures[0] is not None
+    assert "U+1D11E" in failures[0].description and "remove those characters" in failures[0].description
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", ["render-rtl"])
 def test_right_to_left_emoji_and_astral_rows_become_videos(fuzzed, key):
     result = fuzzed.defs.resolve_job_def("content_pipeline").execute_in_process(
         partition_key=key, instance=fuzzed.instance, raise_on_error=False)

@@ -8,10 +8,10 @@ import pytest
 
 from shorts_assets.languages import DEFAULT
 from shorts_assets.media.backgrounds import GENERATORS
-from shorts_assets.media.fonts import font_stack
-from shorts_assets.media.text_block import layout
 from shorts_assets.media.clips import encode_clip
+from shorts_assets.media.fonts import font_stack
 from shorts_assets.media.probe import probe
+from shorts_assets.media.text_block import layout
 from shorts_assets.providers.footage import scene_seed
 from shorts_assets_tests.conftest import SMALL
 
