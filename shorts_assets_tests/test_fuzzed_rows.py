@@ -140,9 +140,11 @@ def hand_written_cases() -> list[tuple[dict, str]]:
 def render_cases() -> list[tuple[dict, str]]:
     """The nastiest rows that must make a whole video: right-to-left, emoji and astral-plane text.
 
-    Short on purpose: espeak-ng reads an astral letter such as 𝓢 by its long Unicode name."""
+    Short on purpose: espeak-ng reads an astral character by its long Unicode name. The mixed
+    row holds characters no bundled font has (CJK extension B in a Hebrew row, a musical symbol):
+    it must fail naming them."""
     return [
-        ({"topic": "السماء 🌌", "facts": "الضوء الأزرق 🔵 | 𝓢𝓴𝔂 👩‍🔬", "voice": "ar", "language": "ar",
+        ({"topic": "السماء 🌌", "facts": "الضوء الأزرق 🔵 | السماء 👩‍🔬", "voice": "ar", "language": "ar",
           "target_seconds": "10", "item_id": "render-rtl"}, QUEUED),
         ({"topic": "שמיים 🏳️‍🌈", "facts": "שלום 👩‍👩‍👧‍👦 | می‌خواهم 𠀋𡈽 𝄞", "voice": "he", "language": "he",
           "target_seconds": "10", "item_id": "render-mixed"}, QUEUED),
