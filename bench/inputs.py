@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from shorts_assets.media.captions import build_ass, caption_font
+from shorts_assets.media.captions import build_ass
 from shorts_assets.media.compose import RenderSpec
 from shorts_assets.media.ffmpeg import ffmpeg_exe, run_args
 from shorts_assets.media.format import PRODUCTION
@@ -99,7 +99,7 @@ def ffmpeg_spec(inputs: BenchInputs, out_dir: Path) -> RenderSpec:
     return RenderSpec(
         clips=inputs.clips, scene_starts=inputs.scene_starts, narration=inputs.narration,
         narration_duration_s=inputs.narration_s, loudness=inputs.loudness, captions=inputs.captions,
-        font=caption_font(), out_video=out_dir / "video.mp4", out_thumbnail=out_dir / "thumbnail.jpg",
+        out_video=out_dir / "video.mp4", out_thumbnail=out_dir / "thumbnail.jpg",
         title="A render benchmark short", music=str(inputs.music),
     )
 

@@ -23,15 +23,10 @@ from moviepy import (
 from PIL import ImageFont
 
 from bench.inputs import BenchInputs, ffmpeg_spec
-from shorts_assets.media.captions import (
-    REFERENCE_HEIGHT,
-    CaptionStyle,
-    caption_font,
-    display_word,
-    group_lines,
-    parse_dialogue_times,
-)
+from shorts_assets.media.ass import parse_dialogue_times
+from shorts_assets.media.captions import REFERENCE_HEIGHT, CaptionStyle, display_word, group_lines
 from shorts_assets.media.compose import MUSIC_FILE_GAIN_DB
+from shorts_assets.media.fonts import CAPTION_FACE
 from shorts_assets.media.probe import TARGET_LUFS
 
 # Our renderer's sidechain compressor takes about 16 dB off the bed under the bench narration
@@ -84,7 +79,7 @@ def _caption_clips(inputs: BenchInputs, size: tuple[int, int]) -> list:
     show every word at the same moment.
     """
     width, height = size
-    font = str(caption_font().file)
+    font = str(CAPTION_FACE.path)
     font_size = round(STYLE.font_size * height / REFERENCE_HEIGHT / LIBASS_LINE_EM)
     stroke = round(STYLE.outline * height / REFERENCE_HEIGHT)
     pil_font = ImageFont.truetype(font, font_size)
@@ -98,7 +93,7 @@ def _caption_clips(inputs: BenchInputs, size: tuple[int, int]) -> list:
     y = height - round(STYLE.margin_v * height) - line_h + stroke
     events = iter(parse_dialogue_times(inputs.captions.read_text(encoding="utf-8")))
     clips = []
-    for line in group_lines(inputs.words, STYLE):
+    for line in group_lines(inputs.words, style=STYLE):
         spans = [next(events)[:2] for _ in line]
         words = [display_word(word.word) for word in line]
         shown = TextClip(text=" ".join(words), color=f"#{STYLE.text_rgb}", **text)

@@ -8,7 +8,8 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetIn, asset_check
 from .assets import TAIL_SECONDS
 from .assets.narration import narration as narration_asset
 from .assets.video import rendered_video
-from .media.captions import parse_dialogue_times
+from .media.ass import parse_dialogue_times
+from .media.fonts import UnreadableText, check_burned_in
 from .media.format import OutputFormat
 from .media.probe import TARGET_LUFS, integrated_loudness, probe
 from .models import MAX_VIDEO_SECONDS, Narration, RenderedVideo
@@ -21,7 +22,13 @@ def video_problems(video: RenderedVideo, narration_s: float, fmt: OutputFormat) 
     info = probe(video.video.local())
     lufs = integrated_loudness(video.video.local())
     thumb = probe(video.thumbnail.local())
-    captions = parse_dialogue_times(video.captions.local().read_text(encoding="utf-8"))
+    document = video.captions.local().read_text(encoding="utf-8")
+    captions = parse_dialogue_times(document)
+    try:
+        check_burned_in(document)
+        unreadable = ""
+    except UnreadableText as error:
+        unreadable = str(error)
     expected = narration_s + TAIL_SECONDS
     size = f"{info.width}x{info.height}"
     problems = [
@@ -37,6 +44,7 @@ def video_problems(video: RenderedVideo, narration_s: float, fmt: OutputFormat) 
             (abs(info.duration_s - expected) > 0.5, f"{info.duration_s:.2f} s, expected {expected:.2f} s"),
             (abs(lufs - TARGET_LUFS) > 1.0, f"loudness {lufs:.1f} LUFS, not {TARGET_LUFS:g} +-1"),
             (not captions, "no captions"),
+            (bool(unreadable), unreadable),
             (f"{thumb.width}x{thumb.height}" != fmt.size, f"thumbnail is not {fmt.size}"),
         )
         if failed
@@ -55,7 +63,8 @@ def rendered_video_meets_spec(
     rendered_video: RenderedVideo, narration: Narration, output: OutputResource
 ) -> AssetCheckResult:
     """The configured size and frame rate (1080x1920 at 30 fps by default), H.264 + AAC 48 kHz,
-    narration plus tail, -14 LUFS, captions, thumbnail."""
+    narration plus tail, -14 LUFS, captions every character of which (and of the title and
+    cards) a bundled font draws, thumbnail."""
     problems, figures = video_problems(rendered_video, narration.duration_s, output.format)
     return AssetCheckResult(
         passed=not problems,

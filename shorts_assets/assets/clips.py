@@ -32,7 +32,7 @@ def clips(
             request = ClipRequest(item_id=idea.item_id, index=index, scene=scene,
                                   seconds=clip_seconds(scene.narration), out_path=path,
                                   media=idea.media[index] if index < len(idea.media) else "", topic=idea.topic,
-                                  fmt=output.format)
+                                  language=idea.language, fmt=output.format)
             with service_call():
                 result = footage.make_clip(request)
             costs += [result.cost] if result.cost else []

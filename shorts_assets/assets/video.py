@@ -3,13 +3,16 @@ from dataclasses import asdict
 
 from dagster import AssetExecutionContext, Config, Output, asset
 
-from ..media.captions import CaptionStyle, build_ass, caption_font
-from ..media.compose import RenderSpec, render_video
+from ..languages import UnknownLanguage, language
+from ..media.captions import CaptionStyle, build_ass
+from ..media.compose import RenderSpec, render_video, title_case
+from ..media.fonts import UnreadableText, check_burned_in
 from ..media.probe import probe
 from ..models import Clips, Idea, MediaFile, Narration, RenderedVideo, Script
 from ..output import OutputResource
 from ..pacing import length_bucket
 from ..partitions import content_items
+from ..providers.footage import card_text
 from ..store import scratch_dir
 from . import TAIL_SECONDS, permanent
 
@@ -46,9 +49,20 @@ def rendered_video(
         captions = work / "captions.ass"
         style = caption_style(config)
         try:
-            captions.write_text(build_ass(narration.words, fmt, style), encoding="utf-8")
+            lang = language(idea.language)
+        except UnknownLanguage as error:
+            raise permanent(str(error)) from error
+        cards = [text for scene in script.scenes if (text := card_text(scene.visual))]
+        burned = {"title": [title_case(script.title, lang)], "card": cards}
+        try:
+            document = build_ass(narration.words, fmt, style, language=lang, also_burned=burned)
         except ValueError as error:
             raise permanent(f"caption style: {error}") from error
+        try:
+            check_burned_in(document)
+        except UnreadableText as error:
+            raise permanent(str(error)) from error
+        captions.write_text(document, encoding="utf-8")
         spec = RenderSpec(
             clips=[clip.media.local() for clip in clips.clips],
             scene_starts=narration.scene_starts,
@@ -56,11 +70,11 @@ def rendered_video(
             narration_duration_s=narration.duration_s,
             loudness=narration.loudness,
             captions=captions,
-            font=caption_font(),
             out_video=work / "video.mp4",
             out_thumbnail=work / "thumbnail.jpg",
             title=script.title,
             music=idea.music,
+            language=lang,
             seed=int(hashlib.sha256(idea.item_id.encode()).hexdigest()[:8], 16),
             tail_s=TAIL_SECONDS,
             fmt=fmt,

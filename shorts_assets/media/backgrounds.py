@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import colorsys
 import random
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import ffmpeg
-import font_roboto
 
-CARD_FONT = "Roboto-Black.ttf"
-
+from shorts_assets.languages import Language
+from shorts_assets.media import text_block
+from shorts_assets.media.fonts import font_stack
 
 # --------------------------------------------------------------------------------------------
 # Colours
@@ -190,50 +189,13 @@ scaled up; full-size gradients alone took 4.7 s."""
 # Text cards
 
 
-def _char_width(char: str) -> float:
-    """Approximate advance of a Roboto Black glyph, in em (measured, rounded up)."""
-    if char == " ":
-        return 0.26
-    if char in "mwMW@%":
-        return 0.92
-    if char in "iljtfrI.,;:!'|":
-        return 0.36
-    if char.isupper():
-        return 0.7
-    if char.isdigit():
-        return 0.6
-    return 0.56
-
-
-def text_width(text: str, fontsize: int) -> float:
-    return sum(_char_width(char) for char in text) * fontsize
-
-
-def wrap_card(text: str, width: int, height: int) -> tuple[list[str], int]:
-    """Lines and font size so `text` fits a card: largest size whose wrap fits both ways."""
-    words = text.split() or [""]
-    usable_w, usable_h = width * 0.84, height * 0.55
-    for fontsize in range(round(width * 0.11), round(width * 0.04), -4):
-        lines: list[str] = []
-        for word in words:
-            if lines and text_width(f"{lines[-1]} {word}", fontsize) <= usable_w:
-                lines[-1] = f"{lines[-1]} {word}"
-            else:
-                lines.append(word)
-        if max(text_width(line, fontsize) for line in lines) <= usable_w and (
-            len(lines) * fontsize * 1.25 <= usable_h
-        ):
-            return lines, fontsize
-    # Very long text: the smallest size, hard-wrapped by characters.
-    fontsize = round(width * 0.04)
-    chars = max(8, int(usable_w / (0.6 * fontsize)))
-    return textwrap.wrap(text, chars, break_long_words=True) or [""], fontsize
-
-
-def text_card(text: str, rng: random.Random, seed: int, w: int, h: int, fps: int, seconds: float,
-              textfile: Path):
-    """`text` large on a slow gradient, fading in; the wrapped text is written to `textfile`
-    (drawtext reads it from there, so no character needs filter escaping)."""
+def text_card(text: str, language: Language, rng: random.Random, seed: int, w: int, h: int, fps: int,
+              seconds: float, assfile: Path):
+    """`text` large on a slow gradient, fading in. The text is drawn by libass from an ASS
+    document written to `assfile`, with the language's fonts, shaped and in its direction;
+    raises UnreadableText (before drawing) if a character has no font."""
+    stack = font_stack(language)
+    stack.check([text], "the card text")
     colors = _palette(rng, 3, 0.18, 0.4)
     speed = round(rng.uniform(0.004, 0.012), 4)
     background = _upscale(
@@ -244,23 +206,9 @@ def text_card(text: str, rng: random.Random, seed: int, w: int, h: int, fps: int
         ),
         w, h, "bicubic",
     )
-    lines, fontsize = wrap_card(text, w, h)
-    textfile.write_text("\n".join(lines), encoding="utf-8")
-    stream = background.drawtext(
-        fontfile=str(Path(font_roboto.font_directory) / CARD_FONT),
-        textfile=str(textfile),
-        expansion="none",
-        fontsize=fontsize,
-        fontcolor="white",
-        line_spacing=round(fontsize * 0.2),
-        text_align="C",
-        x="(w-text_w)/2",
-        y="(h-text_h)/2",
-        borderw=max(2, fontsize // 14),
-        bordercolor="black@0.6",
-        shadowx=max(2, fontsize // 16),
-        shadowy=max(2, fontsize // 16),
-        shadowcolor="black@0.5",
-        alpha="min(1,t/0.35)",
-    )
+    sizes = list(range(round(w * 0.11), round(w * 0.04) - 1, -max(1, round(w / 270))))
+    lines, fontsize = text_block.layout(text, language, w * 0.84, h * 0.55, sizes)
+    assfile.write_text(text_block.document(lines, fontsize, language, (w, h), h / 2, seconds, fade_s=0.35),
+                       encoding="utf-8")
+    stream = background.filter("ass", filename=str(assfile), fontsdir=str(stack.fontsdir))
     return stream, f"colors={','.join(colors)} lines={len(lines)} size={fontsize}"

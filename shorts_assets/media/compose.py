@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import tempfile
-import textwrap
 import time
 from dataclasses import dataclass
 from itertools import pairwise
@@ -17,9 +16,12 @@ from pathlib import Path
 
 import ffmpeg
 
-from shorts_assets.media.captions import CaptionFont
+from shorts_assets import text_rules
+from shorts_assets.languages import DEFAULT, Language
+from shorts_assets.media import text_block
 from shorts_assets.media.clips import cover
 from shorts_assets.media.ffmpeg import MediaError, run
+from shorts_assets.media.fonts import font_stack
 from shorts_assets.media.format import PRODUCTION, OutputFormat
 from shorts_assets.media.probe import voice_filters, voice_gain_db
 from shorts_assets.models import MAX_VIDEO_SECONDS, Loudness
@@ -43,11 +45,11 @@ class RenderSpec:
     narration_duration_s: float
     loudness: Loudness
     captions: Path
-    font: CaptionFont
     out_video: Path
     out_thumbnail: Path
     title: str
     music: str = "none"  # "none", "ambient" (a generated pad) or the path of an audio file
+    language: Language = DEFAULT  # what the captions and the title are drawn and shaped as
     seed: int = 0
     tail_s: float = 0.6
     fmt: OutputFormat = PRODUCTION  # the video's and the thumbnail's
@@ -72,13 +74,14 @@ class RenderResult:
 def render_video(spec: RenderSpec) -> RenderResult:
     """Render the MP4 and its thumbnail in one ffmpeg run."""
     _check(spec)
+    fontsdir = str(font_stack(spec.language).fontsdir)
     with tempfile.TemporaryDirectory(prefix="render-") as tmp:
-        title_file = Path(tmp) / "title.txt"
-        title_size = _write_title(spec.title, spec.fmt.width, title_file)
+        title_file = Path(tmp) / "title.ass"
+        title_file.write_text(thumbnail_title(spec.title, spec.language, spec.fmt), encoding="utf-8")
         picture = _scenes(spec)
         split = picture.filter_multi_output("split")
         main, thumb = split.stream(0), split.stream(1)
-        video = main.filter("ass", filename=str(spec.captions), fontsdir=str(spec.font.fontsdir))
+        video = main.filter("ass", filename=str(spec.captions), fontsdir=fontsdir)
         video = video.filter("format", pix_fmts="yuv420p", color_ranges="tv")
         audio = _soundtrack(spec)
         out_video = ffmpeg.output(
@@ -89,7 +92,8 @@ def render_video(spec: RenderSpec) -> RenderResult:
             movflags="+faststart", t=f"{spec.duration_s:.3f}",
         )
         out_thumb = ffmpeg.output(
-            _thumbnail(thumb, spec, title_file, title_size), str(spec.out_thumbnail),
+            _thumbnail(thumb, spec).filter("ass", filename=str(title_file), fontsdir=fontsdir),
+            str(spec.out_thumbnail),
             update=1, **{"frames:v": 1, "q:v": 2},
         )
         started = time.monotonic()
@@ -209,28 +213,23 @@ def _pad_source(seed: int, duration_s: float) -> str:
     return f"aevalsrc=exprs={channel(1.0)}|{channel(1.003)}:s={PAD_RATE}:d={duration_s:.3f}"
 
 
-def _write_title(title: str, width: int, path: Path) -> int:
-    """Wrap the title to fit the thumbnail width; write it for drawtext; return the font size.
-
-    drawtext reads the text from a file so no title character needs filter escaping.
-    """
-    words = " ".join(title.split()).upper()
-    for size in (int(width * 0.11), int(width * 0.09), int(width * 0.075), int(width * 0.06)):
-        lines = textwrap.wrap(words, width=max(1, int(width * 0.88 / (size * 0.62))))
-        if len(lines) <= 5:
-            break
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return size
+def thumbnail_title(title: str, language: Language, fmt: OutputFormat) -> str:
+    """The title as the thumbnail shows it (in capitals where the language sets captions so),
+    large across the upper middle: an ASS document for libass."""
+    text = title_case(title, language)
+    sizes = [round(fmt.width * share) for share in (0.11, 0.09, 0.075, 0.06)]
+    lines, size = text_block.layout(text, language, fmt.width * 0.88, fmt.height * 0.55, sizes)
+    return text_block.document(lines, size, language, (fmt.width, fmt.height), fmt.height * 0.4, 1.0)
 
 
-def _thumbnail(picture, spec: RenderSpec, title_file: Path, size: int):
-    """A clean frame (no captions) a second into the first scene after the title card, with
-    the title large across it: the card itself would show the title twice."""
+def title_case(title: str, language: Language) -> str:
+    """The title's text as the thumbnail burns it in."""
+    return text_rules.caption_case(" ".join(title.split()), language)
+
+
+def _thumbnail(picture, spec: RenderSpec):
+    """A clean frame (no captions) a second into the first scene after the title card; the
+    title goes large across it: the card itself would show the title twice."""
     start = spec.scene_starts[1] if len(spec.scene_starts) > 1 else 0.0
     frame = min(round((start + THUMBNAIL_AT_S) * spec.fmt.fps), sum(_scene_frames(spec)) - 1)
-    picture = picture.filter("trim", start_frame=frame, end_frame=frame + 1)
-    return picture.filter(
-        "drawtext", fontfile=str(spec.font.file), textfile=str(title_file), expansion="none",
-        fontsize=size, fontcolor="white", borderw=max(2, size // 12), bordercolor="black",
-        line_spacing=size // 6, text_align="C", x="(w-text_w)/2", y="(h-text_h)*0.4",
-    )
+    return picture.filter("trim", start_frame=frame, end_frame=frame + 1).filter("setpts", "PTS-STARTPTS")

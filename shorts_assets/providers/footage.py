@@ -31,6 +31,7 @@ class ClipRequest:
     out_path: Path
     media: str = ""  # the row's own media for this scene (a local path or URL), if it gave one
     topic: str = ""  # what the whole video is about, for providers that search or generate
+    language: str = "en"  # the row's language: what a card's text is drawn and shaped as
     fmt: OutputFormat = PRODUCTION
 
 

@@ -16,6 +16,7 @@ from typing import ClassVar
 
 import dagster as dg
 
+from shorts_assets.languages import language
 from shorts_assets.media.backgrounds import GENERATORS, text_card
 from shorts_assets.media.clips import ClipEncoding, encode_clip
 from shorts_assets.providers.footage import ClipMade, ClipRequest, card_text, scene_seed
@@ -59,7 +60,8 @@ class ProceduralFootage(dg.ConfigurableResource):
         if text is not None:
             with tempfile.TemporaryDirectory(dir=out.parent, prefix=".card-") as tmp:
                 stream, params = text_card(
-                    text or " ", rng, seed, fmt.width, fmt.height, fmt.fps, seconds, Path(tmp) / "text.txt",
+                    text or " ", language(request.language), rng, seed, fmt.width, fmt.height, fmt.fps, seconds,
+                    Path(tmp) / "card.ass",
                 )
                 encode_clip(stream, seconds, out, f"make the text card for scene {index}", fmt, self.encoding)
             return ClipMade(source=f"procedural:card seed={seed} {params}")

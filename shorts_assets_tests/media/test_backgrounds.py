@@ -6,9 +6,12 @@ import random
 
 import pytest
 
-from shorts_assets.media.backgrounds import GENERATORS, text_width, wrap_card
+from shorts_assets.languages import DEFAULT
+from shorts_assets.media.backgrounds import GENERATORS
 from shorts_assets.media.clips import encode_clip
+from shorts_assets.media.fonts import font_stack
 from shorts_assets.media.probe import probe
+from shorts_assets.media.text_block import layout
 from shorts_assets.providers.footage import scene_seed
 from shorts_assets_tests.conftest import SMALL
 
@@ -45,10 +48,11 @@ def test_different_scenes_get_different_colours():
 
 
 def test_card_text_wraps_to_fit():
-    lines, size = wrap_card("Why octopuses have three hearts and blue blood", 1080, 1920)
+    sizes = list(range(119, 42, -4))
+    lines, size = layout("Why octopuses have three hearts and blue blood", DEFAULT, 907, 1056, sizes)
     assert 1 < len(lines) <= 6
-    assert all(text_width(line, size) <= 1080 * 0.84 for line in lines)
+    assert all(font_stack(DEFAULT).width(line, size) <= 907 for line in lines)
     assert " ".join(lines) == "Why octopuses have three hearts and blue blood"
     long = " ".join(["word"] * 200)
-    lines, size = wrap_card(long, 1080, 1920)
-    assert size < 60 and lines
+    lines, size = layout(long, DEFAULT, 907, 1056, sizes)
+    assert size == 43 and lines

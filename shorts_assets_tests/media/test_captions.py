@@ -1,25 +1,26 @@
 from __future__ import annotations
 
 import re
-import sys
 
 import ffmpeg
 import pytest
 
-from shorts_assets.media.captions import (
-    CaptionStyle,
-    ass_time,
-    build_ass,
-    caption_font,
-    display_word,
-    group_lines,
-    parse_dialogue_times,
-)
-from shorts_assets.media.ffmpeg import MediaError, run
+from shorts_assets.languages import DEFAULT
+from shorts_assets.media.ass import parse_dialogue_times
+from shorts_assets.media.ass import time as ass_time
+from shorts_assets.media.captions import CaptionStyle, build_ass, display_word, group_lines
+from shorts_assets.media.ffmpeg import run
+from shorts_assets.media.fonts import CAPTION_FACE, font_stack
 from shorts_assets.media.format import OutputFormat
 from shorts_assets.models import WordTiming
 
 HIGHLIGHT = re.compile(r"\{\\c&H00E5FF&\}(.*?)\{\\r\}")
+FONT = re.compile(r"\{\\fn[^}]*\}")  # the font stack's run markers
+
+
+def shown(text: str) -> str:
+    """An event's text without its font markers."""
+    return FONT.sub("", text)
 
 
 def timed(*specs: tuple[str, float, float, int]) -> list[WordTiming]:
@@ -55,16 +56,16 @@ def test_lines_break_on_size_scene_and_pause():
     assert [[w.word for w in line] for line in lines] == [
         ["Did", "you", "know"], ["bees", "dance?"], ["They", "do."], ["Really,", "truly!"],
     ]
-    assert len(group_lines(WORDS, CaptionStyle(words_per_line=2))[0]) == 2
+    assert len(group_lines(WORDS, style=CaptionStyle(words_per_line=2))[0]) == 2
 
 
 def test_the_spoken_word_is_highlighted_in_its_whole_line():
     events = parse_dialogue_times(build_ass(WORDS))
-    first_line = [text for _, _, text in events[:3]]
+    first_line = [shown(text) for _, _, text in events[:3]]
     for index, text in enumerate(first_line):
         assert HIGHLIGHT.findall(text) == [["DID", "YOU", "KNOW"][index]]
         assert HIGHLIGHT.sub(r"\1", text) == "DID YOU KNOW"
-    assert HIGHLIGHT.sub(r"\1", events[4][2]) == "BEES DANCE"
+    assert HIGHLIGHT.sub(r"\1", shown(events[4][2])) == "BEES DANCE"
 
 
 def test_display_is_upper_case_without_surrounding_punctuation():
@@ -78,14 +79,15 @@ def test_text_cannot_inject_ass_tags():
         ("x{\\fs200}y", 0.0, 0.5, 0), ("a\\Nb}", 0.5, 1.0, 0), ("two\nlines", 1.0, 1.5, 0)
     )
     document = build_ass(hostile)
-    texts = [text for _, _, text in parse_dialogue_times(document)]
-    assert len(texts) == 3 and document.count("Dialogue:") == 3
+    texts = [shown(text) for _, _, text in parse_dialogue_times(document)]
+    # a word with a newline in it is two units: shown one after the other, never a new event line
+    assert len(texts) == 4 and document.count("Dialogue:") == 4
     for text in texts:
         plain = HIGHLIGHT.sub(r"\1", text)
         assert not re.search(r"(?<!\\)[{}]", plain), plain  # every brace is escaped
         assert "\\N" not in plain and "\\n" not in plain
     assert "X\\{\\\u200bFS200\\}Y" in texts[0]
-    assert "TWO LINES" in texts[2]
+    assert "TWO" in texts[2] and HIGHLIGHT.findall(texts[3]) == ["LINES"]
 
 
 def test_document_has_play_resolution_and_a_centred_lower_style():
@@ -103,25 +105,17 @@ def test_ass_time():
     assert ass_time(3661.5) == "1:01:01.50"
 
 
-def test_caption_font_is_roboto_black():
-    font = caption_font()
-    assert font.family == "Roboto Black"
-    assert font.file.is_file() and font.file.parent == font.fontsdir
+def test_the_caption_face_is_roboto_black_first_in_every_stack():
+    assert CAPTION_FACE.family == "Roboto Black"
+    assert font_stack(DEFAULT).faces[0] == CAPTION_FACE
 
 
 def test_libass_picks_roboto_black_from_the_package(tmp_path):
     """libass falls back to any system font silently; its font selection log says what it used."""
     captions = tmp_path / "one.ass"
     captions.write_text(build_ass(WORDS[:1], OutputFormat(320, 568)), encoding="utf-8")
-    font = caption_font()
     graph = ffmpeg.input("color=s=320x568:d=0.1", f="lavfi").filter(
-        "ass", filename=str(captions), fontsdir=str(font.fontsdir)
+        "ass", filename=str(captions), fontsdir=str(font_stack(DEFAULT).fontsdir)
     )
     log = run(ffmpeg.output(graph, "-", f="null").global_args("-loglevel", "verbose"), "caption")
     assert re.search(r"fontselect: \(Roboto Black, \d+, \d+\) -> Roboto-Black\b", log), log
-
-
-def test_caption_font_missing_says_how_to_install(monkeypatch):
-    monkeypatch.setitem(sys.modules, "font_roboto", None)
-    with pytest.raises(MediaError, match="pip install font-roboto"):
-        caption_font()

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from shorts_assets.media.captions import build_ass, caption_font
+from shorts_assets.media.captions import build_ass
 from shorts_assets.media.compose import RenderSpec, render_video
 from shorts_assets.media.ffmpeg import MediaError
 from shorts_assets.media.format import PRODUCTION, OutputFormat
@@ -48,7 +48,7 @@ def make_spec(
     spec = RenderSpec(
         clips=list(clips), scene_starts=[0.0, 2.0], narration=narration,
         narration_duration_s=NARRATION_S, loudness=measure_loudness(narration),
-        captions=captions, font=caption_font(), out_video=folder / "video.mp4",
+        captions=captions, out_video=folder / "video.mp4",
         out_thumbnail=folder / "thumbnail.jpg", title="Why do bees dance? A short, sweet answer",
         tail_s=TAIL_S, fmt=fmt,
     )
