@@ -16,7 +16,7 @@ from .strategy import ATTRIBUTES as STRATEGY_ATTRIBUTES
 from .strategy import reward
 
 WINDOWS = {"1h": 1, "24h": 24, "7d": 168}
-ATTRIBUTES = ("category", "hook_style", "voice", "length", "music", "footage", "writer", "posting_hour",
+ATTRIBUTES = ("category", "hook_style", "voice", "language", "length", "music", "footage", "writer", "posting_hour",
               "caption_style")
 METRICS = ("views", "likes", "comments", "avg_view_duration_s", "retention")
 CAPTION_STYLE = "word-highlight"  # the only style the renderer draws today

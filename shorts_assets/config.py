@@ -322,5 +322,6 @@ def build_resources(settings: Settings) -> dict[str, object]:
             paid_assets=[key.to_user_string() for key in settings.paid_assets()],
             costed_assets=[asset.key.to_user_string() for asset in COSTED],
             allow_networks=allow_networks(settings),
+            writer_adapts=settings.writer == "openai",
         ),
     }

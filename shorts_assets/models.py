@@ -68,6 +68,15 @@ class HookStyle(StrEnum):
     story = "story"
 
 
+class LanguageVersion(Record):
+    """Where a language version of a row comes from (versions.py): the row's item and its language."""
+
+    source_item: str = Field(description="the item id the row has without versions: its item_id cell")
+    source_language: str = Field(description="the language the row's facts or script are written in")
+    adapt: bool = Field(description="the writer adapts the row's text into this language; False when the "
+                        "row gave this version's own script, or it is the row's own language")
+
+
 class Idea(Record):
     """One validated sheet row: what to make, and where its row is."""
 
@@ -83,6 +92,7 @@ class Idea(Record):
     target_seconds: int = Field(default=40, ge=10, le=60)
     music: str = "ambient"
     media: list[str] = Field(default_factory=list, description="the row's own media, one link per scene")
+    version: LanguageVersion | None = Field(default=None, description="set when the row asked for `languages`")
 
     @field_validator("item_id")
     @classmethod

@@ -23,6 +23,8 @@ class Policy(ConfigurableResource):
                                     "once today's cost metadata adds up to it (0: no cap)")
     paid_assets: list[str] = Field(default_factory=list, description="the assets whose selected service charges")
     costed_assets: list[str] = Field(default_factory=list, description="the assets whose metadata carries cost_usd")
+    writer_adapts: bool = Field(default=False, description="the writer (SHORTS_WRITER=openai) adapts a row into "
+                                "the other languages it asks for; offline, each version needs its own script")
     allow_networks: list[str] = Field(default_factory=list, description="SHORTS_MEDIA_ALLOW_NETWORKS: non-public "
                                       "networks a row's media link may name, such as a NAS")
 

@@ -21,6 +21,15 @@ class TopicBankExhausted(LookupError):
     """Every topic of a category in the shipped bank is taken; repeating one would remake a video."""
 
 
+# What a proposal sets. The strategy learns `language` too, but a proposal is written in the bank's (or the
+# writer's) language: a language is asked for by a person, in the row's `languages` cell.
+PROPOSED = ("category", "hook_style", "length", "music")
+
+
+def proposed(strategy: ContentStrategy) -> list[AttributeBelief]:
+    return [attribute for attribute in strategy.attributes if attribute.attribute in PROPOSED]
+
+
 def thompson_pick(attribute: AttributeBelief, rng: np.random.Generator, exclude: str = "") -> str:
     """One draw from every arm's posterior; the highest wins (an excluded value never does)."""
     arms = [arm for arm in attribute.arms if arm.value != exclude]
@@ -47,7 +56,7 @@ def proposal(strategy: ContentStrategy, choice: dict[str, str], forced: bool) ->
 
 def least_certain(strategy: ContentStrategy) -> AttributeBelief:
     """The attribute whose current best is least likely to really be best: where exploring pays most."""
-    return min(strategy.attributes, key=lambda a: next(arm.p_best for arm in a.arms if arm.value == a.best))
+    return min(proposed(strategy), key=lambda a: next(arm.p_best for arm in a.arms if arm.value == a.best))
 
 
 def propose(strategy: ContentStrategy, n: int, seed: int, explore_share: float = 0.25) -> list[dict]:
@@ -59,7 +68,7 @@ def propose(strategy: ContentStrategy, n: int, seed: int, explore_share: float =
     change); the floor keeps it checking the runners-up. 0 turns it off.
     """
     rng = np.random.default_rng(seed)
-    choices = [{a.attribute: thompson_pick(a, rng) for a in strategy.attributes} for _ in range(n)]
+    choices = [{a.attribute: thompson_pick(a, rng) for a in proposed(strategy)} for _ in range(n)]
     proposals = [proposal(strategy, choice, forced=False) for choice in choices]
     shortfall = math.ceil(explore_share * n) - sum(p["explore"] for p in proposals)
     target = least_certain(strategy)

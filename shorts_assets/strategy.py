@@ -1,6 +1,6 @@
 """What to make next: a Thompson-sampling bandit per attribute, learned from the channel's numbers.
 
-Each attribute (category, hook style, length, music) is its own bandit: every value is an arm
+Each attribute (category, hook style, length, music, language) is its own bandit: every value is an arm
 with a Normal posterior over its mean reward. Proposals draw once from every posterior and
 take the winner, so uncertain values get tried in proportion to their chance of being best
 (explore) while known good ones are made most of the time (exploit). Pure numpy, no Dagster:
@@ -27,17 +27,18 @@ from pathlib import Path
 
 import numpy as np
 
+from .languages import DEFAULT, LANGUAGES, language
 from .models import ArmStats, AttributeBelief, ContentStrategy, HookStyle
 from .pacing import TARGET_SECONDS
 from .rows import MUSIC_CHOICES
 
-ATTRIBUTES = ("category", "hook_style", "length", "music")  # voice, footage, writer are fixed by config
+ATTRIBUTES = ("category", "hook_style", "length", "music", "language")  # voice, footage, writer: fixed by config
 BANK_PATH = Path(__file__).parent / "samples" / "topic_bank.json"
 PRIOR_STRENGTH = 1.0  # the prior is worth one item: weak, so a value's own data win quickly
 DEFAULT_SD = 1.0  # the noise sd before two different rewards have been seen
 BACKFIT_SWEEPS = 10  # enough for the effects to settle on a channel's few attributes
 CONFIDENT = 0.6  # p_best above which the hints call a value a winner
-CLOSED_VALUES = {  # category is open: the bank's categories plus any seen
+CLOSED_VALUES = {  # category and language are open: see known_values
     "hook_style": tuple(style.value for style in HookStyle),
     "length": tuple(TARGET_SECONDS),
     "music": tuple(sorted(MUSIC_CHOICES)),
@@ -99,7 +100,11 @@ def p_best(means: np.ndarray, sds: np.ndarray, rng: np.random.Generator, draws: 
 
 
 def known_values(attribute: str, rows: list[dict]) -> tuple[str, ...]:
-    """Every value the bandit knows: closed sets as fixed, categories from the bank plus any seen."""
+    """Every value the bandit knows: closed sets as fixed, categories from the bank plus any seen,
+    languages the default plus any seen (an item from before languages were recorded says nothing)."""
+    if attribute == "language":
+        seen = {str(row.get("language")) for row in rows} & set(LANGUAGES) - {DEFAULT.code}
+        return (DEFAULT.code, *sorted(seen))
     if attribute != "category":
         return CLOSED_VALUES[attribute]
     seen = sorted({str(row["category"]) for row in rows if row.get("category")} - set(load_bank()))
@@ -190,6 +195,8 @@ def describe(attribute: str, value: str) -> str:
     """A value as the writer would say it: 'story hooks', '20-40s videos', 'no music'."""
     if attribute == "music":
         return "no music" if value == "none" else f"{value} music"
+    if attribute == "language":
+        return f"{language(value).name} videos"
     return f"{value} {({'category': 'topics', 'hook_style': 'hooks', 'length': 'videos'})[attribute]}"
 
 
@@ -198,7 +205,7 @@ def hints(beliefs: list[AttributeBelief], items: int) -> str:
     if not items:
         return "No metrics yet, so every choice is a guess: try a spread of topics, hooks and lengths."
     sure, open_ = [], []
-    for attribute in beliefs:
+    for attribute in (belief for belief in beliefs if len(belief.arms) > 1):  # one value: nothing to compare
         ranked = sorted(attribute.arms, key=lambda arm: -arm.p_best)
         if ranked[0].p_best >= CONFIDENT:
             sure.append(describe(attribute.attribute, ranked[0].value))

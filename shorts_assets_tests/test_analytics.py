@@ -13,11 +13,11 @@ from shorts_assets.analytics import (
     totals,
 )
 from shorts_assets.models import MediaFile, MetricsSnapshot, Post, PostMetrics, PublishedPost, RenderedVideo
-from shorts_assets.strategy import reward
+from shorts_assets.strategy import learn, reward
 
 POSTED = datetime(2025, 3, 1, 17, 30, tzinfo=UTC)
-ATTRIBUTES = {"category": "nature", "hook_style": "story", "voice": "en-us", "length": "20-40s", "music": "ambient",
-              "footage": "procedural", "writer": "facts"}
+ATTRIBUTES = {"category": "nature", "hook_style": "story", "voice": "en-us", "language": "en", "length": "20-40s",
+              "music": "ambient", "footage": "procedural", "writer": "facts"}
 
 
 def snap(hours, views, platform="sandbox", avg=15.0, likes=0, comments=0):
@@ -153,8 +153,22 @@ def test_strategy_rows_give_each_measured_item_its_latest_reward(monkeypatch):
                            item("b-1", [], music="none")])
     rows = strategy_rows(table)
     assert rows == [{"category": "nature", "hook_style": "story", "length": "40-60s", "music": "ambient",
-                     "reward": 200.0}]
+                     "language": "en", "reward": 200.0}]
     assert calls == [(400.0, 15.0, 30.0)] and type(rows[0]["reward"]) is float
+
+
+def test_the_strategy_learns_which_language_viewers_reward():
+    """A video's language reaches the bandit through the channel table; an item from before languages
+    were recorded (no `language` attribute) says nothing about any of them."""
+    made = [("es", 900), ("hi", 90), ("en", 20)] * 6
+    items = [item(f"item-{n}", [snap(48, views)], language=code) for n, (code, views) in enumerate(made)]
+    old = item("old-1", [snap(48, 10**6)])
+    old[0].attributes.pop("language")
+    strategy = learn(strategy_rows(channel_table([*items, old])), seed=1)
+    language = next(attribute for attribute in strategy.attributes if attribute.attribute == "language")
+    assert [arm.value for arm in language.arms] == ["en", "es", "hi"] and language.best == "es"
+    assert {arm.value: arm.n for arm in language.arms} == {"en": 6, "es": 6, "hi": 6}
+    assert "Spanish videos" in strategy.hints
 
 
 def test_strategy_rows_use_the_strategy_reward():

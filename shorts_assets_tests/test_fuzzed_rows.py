@@ -287,14 +287,14 @@ def test_safe_cell_never_makes_a_formula(text):
 def test_an_unexpected_error_on_one_row_rejects_only_that_row(tmp_path, monkeypatch):
     from shorts_assets.automation import intake as automation
 
-    checked = automation.idea_from_row
+    checked = automation.ideas_from_row
 
-    def fragile(values, number, allowed):
+    def fragile(values, number, allowed, writer_adapts):
         if "boom" in values["topic"]:
             raise RecursionError("maximum recursion depth exceeded")
-        return checked(values, number, allowed)
+        return checked(values, number, allowed, writer_adapts)
 
-    monkeypatch.setattr(automation, "idea_from_row", fragile)
+    monkeypatch.setattr(automation, "ideas_from_row", fragile)
     path = write_sheet(tmp_path / "sheet.csv", sheet_rows([({}, QUEUED), ({"topic": "boom"}, ""), ({}, QUEUED)]),
                        COLUMNS)
     with DagsterInstance.ephemeral() as instance:

@@ -22,8 +22,8 @@ from shorts_assets.automation.sheet_sync import sheet_sync
 from shorts_assets.partitions import content_items
 from shorts_assets.policy import Policy
 from shorts_assets.providers.sheets import CsvSheet
-from shorts_assets.rows import idea_from_row
 from shorts_assets.store import StoreResource
+from shorts_assets.versions import ideas_from_row
 from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, write_sheet
 
 SECOND = {**GOOD_ROW, "topic": "ant colonies", "facts": "Ants farm fungus."}
@@ -100,10 +100,10 @@ def test_handled_rows_are_neither_parsed_nor_validated_again(instance, sheet_pat
     CsvSheet(path=str(sheet_path)).append_rows([{**GOOD_ROW, "topic": "third topic"}])
     validated = []
 
-    def counted(values, number, allowed):
+    def counted(values, number, allowed, writer_adapts):
         validated.append(number)
-        return idea_from_row(values, number, allowed)
-    monkeypatch.setattr("shorts_assets.automation.intake.idea_from_row", counted)
+        return ideas_from_row(values, number, allowed, writer_adapts)
+    monkeypatch.setattr("shorts_assets.automation.intake.ideas_from_row", counted)
     parsed = CsvSheet(path=str(sheet_path)).rows(after=2)
     assert [row.number for row in parsed] == [3]
     second = tick(instance, sheet_path, cursor=first.cursor)

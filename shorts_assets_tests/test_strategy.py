@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 
 from shorts_assets.models import HookStyle
 from shorts_assets.pacing import TARGET_SECONDS, WORDS_PER_SECOND, length_bucket
-from shorts_assets.proposals import TopicBankExhausted, fill_from_bank, propose
+from shorts_assets.proposals import PROPOSED, TopicBankExhausted, fill_from_bank, propose
 from shorts_assets.providers.platforms import SimulatedAudience
 from shorts_assets.strategy import ATTRIBUTES, CLOSED_VALUES, Prior, explain, learn, load_bank, posterior, reward
 
 CATEGORIES = tuple(load_bank())
-VALUES = {"category": CATEGORIES, **CLOSED_VALUES}
+VALUES = {"category": CATEGORIES, **CLOSED_VALUES, "language": ("en", "es", "hi")}
 
 rewards = st.floats(min_value=0, max_value=20, allow_nan=False)
 row = st.fixed_dictionaries({**{name: st.sampled_from(VALUES[name]) for name in ATTRIBUTES}, "reward": rewards})
@@ -69,8 +69,9 @@ def test_posterior_mean_lies_between_prior_and_sample_mean(prior, sample):
 def test_learn_gives_every_known_value_a_belief_whose_p_best_sums_to_one(rows, seed):
     strategy = learn(rows, seed=seed, draws=200)
     assert strategy.items == len(rows) and [a.attribute for a in strategy.attributes] == list(ATTRIBUTES)
+    seen = {"language": {"en"} | {row["language"] for row in rows}}  # languages are open: the default and any seen
     for attribute in strategy.attributes:
-        assert {arm.value for arm in attribute.arms} == set(VALUES[attribute.attribute])
+        assert {arm.value for arm in attribute.arms} == seen.get(attribute.attribute, set(VALUES[attribute.attribute]))
         assert sum(arm.p_best for arm in attribute.arms) == pytest.approx(1)
         assert sum(arm.n for arm in attribute.arms) == len(rows)
         by_n = sorted(attribute.arms, key=lambda arm: arm.n)  # one noise sd per strategy: more items, less doubt
@@ -85,7 +86,7 @@ def test_propose_returns_n_valid_combinations_and_repeats_with_its_seed(rows, se
     proposals = propose(strategy, n, seed=seed)
     assert len(proposals) == n
     for proposal in proposals:
-        assert all(proposal[name] in VALUES[name] for name in ATTRIBUTES)
+        assert all(proposal[name] in VALUES[name] for name in PROPOSED) and "language" not in proposal
         assert proposal["reason"].startswith("explore" if proposal["explore"] else "exploit")
     assert proposals == propose(learn(rows, seed=seed, draws=100), n, seed=seed)
     assert learn(rows, seed=seed, draws=100) == strategy
@@ -110,7 +111,7 @@ def test_categories_seen_outside_the_bank_join_the_bandit():
 
 def test_the_exploration_floor_holds_even_when_the_strategy_is_sure():
     winners = {"category": "space", "hook_style": "story", "length": "20-40s", "music": "none"}
-    rows = [{**combo, "reward": 1.0 + sum(combo[name] == winners[name] for name in ATTRIBUTES) + 0.1 * (i % 3)}
+    rows = [{**combo, "reward": 1.0 + sum(combo[name] == winners[name] for name in PROPOSED) + 0.1 * (i % 3)}
             for i, combo in enumerate(every_combination()) for _ in range(2)]
     strategy = learn(rows, seed=3)
     assert sum(p["explore"] for p in propose(strategy, 8, seed=4, explore_share=0)) == 0
@@ -121,7 +122,7 @@ def test_the_exploration_floor_holds_even_when_the_strategy_is_sure():
 
 def every_combination() -> list[dict]:
     combos = [{}]
-    for name in ATTRIBUTES:
+    for name in PROPOSED:
         combos = [{**combo, name: value} for combo in combos for value in VALUES[name]]
     return combos
 
@@ -193,7 +194,7 @@ def simulate(audience: SimulatedAudience, seed: int) -> list[list[tuple[dict, fl
         strategy = learn(rows, seed=seed + cycle, draws=500)
         scored = []
         for index, proposal in enumerate(propose(strategy, PER_CYCLE, seed=seed * 1000 + cycle)):
-            attributes = {name: proposal[name] for name in ATTRIBUTES}
+            attributes = {name: proposal[name] for name in PROPOSED}
             seconds = TARGET_SECONDS[proposal["length"]]
             snap = audience.snapshot(f"sim-{seed}-{cycle}-{index}", attributes, seconds, hours=48)
             scored.append((attributes, reward(snap["views"], snap["avg_view_duration_s"], seconds)))

@@ -12,6 +12,7 @@ from ..providers.platforms import Progress, Upload
 from ..providers.sheets import Sheet
 from ..quota import exhaust, reserve_post
 from ..store import Store, StoreResource
+from ..versions import item_status
 from . import SERVICE_RETRY, permanent, service_call
 
 
@@ -85,8 +86,8 @@ def published_post(
     review is required, however the run was launched. A platform whose quota is used up
     defers the post (nothing is materialized) until its window reopens."""
     if policy.review_required:
-        row = sheet.find(idea.item_id)
-        status = row.status if row else "no row"
+        with service_call():
+            status = item_status(sheet.rows(), idea.item_id) or "no row"
         if status not in APPROVED:
             raise permanent(f"{idea.item_id} is not approved for publishing (its row says {status!r}): "
                             "review the video and set the row's status to approved")

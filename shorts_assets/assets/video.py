@@ -95,6 +95,7 @@ def rendered_video(
             "category": idea.category,
             "hook_style": idea.hook_style.value,
             "voice": narration.voice,
+            "language": idea.language,
             "length": length_bucket(info.duration_s),
             "music": idea.music,
             "footage": clips.provider,

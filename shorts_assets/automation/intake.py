@@ -20,7 +20,8 @@ from ..partitions import content_items
 from ..policy import Policy
 from ..providers import TransientError
 from ..providers.sheets import Sheet
-from ..rows import RowError, idea_from_row, is_blank
+from ..rows import RowError, is_blank
+from ..versions import ideas_from_row, queued
 from .jobs import content_pipeline, produce_content, production_job
 
 
@@ -76,9 +77,10 @@ def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[
             continue
         known = known_items(context.instance) if known is None else known
         try:
-            idea = idea_from_row(dict(row.values), row.number, policy.media_allowance)
-            if idea.item_id in known or idea.item_id in added:
-                raise RowError(f"duplicate of item {idea.item_id}")
+            ideas = ideas_from_row(dict(row.values), row.number, policy.media_allowance, policy.writer_adapts)
+            taken = next((idea.item_id for idea in ideas if idea.item_id in known or idea.item_id in added), None)
+            if taken is not None:
+                raise RowError(f"duplicate of item {taken}")
         except RowError as error:
             updates[row.number] = {"status": RowStatus.rejected(str(error))}
             context.log.info(f"row {row.number} rejected: {error}")
@@ -88,10 +90,11 @@ def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[
                 f"the factory could not check this row ({type(error).__name__}: {str(error)[:200]})")}
             context.log.exception(f"row {row.number} could not be checked")
             continue
-        added[idea.item_id] = None
-        requests.append(RunRequest(job_name=job.name, partition_key=idea.item_id, run_key=idea.item_id,
-                                   tags={"shorts/row": str(row.number)}))
-        updates[row.number] = {"item_id": idea.item_id, "status": RowStatus.QUEUED, "error": ""}
+        for idea in ideas:  # one, or a version per language the row asks for
+            added[idea.item_id] = None
+            requests.append(RunRequest(job_name=job.name, partition_key=idea.item_id, run_key=idea.item_id,
+                                       tags={"shorts/row": str(row.number)}))
+        updates[row.number] = queued(ideas)
     # The sheet is written before the tick commits: if this raises, the tick fails, the
     # cursor stays, and the same rows are read again next tick.
     sheet.update_rows(updates)

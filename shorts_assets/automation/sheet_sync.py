@@ -10,6 +10,7 @@ heals on the next tick: nothing here depends on seeing a run event.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 from dagster import (
@@ -22,7 +23,7 @@ from dagster import (
     sensor,
 )
 
-from .. import keys
+from .. import keys, versions
 from ..assets.post import published_post
 from ..assets.video import rendered_video
 from ..deferrals import waiting
@@ -30,6 +31,7 @@ from ..keys import RowStatus
 from ..policy import Policy
 from ..providers import TransientError
 from ..providers.sheets import Sheet, SheetRow
+from ..rows import RowError
 from ..store import Store, StoreResource
 from .item_state import PARTITION_TAG, current_values, resume_plan
 from .jobs import content_pipeline, produce_content, publish_content, retract_content
@@ -102,6 +104,16 @@ def may_be_stale(status: str, item_id: str, ran: set[str] | None) -> bool:
     return status not in SETTLED or ran is None or item_id in ran
 
 
+def versions_of(row: SheetRow) -> list[str]:
+    """The languages of a row whose versions are under way; [] for a row of one item, or one not queued."""
+    if row.status in NOT_ITEMS or RowStatus.is_rejected(row.status):
+        return []
+    try:
+        return versions.asked(row.values)
+    except RowError:  # edited after it was queued: its versions keep the languages they were made in
+        return []
+
+
 def changed(row: SheetRow, values: dict[str, str]) -> dict[str, str]:
     return {column: value for column, value in values.items() if (row.values.get(column) or "") != value}
 
@@ -122,29 +134,46 @@ def sheet_sync(context: SensorEvaluationContext, sheet: ResourceParam[Sheet], st
         return SkipReason(f"the content sheet did not answer ({error}); the next tick catches up")
     opened, now = store.open(), datetime.now(UTC)
     ran = items_run_since(context.instance, float(context.cursor) if context.cursor else None)
-    published: set[str] | None = None
-    requests: list[RunRequest] = []
-    updates: dict[int, dict[str, str]] = {}
-    for row in rows:
-        status, item_id = row.status, (row.values.get("item_id") or "").strip()
+    published = functools.cache(lambda: set(context.instance.get_materialized_partitions(published_post.key)))
+
+    def item_cells(row: SheetRow, status: str, item_id: str) -> tuple[RunRequest | None, dict[str, str]] | None:
+        """The run one item's row asks for and the cells that say where the item is now; None when
+        nothing can have changed."""
         request, values = None, {}
         if status == RowStatus.RETRACT:
-            if published is None:
-                published = set(context.instance.get_materialized_partitions(published_post.key))
-            request, values = retraction(row, item_id, published)
+            request, values = retraction(row, item_id, published())
         elif not may_be_stale(status, item_id, ran):
-            continue
+            return None
         elif status == RowStatus.APPROVED and opened.read_json(keys.record(published_post.key, item_id)) is None:
             request, values = approval(row, item_id, opened)
             if request is None:
-                continue
+                return None
         elif status == RowStatus.DEFERRED:
             request, values = resumption(item_id, opened, policy.review_required, now)
         if request is None and not values:
             asked_at = written_at(row) if status in ASKED else None
             values = current_values(context.instance, item_id, opened, policy.review_required, asked_at)
-        if request is not None:
-            requests.append(request)
+        return request, values
+
+    requests: list[RunRequest] = []
+    updates: dict[int, dict[str, str]] = {}
+    for row in rows:
+        item_id = (row.values.get("item_id") or "").strip()
+        codes = versions_of(row) if item_id else []
+        if codes:  # each version's part of the row, as the cells of a row of its own would say
+            said = versions.statuses(row, codes)
+            found = {code: item_cells(row, status, versions.key(item_id, code)) for code, status in said.items()}
+            if all(cells is None for cells in found.values()):
+                continue
+            requests += [cells[0] for cells in found.values() if cells and cells[0]]
+            values = versions.summary(row, {code: (said[code], cells[1] if cells else {})
+                                            for code, cells in found.items()})
+        else:
+            found_one = item_cells(row, row.status, item_id)
+            if found_one is None:
+                continue
+            request, values = found_one
+            requests += [request] if request else []
         if values := changed(row, values):
             updates[row.number] = values
     if updates:  # written before the tick commits: a failed write fails the tick, and the next one does it again

@@ -20,6 +20,7 @@ import pydantic
 from dagster import ConfigurableResource
 from pydantic import BaseModel, Field
 
+from ..languages import language
 from ..models import Cost, HookStyle, Idea, ProposedIdea, Scene, Script
 from ..pacing import HOOK_AND_OUTRO_WORDS, TARGET_SECONDS, WORDS_PER_SECOND, fit_facts
 from . import PermanentError, TransientError
@@ -134,6 +135,17 @@ def fact_budget(seconds: int) -> int:
     return max(int(seconds * WORDS_PER_SECOND) - HOOK_AND_OUTRO_WORDS - OUTRO_WORDS, 1)
 
 
+def adaptation(source: str, target: str) -> str:
+    """What a language version asks of the writer: the row is written in `source`, the video in `target`."""
+    source_name, target_name = language(source).name, language(target).name
+    return (
+        f"Version: the topic, facts and script below are written in {source_name} ('{source}'); this is the "
+        f"{target_name} version of the video. Adapt it for {target_name}-speaking viewers rather than translating "
+        f"word for word: a hook a native {target_name} narrator would say, idioms and examples that land in "
+        f"{target_name}, and the title, description and hashtags written in {target_name} too."
+    )
+
+
 def user_prompt(idea: Idea, hints: str) -> str:
     """What to write: the row's topic, facts or own script, style, length and language."""
     budget = int(idea.target_seconds * WORDS_PER_SECOND)
@@ -145,8 +157,12 @@ def user_prompt(idea: Idea, hints: str) -> str:
         "in total (hook, beats and call to action together).",
         f"Hook style: {HOOK_STYLES[idea.hook_style]}.",
     ]
+    adapting = idea.version is not None and idea.version.adapt
+    if adapting:
+        lines.append(adaptation(idea.version.source_language, idea.language))
     if idea.script:
-        lines += ["Own script (keep its wording; split it into hook and beats):", idea.script]
+        lines += ["The row's script, to adapt (keep its meaning, not its wording):" if adapting
+                  else "Own script (keep its wording; split it into hook and beats):", idea.script]
     if idea.facts:
         lines += ["Facts to use:", *(f"- {fact}" for fact in idea.facts)]
     if hints:

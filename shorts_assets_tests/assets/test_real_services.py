@@ -3,17 +3,19 @@ each talking HTTP to its local fake. Nothing here resolves a host other than 127
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from dagster import AssetKey, DagsterInstance
+from dagster import AssetKey, DagsterInstance, build_sensor_context
 
+from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.definitions import build_definitions
 from shorts_assets.partitions import content_items
 from shorts_assets_tests.assets.conftest import COLUMNS, ITEM, set_status
-from shorts_assets_tests.conftest import small_settings
+from shorts_assets_tests.conftest import GOOD_ROW, small_settings, sync_sheet
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,3 +71,56 @@ def test_make_demo_runs_unchanged_against_the_selected_services(services, tmp_pa
     assert proc.returncode == 0
     assert len(youtube.uploads) == 1 and "youtube.com/shorts/" in proc.stdout
     assert openai.calls("POST", "/v1/chat/completions") and elevenlabs.calls("POST", "/v1/text-to-speech")
+
+
+def test_one_row_in_three_languages_makes_three_published_items_that_trace_back_to_it(services, tmp_path):
+    """`languages: en,es,hi` against the fakes: a script, narration, captions and post per language (the
+    fake writer marks what it writes in another language than English), and lineage to the row."""
+    env, openai, elevenlabs, youtube, sheets = services
+    header = [*COLUMNS[:-2], "languages"]
+    sheets.sheets["ideas"].cells = [header, [*(GOOD_ROW.get(c, "") for c in COLUMNS[:-2]), "en,es,hi"]]
+    defs = build_definitions(small_settings({**env, "SHORTS_REVIEW": "auto"}))
+    instance = DagsterInstance.ephemeral()
+    with build_sensor_context(instance=instance, resources=defs.resources) as context:
+        intake = content_sheet_sensor(context)
+    [added] = intake.dynamic_partitions_requests
+    instance.add_dynamic_partitions(content_items.name, list(added.partition_keys))
+    source = sheets.records("ideas")[0]["item_id"]
+    items = {code: f"{source}-{code}" for code in ("en", "es", "hi")}
+    assert [r.partition_key for r in intake.run_requests] == list(items.values())
+    for request in intake.run_requests:
+        run = defs.resolve_job_def(request.job_name).execute_in_process(
+            partition_key=request.partition_key, instance=instance, tags=request.tags)
+        assert run.success
+        idea = next(e.materialization.metadata for e in run.get_asset_materialization_events()
+                    if e.asset_key.path == ["idea"])
+        code = request.partition_key.rsplit("-", 1)[1]
+        assert (idea["source_item"].value, idea["source_row"].value, idea["language"].value) == (source, 1, code)
+        assert idea["adapted"].value is (code != "en")
+    sync_sheet(defs, instance)
+
+    def record(asset: str, code: str) -> dict:
+        return json.loads((tmp_path / "store" / asset / items[code] / "record.json").read_text())["record"]
+
+    def marked(code: str) -> str:
+        return "" if code == "en" else f" [{code}]"
+
+    spoken = [call.json()["text"] for call in elevenlabs.calls("POST", "/v1/text-to-speech")]
+    assert len(youtube.uploads) == 3
+    for code in items:
+        script = record("script", code)
+        assert (script["hook"], script["title"]) == (f"hook text{marked(code)}", f"title text{marked(code)}")
+        assert all(tag.endswith(marked(code).replace(" ", "")) for tag in script["hashtags"])
+        assert f"hook text{marked(code)}." in spoken  # its own narration
+        assert record("idea", code)["version"] == {"source_item": source, "source_language": "en",
+                                                   "adapt": code != "en"}
+        video = record("rendered_video", code)
+        assert video["attributes"]["language"] == code
+        captions = (tmp_path / "store" / "rendered_video" / items[code] / "captions.ass").read_text()
+        burned = re.sub(r"\{[^}]*\}", "", captions)  # the words as shown, without the highlight's tags
+        assert all((f"HOOK TEXT {other.upper()}" in burned) is (other == code) for other in ("es", "hi"))
+    assert sorted(upload.metadata["snippet"]["title"] for upload in youtube.uploads) == [
+        "title text", "title text [es]", "title text [hi]"]
+    row = sheets.records("ideas")[0]
+    assert row["status"] == "en: published · es: published · hi: published"
+    assert [part.split(": ")[0] for part in row["post_url"].split(" · ")] == ["en", "es", "hi"]

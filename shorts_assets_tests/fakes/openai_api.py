@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import struct
 import time
 import zlib
 
 from . import FakeServer, Request, Response
+
+LANGUAGE = re.compile(r"language with code '([a-z]{2,3}(?:-[a-z0-9]+)*)'")  # openai_writer.user_prompt's words
 
 
 def png(width: int = 64, height: int = 96) -> bytes:
@@ -39,23 +42,33 @@ def error(status: int, message: str, code: str | None = None, kind: str = "inval
     return Response(status, body, headers=headers or {})
 
 
-def fill(schema: dict, defs: dict, name: str = "value", serial: int = 1):
+def fill(schema: dict, defs: dict, name: str = "value", serial: int = 1, language: str = "en"):
     """An instance of a JSON schema: strings name their field, arrays have two items.
 
-    A topic is numbered by the completion (`serial`), so drafted ideas never repeat a topic.
+    A topic is numbered by the completion (`serial`), so drafted ideas never repeat a topic. Text
+    asked for in another language than English is marked with its code (`hook text [es]`), so the
+    versions of one row can be told apart.
     """
     if "$ref" in schema:
-        return fill(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, name, serial)
+        return fill(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, name, serial, language)
     kind = schema.get("type")
     if kind == "object":
-        return {key: fill(sub, defs, key, serial) for key, sub in schema.get("properties", {}).items()}
+        return {key: fill(sub, defs, key, serial, language) for key, sub in schema.get("properties", {}).items()}
     if kind == "array":
-        return [fill(schema["items"], defs, f"{name} {i}", serial) for i in (1, 2)]
+        return [fill(schema["items"], defs, f"{name} {i}", serial, language) for i in (1, 2)]
     if kind in ("integer", "number"):
         return 1
     if kind == "boolean":
         return True
-    return f"topic text {serial}" if name == "topic" and serial > 1 else f"{name} text"
+    text = f"topic text {serial}" if name == "topic" and serial > 1 else f"{name} text"
+    return text if language == "en" else f"{text} [{language}]"
+
+
+def asked_language(body: dict) -> str:
+    """The language code the writer's prompt asks for ('en' when it names none)."""
+    prompt = "\n".join(str(message.get("content", "")) for message in body.get("messages", []))
+    found = LANGUAGE.search(prompt)
+    return found[1] if found else "en"
 
 
 def bearer(request: Request) -> str:
@@ -94,7 +107,7 @@ class FakeOpenAI(FakeServer):
         if reply is None:
             schema = body["response_format"]["json_schema"]["schema"]
             serial = len(self.calls("POST", "/v1/chat/completions"))
-            content = json.dumps(fill(schema, schema.get("$defs", {}), serial=serial))
+            content = json.dumps(fill(schema, schema.get("$defs", {}), serial=serial, language=asked_language(body)))
             reply = {"content": content, "refusal": None, "finish_reason": "stop"}
         message = {"role": "assistant", "content": reply["content"], "refusal": reply["refusal"]}
         usage = {**self.usage, "total_tokens": sum(self.usage.values())}
