@@ -39,6 +39,7 @@ from shorts_assets.media.captions import display_word
 from shorts_assets.media.probe import probe
 from shorts_assets.partitions import content_items
 from shorts_assets.policy import Policy
+from shorts_assets.providers.espeak_voice import EspeakVoice
 from shorts_assets.providers.google_sheet import GoogleSheet
 from shorts_assets.providers.sheets import STATUS_COLUMNS, CsvSheet, safe_cell
 from shorts_assets.rows import IDEA_COLUMNS, LIMITS
@@ -164,7 +165,7 @@ def sheet_rows(cases: list[tuple[dict, str]]) -> list[dict[str, str]]:
 
 def tick(instance, sheet, cursor=None, rows_per_tick: int = 100):
     context = build_sensor_context(instance=instance, cursor=cursor, resources={
-        "sheet": sheet, "policy": Policy(review_required=False, rows_per_tick=rows_per_tick)})
+        "sheet": sheet, "voice": EspeakVoice(), "policy": Policy(review_required=False, rows_per_tick=rows_per_tick)})
     result = content_sheet_sensor(context)
     if isinstance(result, SensorResult):
         for request in result.dynamic_partitions_requests:  # what the daemon does with the result

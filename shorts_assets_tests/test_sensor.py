@@ -21,6 +21,7 @@ from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.automation.sheet_sync import sheet_sync
 from shorts_assets.partitions import content_items
 from shorts_assets.policy import Policy
+from shorts_assets.providers.espeak_voice import EspeakVoice
 from shorts_assets.providers.sheets import CsvSheet
 from shorts_assets.rows import idea_from_row
 from shorts_assets.store import StoreResource
@@ -35,9 +36,10 @@ def instance():
         yield instance
 
 
-def tick(instance, sheet_path, cursor=None, review_required=False, rows_per_tick=100, allow_networks=()):
+def tick(instance, sheet_path, cursor=None, review_required=False, rows_per_tick=100, allow_networks=(),
+         voice=None):
     context = build_sensor_context(instance=instance, cursor=cursor, resources={
-        "sheet": CsvSheet(path=str(sheet_path)),
+        "sheet": CsvSheet(path=str(sheet_path)), "voice": voice or EspeakVoice(),
         "policy": Policy(review_required=review_required, rows_per_tick=rows_per_tick,
                          allow_networks=list(allow_networks))})
     result = content_sheet_sensor(context)
