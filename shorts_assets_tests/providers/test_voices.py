@@ -7,12 +7,18 @@ import wave
 from itertools import pairwise
 
 import pytest
+from dagster import DagsterInstance, Failure, build_asset_context
+from dagster_aws.s3 import S3Resource
 
+from shorts_assets.assets.narration import narration, too_long
 from shorts_assets.languages import language
+from shorts_assets.models import Idea, Scene, Script
+from shorts_assets.policy import Policy
 from shorts_assets.providers import PermanentError
 from shorts_assets.providers import espeak_voice as voices
 from shorts_assets.providers.espeak_voice import EspeakVoice
 from shorts_assets.providers.voices import Speech, Voice
+from shorts_assets.store import StoreResource
 from shorts_assets.text_rules import joiner, units
 
 SCENES = [
@@ -201,3 +207,25 @@ def test_spoken_text_keeps_unspaced_units_together_and_ends_scenes_in_the_script
     assert [t.word for t in tokens][:3] == ["ミツバチは", "花の", "蜜を"]
     assert all(text[t.start_char:t.end_char] == t.word for t in tokens[:3])
     assert tokens[-1].word == "踊ります、" and [t.scene for t in tokens][-2:] == [1, 1]
+
+
+def test_the_narration_step_fails_for_good_with_the_same_message(tmp_path):
+    idea = Idea(item_id="mitsubachi-test", row=1, topic="ミツバチ", language="ja")
+    script = Script(item_id=idea.item_id, title="ミツバチ", hook="ミツバチは踊ります。",
+                    beats=[Scene(narration="花の場所を伝えます。", visual="bees")], description="", writer="test")
+    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path / "cache"), s3=S3Resource())
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("content_item", [idea.item_id])
+    with build_asset_context(partition_key=idea.item_id, instance=instance, resources={
+            "store": store, "policy": Policy(review_required=False), "voice": EspeakVoice()}) as context:
+        with pytest.raises(Failure) as failed:
+            next(iter(narration(context=context, idea=idea, script=script)))
+    assert failed.value.description == voices.cannot_speak(language("ja")) and not failed.value.allow_retries
+
+
+def test_a_narration_too_long_for_its_words_blames_the_voice_not_the_script():
+    spelled = too_long(76.1, ["ミツバチは花の蜜を集めます。" * 3], language("ja"), "ja")
+    assert "over twice as long as 12 words take to say" in spelled and "not reading Japanese" in spelled
+    assert "SHORTS_VOICE=elevenlabs" in spelled and "shorten" not in spelled
+    wordy = too_long(62.0, [" ".join(["word"] * 150)], language("en"), "en-us")
+    assert wordy == "the narration lasts 62.0 s; a short is at most 60 s: shorten the script or the facts"
