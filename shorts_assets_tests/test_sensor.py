@@ -82,7 +82,8 @@ JAPANESE = {**GOOD_ROW, "topic": "ミツバチ", "facts": "ミツバチは八の
 
 
 def test_a_language_the_offline_voice_cannot_speak_is_rejected_naming_the_voice_to_select(instance, sheet_path):
-    write_sheet(sheet_path, [JAPANESE, {**JAPANESE, "topic": "蜜蜂", "language": "zh"}, {**GOOD_ROW, "language": "tlh"}])
+    chinese = {**JAPANESE, "topic": "蜜蜂", "language": "zh"}
+    write_sheet(sheet_path, [JAPANESE, chinese, {**GOOD_ROW, "language": "tlh"}])
     result = tick(instance, sheet_path)
     statuses = [row["status"] for row in read_sheet(sheet_path)]
     assert statuses[0] == ("rejected: the offline voice (espeak-ng) cannot speak Japanese (ja): it would spell the "

@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 
 from shorts_assets import models
 from shorts_assets.languages import DEFAULT, Language
-from shorts_assets.text_rules import units
+from shorts_assets.text_rules import SENTENCE_ENDS, full_stop, units
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,7 @@ class Voice(Protocol):
 # --------------------------------------------------------------------------------------------
 # From scenes to spoken text and back
 
-_SENTENCE_END = ".!?…。！？।॥؟"
 _CLOSERS = "\"')]}»”’」』）"
-_FULL_STOP = {"Jpan": "。", "Hans": "。", "Hant": "。"}  # what ends a sentence where "." is foreign
 
 
 @dataclass
@@ -76,7 +74,7 @@ def spoken_text(scenes: list[str], language: Language = DEFAULT) -> tuple[str, l
     """
     if not scenes:
         raise ValueError("nothing to speak: no scenes")
-    full_stop = _FULL_STOP.get(language.script, ".")
+    stop = full_stop(language)
     parts: list[str] = []
     tokens: list[Token] = []
     cursor = 0
@@ -90,7 +88,7 @@ def spoken_text(scenes: list[str], language: Language = DEFAULT) -> tuple[str, l
             at = text.find(word, found)
             spoken = unicodedata.normalize("NFC", word)
             if position == len(words) - 1:
-                spoken = _end_sentence(spoken, full_stop)
+                spoken = _end_sentence(spoken, stop)
             if parts:
                 # A newline between scenes makes espeak end the sentence even when the next
                 # scene starts in lower case (". café" alone does not).
@@ -104,10 +102,10 @@ def spoken_text(scenes: list[str], language: Language = DEFAULT) -> tuple[str, l
     return "".join(parts), tokens
 
 
-def _end_sentence(word: str, full_stop: str = ".") -> str:
+def _end_sentence(word: str, stop: str = ".") -> str:
     bare = word.rstrip(_CLOSERS)
-    if bare and bare[-1] in _SENTENCE_END:
+    if bare and bare[-1] in SENTENCE_ENDS:
         return word
     if bare and bare[-1] in ",;:-–—、，；：":
-        return bare[:-1] + full_stop + word[len(bare):] if len(bare) > 1 else word + full_stop
-    return word + full_stop
+        return bare[:-1] + stop + word[len(bare):] if len(bare) > 1 else word + stop
+    return word + stop

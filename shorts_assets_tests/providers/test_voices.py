@@ -195,7 +195,7 @@ def _runs_of(items: list[str]) -> list[list[str]]:
 def test_units_sharing_one_word_event_share_its_timing():
     thai = language("th")
     text, tokens = voices.spoken_text(["ผึ้งเต้นรำ ดอกไม้"], thai)
-    assert text == "ผึ้งเต้นรำ ดอกไม้." and [t.word for t in tokens] == ["ผึ้ง", "เต้น", "รำ", "ดอก", "ไม้"]
+    assert text == "ผึ้งเต้นรำ ดอกไม้" and [t.word for t in tokens] == ["ผึ้ง", "เต้น", "รำ", "ดอก", "ไม้"]
     marks = _marks((1, 0, 0), (1, 11, 500), (5, 17, 900))  # espeak heard "ผึ้งเต้นรำ" and "ดอกไม้" as words
     words = voices._timings(tokens, marks, voices.array("h", [1000] * 22050), 22050, joiner(thai))
     assert [(w.word, w.start) for w in words] == [("ผึ้งเต้นรำ", 0.0), ("ดอกไม้", 0.5)]
@@ -216,10 +216,10 @@ def test_the_narration_step_fails_for_good_with_the_same_message(tmp_path):
     store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path / "cache"), s3=S3Resource())
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("content_item", [idea.item_id])
-    with build_asset_context(partition_key=idea.item_id, instance=instance, resources={
-            "store": store, "policy": Policy(review_required=False), "voice": EspeakVoice()}) as context:
-        with pytest.raises(Failure) as failed:
-            next(iter(narration(context=context, idea=idea, script=script)))
+    resources = {"store": store, "policy": Policy(review_required=False), "voice": EspeakVoice()}
+    with build_asset_context(partition_key=idea.item_id, instance=instance, resources=resources) as context, \
+            pytest.raises(Failure) as failed:
+        next(iter(narration(context=context, idea=idea, script=script)))
     assert failed.value.description == voices.cannot_speak(language("ja")) and not failed.value.allow_retries
 
 
