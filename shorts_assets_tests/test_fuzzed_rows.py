@@ -35,6 +35,7 @@ from hypothesis import strategies as st
 
 from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.definitions import build_definitions
+from shorts_assets.languages import LANGUAGES
 from shorts_assets.media.captions import display_word
 from shorts_assets.media.probe import probe
 from shorts_assets.partitions import content_items
@@ -59,7 +60,8 @@ SECONDS_OUT_OF_RANGE = ["9999999999", "5", "61", "0"]
 BAD_IDS = ["../../etc/passwd", "/etc/passwd", "file:///etc/passwd", "http://user@127.0.0.1", "bees\\..\\x",
            "ABC-123", "ab", "-abc", "abc-", "x" * 65, "a,b,c", "١٢٣-abc", "bees\x00x", "ｂｅｅｓ", "=IMPORTXML(A1)"]
 REASONS = ("topic is empty", "give the facts", "is longer than", "hook_style must be", "music must be",
-           "target_seconds", "words is too long", "item_id must be", "duplicate of item", "media ")
+           "target_seconds", "words is too long", "item_id must be", "duplicate of item", "media ",
+           "is not one the factory can caption and voice", "cannot speak")
 
 
 def plane_text(plane: int) -> str:
@@ -359,6 +361,7 @@ def must_reject(row: dict[str, str]) -> bool:
     seconds = "".join(ch for ch in row["target_seconds"] if ch.isprintable()).strip()
     links = [link.strip() for link in re.split(r"\n|\|", row["media"]) if link.strip()]
     own_id = row["item_id"].strip()
+    code = "".join(ch for ch in row["language"] if ch.isprintable()).strip().lower().replace("_", "-")
     return (
         any(len(visible(row[column])) > limit for column, limit in LIMITS.items())
         or not visible(row["topic"])
@@ -367,6 +370,7 @@ def must_reject(row: dict[str, str]) -> bool:
         or any(re.match(r"(?i)(file|ftp|javascript|data):", link) for link in links)
         or any(re.match(r"(?i)https?://(127\.|10\.|169\.254\.|localhost\b|\[::1\])", link) for link in links)
         or (own_id != "" and re.fullmatch(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]", own_id) is None)
+        or (code != "" and code.split("-")[0] not in LANGUAGES)
     )
 
 
