@@ -39,6 +39,7 @@ from shorts_assets.demo import SAMPLE_SHEET
 from shorts_assets.partitions import content_items
 from shorts_assets.policy import Policy
 from shorts_assets.prod_local import Stack
+from shorts_assets.providers.espeak_voice import EspeakVoice
 from shorts_assets.providers.sheets import CsvSheet
 from shorts_assets_tests.conftest import GOOD_ROW, write_sheet
 
@@ -121,7 +122,8 @@ def partition_scale(instance: DagsterInstance, stack: Stack) -> dict:
 
     with tempfile.TemporaryDirectory() as folder:
         sheet = write_sheet(Path(folder) / "sheet.csv", [{**GOOD_ROW, "topic": f"new topic {n}"} for n in range(10)])
-        resources = {"sheet": CsvSheet(path=str(sheet)), "policy": Policy(review_required=False)}
+        resources = {"sheet": CsvSheet(path=str(sheet)), "voice": EspeakVoice(),
+                     "policy": Policy(review_required=False)}
         with build_sensor_context(instance=instance, resources=resources) as context:
             sensor_s = timed(lambda: content_sheet_sensor(context))
     schedule = analytics_schedule("0 * * * *")

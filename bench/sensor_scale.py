@@ -32,6 +32,7 @@ import shorts_assets.automation as automation
 from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.partitions import content_items
 from shorts_assets.policy import Policy
+from shorts_assets.providers.espeak_voice import EspeakVoice
 from shorts_assets.providers.google_sheet import GoogleSheet
 from shorts_assets.providers.sheets import STATUS_COLUMNS, CsvSheet
 from shorts_assets.rows import IDEA_COLUMNS
@@ -184,7 +185,8 @@ def tick(instance: DagsterInstance, kind, cursor: str | None, rows_per_tick: int
     """
     kind.reset_log()
     context = build_sensor_context(instance=instance, cursor=cursor, resources={
-        "sheet": kind.resource, "policy": Policy(review_required=False, rows_per_tick=rows_per_tick)})
+        "sheet": kind.resource, "voice": EspeakVoice(),
+        "policy": Policy(review_required=False, rows_per_tick=rows_per_tick)})
     with counted("idea_from_row", lambda _: 1) as validated, counted("to_read", len) as read:
         start = time.perf_counter()
         result = content_sheet_sensor(context)

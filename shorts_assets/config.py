@@ -229,7 +229,9 @@ def voice(s: Settings):
         return ElevenLabsVoice(
             api_key=s.secret("ELEVENLABS_API_KEY"), base_url=s.option("ELEVENLABS_BASE_URL"),
             default_voice_id=s.option("SHORTS_ELEVENLABS_VOICE_ID", "21m00Tcm4TlvDq8ikWAM"),
-            model_id=s.option("SHORTS_ELEVENLABS_MODEL", "eleven_multilingual_v2"), **timed(s))
+            model_id=s.option("SHORTS_ELEVENLABS_MODEL", "eleven_multilingual_v2"),
+            multilingual_model_id=s.option("SHORTS_ELEVENLABS_MULTILINGUAL_MODEL", "eleven_multilingual_v2"),
+            **timed(s))
     return EspeakVoice()
 
 

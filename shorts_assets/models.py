@@ -87,8 +87,8 @@ class Idea(Record):
     facts: list[str] = Field(default_factory=list)
     script: str = ""
     hook_style: HookStyle = HookStyle.question
-    voice: str = "en-us"
-    language: str = "en"
+    voice: str = Field(default="", description="the row's own voice; empty: the voice of its language")
+    language: str = Field(default="en", description="a code languages.language() knows, e.g. es, hi, pt-br")
     target_seconds: int = Field(default=40, ge=10, le=60)
     music: str = "ambient"
     media: list[str] = Field(default_factory=list, description="the row's own media, one link per scene")

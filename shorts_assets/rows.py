@@ -12,10 +12,13 @@ import unicodedata
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
+from anyascii import anyascii
 from pydantic import ValidationError
 
+from .languages import UnknownLanguage, language
 from .models import ITEM_ID, HookStyle, Idea
 from .providers.public_net import Allowance, described, literal, refused
+from .text_rules import units
 
 LIMITS = {
     "topic": 120, "category": 40, "facts": 2000, "script": 1500, "hook_style": 20,
@@ -47,8 +50,13 @@ def clean_text(value: str, limit: int, column: str) -> str:
 
 
 def slug(text: str, limit: int = 40) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    """A readable Latin name for any script: `осьминог` is `osminog`, `ミツバチ` is `mitsubachi`.
+
+    Only what is not ASCII is transliterated (without the apostrophes anyascii writes for a
+    soft sign), so an ASCII topic keeps the key it always had.
+    """
+    latin = "".join(ch if ch.isascii() else anyascii(ch).replace("'", "") for ch in text)
+    words = re.sub(r"[^a-z0-9]+", "-", latin.lower()).strip("-")
     return words[:limit].rstrip("-") or "item"
 
 
@@ -121,6 +129,11 @@ def idea_from_row(values: dict[str, str], row: int, allowed: Allowance = ()) -> 
         fields[column] = fields[column].lower()
     if not fields["topic"]:
         raise RowError("topic is empty")
+    fields["language"] = fields["language"].replace("_", "-")  # pt_BR is pt-br
+    try:
+        spoken_in = language(fields["language"])
+    except UnknownLanguage as error:
+        raise RowError(str(error)) from None
     lists = {"facts": split_facts(fields["facts"]), "media": split_facts(fields["media"])}
     if not lists["facts"] and not fields["script"]:
         raise RowError("give the facts to tell or a script to read")
@@ -131,7 +144,7 @@ def idea_from_row(values: dict[str, str], row: int, allowed: Allowance = ()) -> 
     if fields["target_seconds"] and not whole_seconds(fields["target_seconds"]):
         raise RowError("target_seconds must be a whole number of seconds")
     check_media(lists["media"], allowed)
-    spoken = len((fields["script"] or fields["facts"]).split())
+    spoken = len(units(fields["script"] or fields["facts"], spoken_in))  # words, or phrases where unspaced
     if spoken > MAX_SPOKEN_WORDS:
         raise RowError(f"{spoken} words is too long for a short (at most {MAX_SPOKEN_WORDS})")
     item_id = (values.get("item_id") or "").strip() or item_key(fields)

@@ -56,3 +56,12 @@ def caption_case(text: str, language: Language) -> str:
             "NFC", "".join(ch for ch in unicodedata.normalize("NFD", text) if ch not in _GREEK_CAPITAL_DROPS)
         )
     return text
+
+
+SENTENCE_ENDS = ".!?…。！？।॥؟"  # Latin, CJK full-width, Devanagari and Bengali danda, Arabic question mark
+_FULL_STOPS = {"Jpan": "。", "Hans": "。", "Hant": "。", "Deva": "।", "Beng": "।", "Thai": ""}  # Thai ends with a space
+
+
+def full_stop(language: Language) -> str:
+    """What a sentence in the language ends with when it has no mark of its own."""
+    return _FULL_STOPS.get(language.script, ".")

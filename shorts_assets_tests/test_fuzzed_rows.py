@@ -35,10 +35,12 @@ from hypothesis import strategies as st
 
 from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.definitions import build_definitions
+from shorts_assets.languages import LANGUAGES
 from shorts_assets.media.captions import display_word
 from shorts_assets.media.probe import probe
 from shorts_assets.partitions import content_items
 from shorts_assets.policy import Policy
+from shorts_assets.providers.espeak_voice import EspeakVoice
 from shorts_assets.providers.google_sheet import GoogleSheet
 from shorts_assets.providers.sheets import STATUS_COLUMNS, CsvSheet, safe_cell
 from shorts_assets.rows import IDEA_COLUMNS, LIMITS
@@ -58,7 +60,8 @@ SECONDS_OUT_OF_RANGE = ["9999999999", "5", "61", "0"]
 BAD_IDS = ["../../etc/passwd", "/etc/passwd", "file:///etc/passwd", "http://user@127.0.0.1", "bees\\..\\x",
            "ABC-123", "ab", "-abc", "abc-", "x" * 65, "a,b,c", "١٢٣-abc", "bees\x00x", "ｂｅｅｓ", "=IMPORTXML(A1)"]
 REASONS = ("topic is empty", "give the facts", "is longer than", "hook_style must be", "music must be",
-           "target_seconds", "words is too long", "item_id must be", "duplicate of item", "media ")
+           "target_seconds", "words is too long", "item_id must be", "duplicate of item", "media ",
+           "is not one the factory can caption and voice", "cannot speak")
 
 
 def plane_text(plane: int) -> str:
@@ -166,7 +169,7 @@ def sheet_rows(cases: list[tuple[dict, str]]) -> list[dict[str, str]]:
 
 def tick(instance, sheet, cursor=None, rows_per_tick: int = 100):
     context = build_sensor_context(instance=instance, cursor=cursor, resources={
-        "sheet": sheet, "policy": Policy(review_required=False, rows_per_tick=rows_per_tick)})
+        "sheet": sheet, "voice": EspeakVoice(), "policy": Policy(review_required=False, rows_per_tick=rows_per_tick)})
     result = content_sheet_sensor(context)
     if isinstance(result, SensorResult):
         for request in result.dynamic_partitions_requests:  # what the daemon does with the result
@@ -360,6 +363,7 @@ def must_reject(row: dict[str, str]) -> bool:
     seconds = "".join(ch for ch in row["target_seconds"] if ch.isprintable()).strip()
     links = [link.strip() for link in re.split(r"\n|\|", row["media"]) if link.strip()]
     own_id = row["item_id"].strip()
+    code = "".join(ch for ch in row["language"] if ch.isprintable()).strip().lower().replace("_", "-")
     return (
         any(len(visible(row[column])) > limit for column, limit in LIMITS.items())
         or not visible(row["topic"])
@@ -368,6 +372,7 @@ def must_reject(row: dict[str, str]) -> bool:
         or any(re.match(r"(?i)(file|ftp|javascript|data):", link) for link in links)
         or any(re.match(r"(?i)https?://(127\.|10\.|169\.254\.|localhost\b|\[::1\])", link) for link in links)
         or (own_id != "" and re.fullmatch(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]", own_id) is None)
+        or (code != "" and code.split("-")[0] not in LANGUAGES)
     )
 
 

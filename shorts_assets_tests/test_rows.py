@@ -23,7 +23,40 @@ def test_same_row_same_key_and_any_change_a_new_key():
 def test_keys_are_safe_for_any_topic():
     key = item_key({"topic": "Ünïcode, commas / slashes & emoji 🐝"})
     assert re.fullmatch(r"[a-z0-9-]+", key) and not key.startswith("-")
-    assert item_key({"topic": "🐝🐝"}).startswith("item-")
+    assert item_key({"topic": "🐝🐝"}).startswith("bee-bee-")
+    assert item_key({"topic": "\u200d"}).startswith("item-")
+
+
+@pytest.mark.parametrize(("topic", "readable"), [
+    ("осьминог", "osminog"), ("ミツバチ", "mitsubachi"), ("蜜蜂", "mifeng"), ("मधुमक्खी", "mdhumkkhi"),
+    ("النحل", "lnhl"), ("꿀벌", "kkulbeol"), ("ผึ้ง", "phueng"), ("Straße", "strasse"),
+])
+def test_keys_of_any_script_are_readable_latin(topic, readable):
+    assert re.fullmatch(rf"{readable}-[0-9a-f]{{8}}", item_key({"topic": topic}))
+
+
+def test_ascii_topics_keep_the_keys_they_always_had():
+    """The same slug and hash as before transliteration, so no queued item changes its key."""
+    assert item_key({"topic": "honeybees"}) == "honeybees-1f1c558e"
+    assert item_key({**GOOD_ROW, "topic": "Don't panic: 42 facts!"}) == "don-t-panic-42-facts-d0fbf857"
+
+
+def test_the_language_is_checked_and_stored_normalised():
+    assert idea_from_row({**GOOD_ROW, "language": " PT_BR "}, 1).language == "pt-br"
+    assert idea_from_row({**GOOD_ROW, "language": ""}, 1).language == "en"
+    with pytest.raises(RowError, match=r"language 'klingon' is not one .* use one of .*\bhi\b"):
+        idea_from_row({**GOOD_ROW, "language": "klingon"}, 1)
+
+
+def test_an_empty_voice_is_left_to_the_language_and_a_named_one_kept():
+    assert idea_from_row({**GOOD_ROW, "voice": "", "language": "es"}, 1).voice == ""
+    assert idea_from_row({**GOOD_ROW, "voice": "es-419", "language": "es"}, 1).voice == "es-419"
+
+
+def test_unspaced_scripts_are_counted_in_phrases_not_as_one_word():
+    long_japanese = "ミツバチは花の蜜を集めます。" * 60  # one "word" to str.split, about 240 phrases
+    with pytest.raises(RowError, match="too long"):
+        idea_from_row({**GOOD_ROW, "script": long_japanese, "language": "ja"}, 1)
 
 
 def test_own_item_id_is_used_when_valid():

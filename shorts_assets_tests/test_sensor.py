@@ -21,6 +21,8 @@ from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.automation.sheet_sync import sheet_sync
 from shorts_assets.partitions import content_items
 from shorts_assets.policy import Policy
+from shorts_assets.providers.elevenlabs_voice import ElevenLabsVoice
+from shorts_assets.providers.espeak_voice import EspeakVoice
 from shorts_assets.providers.sheets import CsvSheet
 from shorts_assets.store import StoreResource
 from shorts_assets.versions import ideas_from_row
@@ -35,9 +37,10 @@ def instance():
         yield instance
 
 
-def tick(instance, sheet_path, cursor=None, review_required=False, rows_per_tick=100, allow_networks=()):
+def tick(instance, sheet_path, cursor=None, review_required=False, rows_per_tick=100, allow_networks=(),
+         voice=None):
     context = build_sensor_context(instance=instance, cursor=cursor, resources={
-        "sheet": CsvSheet(path=str(sheet_path)),
+        "sheet": CsvSheet(path=str(sheet_path)), "voice": voice or EspeakVoice(),
         "policy": Policy(review_required=review_required, rows_per_tick=rows_per_tick,
                          allow_networks=list(allow_networks))})
     result = content_sheet_sensor(context)
@@ -73,6 +76,29 @@ def test_media_links_to_internal_addresses_are_rejected_unless_the_setting_allow
         "give a public link",
         "queued"]
     assert [r.partition_key.split("-")[:2] for r in result.run_requests] == [["link", "2"]]
+
+
+JAPANESE = {**GOOD_ROW, "topic": "ミツバチ", "facts": "ミツバチは八の字ダンスで花の場所を伝えます。", "language": "ja"}
+
+
+def test_a_language_the_offline_voice_cannot_speak_is_rejected_naming_the_voice_to_select(instance, sheet_path):
+    chinese = {**JAPANESE, "topic": "蜜蜂", "language": "zh"}
+    write_sheet(sheet_path, [JAPANESE, chinese, {**GOOD_ROW, "language": "tlh"}])
+    result = tick(instance, sheet_path)
+    statuses = [row["status"] for row in read_sheet(sheet_path)]
+    assert statuses[0] == ("rejected: the offline voice (espeak-ng) cannot speak Japanese (ja): it would spell the "
+                           "text out instead of reading it. Select a voice service that speaks it: "
+                           "SHORTS_VOICE=elevenlabs with ELEVENLABS_API_KEY set")
+    assert statuses[1] == "queued" and statuses[2].startswith("rejected: language 'tlh' is not one")
+    assert [r.partition_key for r in result.run_requests] == [read_sheet(sheet_path)[1]["item_id"]]
+    assert result.run_requests[0].partition_key.startswith("mifeng-")
+
+
+def test_a_voice_service_that_speaks_the_language_takes_the_row(instance, sheet_path):
+    write_sheet(sheet_path, [JAPANESE])
+    result = tick(instance, sheet_path, voice=ElevenLabsVoice(api_key="not-asked"))
+    assert read_sheet(sheet_path)[0]["status"] == "queued"
+    assert [r.partition_key.split("-")[0] for r in result.run_requests] == ["mitsubachi"]
 
 
 def test_nothing_new_is_a_skip(instance, sheet_path):

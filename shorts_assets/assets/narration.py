@@ -6,12 +6,15 @@ from dagster import AssetExecutionContext, Output, ResourceParam, asset
 
 from .. import keys
 from ..deferrals import deferrable
+from ..languages import Language, language
 from ..media.probe import measure_loudness
 from ..models import MAX_VIDEO_SECONDS, Cost, Idea, MediaFile, Narration, Script, WordTiming
+from ..pacing import WORDS_PER_SECOND
 from ..partitions import content_items
 from ..policy import Policy
 from ..providers.voices import Speech, Voice
 from ..store import StoreResource, scratch_dir, sha256_file
+from ..text_rules import units
 from . import SERVICE_RETRY, TAIL_SECONDS, cost_metadata, permanent, service_call
 
 
@@ -66,8 +69,8 @@ def join_speech(parts: list[Speech], out_path: Path) -> Speech:
     return Speech(path=out_path, sample_rate=parts[0].sample_rate, duration_s=offset, words=words)
 
 
-def speak_scenes(voice: Voice, store: StoreResource, scenes: list[str], name: str, work: Path
-                 ) -> tuple[Speech, list[Cost], int]:
+def speak_scenes(voice: Voice, store: StoreResource, scenes: list[str], name: str, spoken_in: Language,
+                 work: Path) -> tuple[Speech, list[Cost], int]:
     """The narration, and what it cost, and how many scenes were spoken anew.
 
     A voice that charges is asked one scene at a time and each scene is kept under the hash
@@ -75,23 +78,35 @@ def speak_scenes(voice: Voice, store: StoreResource, scenes: list[str], name: st
     free voice (no cache key) speaks the whole narration at once.
     """
     out_path = work / "narration.wav"
-    if voice.cache_key(scenes[:1], name) is None:
+    if voice.cache_key(scenes[:1], name, spoken_in) is None:
         with service_call():
-            speech = voice.speak(scenes, name, out_path)
+            speech = voice.speak(scenes, name, out_path, spoken_in)
         return speech, [speech.cost] if speech.cost else [], len(scenes)
     parts, costs, spoken = [], [], 0
     for index, text in enumerate(scenes):
-        key = voice.cache_key([text], name)
+        key = voice.cache_key([text], name, spoken_in)
         part_path = work / f"scene-{index:02d}.wav"
         part = cached_speech(store, key, part_path)
         if part is None:
             with service_call():
-                part = voice.speak([text], name, part_path)
+                part = voice.speak([text], name, part_path, spoken_in)
             cache_speech(store, key, part)
             costs += [part.cost] if part.cost else []
             spoken += 1
         parts.append(part)
     return join_speech(parts, out_path), costs, spoken
+
+
+def too_long(seconds: float, scenes: list[str], spoken_in: Language, name: str) -> str:
+    """Why a narration is too long for a short, blaming the right thing: a voice that takes over twice
+    the time the words need is not reading the language (espeak spells out what it cannot read)."""
+    words = sum(len(units(scene, spoken_in)) for scene in scenes)
+    said = f"the narration lasts {seconds:.1f} s; a short is at most {MAX_VIDEO_SECONDS:.0f} s"
+    if seconds > 2 * words / WORDS_PER_SECOND:
+        return (f"{said}, over twice as long as {words} words take to say, so the voice {name!r} is not reading "
+                f"{spoken_in.name}: leave the row's voice empty for its language's own voice, or select a voice "
+                "service that speaks it (SHORTS_VOICE=elevenlabs)")
+    return f"{said}: shorten the script or the facts"
 
 
 @asset(partitions_def=content_items, group_name="production", pool="tts", retry_policy=SERVICE_RETRY,
@@ -105,13 +120,13 @@ def narration(
     Waits when the day's budget is spent."""
     policy.hold_paid_work(context.instance, context.asset_key)
     scenes = [s.narration for s in script.scenes]
+    spoken_in = language(idea.language)
+    with service_call():  # a language this voice cannot speak fails here, before anything is spoken
+        name = voice.voice_for(idea.voice, spoken_in)
     with scratch_dir(context) as work:
-        speech, costs, spoken = speak_scenes(voice, store, scenes, idea.voice, work)
+        speech, costs, spoken = speak_scenes(voice, store, scenes, name, spoken_in, work)
         if speech.duration_s + TAIL_SECONDS > MAX_VIDEO_SECONDS:
-            raise permanent(
-                f"the narration lasts {speech.duration_s:.1f} s; a short is at most {MAX_VIDEO_SECONDS:.0f} s:"
-                " shorten the script or the facts"
-            )
+            raise permanent(too_long(speech.duration_s, scenes, spoken_in, name))
         loudness = measure_loudness(speech.path)
     record = Narration(
         item_id=idea.item_id,
@@ -121,7 +136,7 @@ def narration(
         words=speech.words,
         scene_starts=scene_starts(speech.words, len(scenes)),
         loudness=loudness,
-        voice=idea.voice,
+        voice=name,
         provider=type(voice).__name__,
         costs=costs,
     )

@@ -16,10 +16,12 @@ from dagster import (
 
 from ..assets.idea import idea as idea_asset
 from ..keys import RowStatus
+from ..languages import language
 from ..partitions import content_items
 from ..policy import Policy
-from ..providers import TransientError
+from ..providers import PermanentError, TransientError
 from ..providers.sheets import Sheet
+from ..providers.voices import Voice
 from ..rows import RowError, is_blank
 from ..versions import ideas_from_row, queued
 from .jobs import content_pipeline, produce_content, production_job
@@ -48,7 +50,8 @@ def to_read(sheet: Sheet, cursor: dict) -> list:
     minimum_interval_seconds=10,
     description="Reads rows added to the content sheet since the last tick; queues the good ones.",
 )
-def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[Sheet], policy: Policy):
+def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[Sheet], policy: Policy,
+                         voice: ResourceParam[Voice]):
     cursor = json.loads(context.cursor) if context.cursor else {"rows": 0}
     try:
         rows = to_read(sheet, cursor)
@@ -81,7 +84,9 @@ def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[
             taken = next((idea.item_id for idea in ideas if idea.item_id in known or idea.item_id in added), None)
             if taken is not None:
                 raise RowError(f"duplicate of item {taken}")
-        except RowError as error:
+            for idea in ideas:  # the selected voice speaks every version's language
+                voice.voice_for(idea.voice, language(idea.language))
+        except (RowError, PermanentError) as error:
             updates[row.number] = {"status": RowStatus.rejected(str(error))}
             context.log.info(f"row {row.number} rejected: {error}")
             continue

@@ -4,7 +4,12 @@ All scenes are spoken in one `with-timestamps` request, so prosody runs across s
 boundaries and the service bills the text once. The response carries the audio (base64)
 and a per-character alignment of the text we sent; a word is a run of non-space
 characters, heard from its first character's start to its last character's end, and its
-scene is the one whose character range holds it.
+scene is the one whose character range holds it. Where words run together (Japanese,
+Chinese, Thai) a run holds several caption units, and each unit is timed by its own characters.
+
+English rows are spoken with the configured model; other languages with the multilingual
+one (`multilingual_model_id`), which reads the language from the text. Models that take a
+`language_code` (the flash and turbo v2.5 models, v3) get the row's.
 
 Retries: the SDK retries 408/409/429/5xx itself, honouring Retry-After. We keep that to
 `max_retries` (default 1) so a blip costs no new step, then hand over to Dagster's
@@ -18,7 +23,8 @@ import hashlib
 import json
 import re
 import wave
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
 from pathlib import Path
 
 import dagster as dg
@@ -29,6 +35,7 @@ from elevenlabs.client import ElevenLabs
 from elevenlabs.core.api_error import ApiError
 
 from shorts_assets import models
+from shorts_assets.languages import DEFAULT, Language
 from shorts_assets.media.ffmpeg import run
 from shorts_assets.providers import PermanentError, TransientError
 from shorts_assets.providers.http_errors import retry_after
@@ -45,13 +52,15 @@ class ElevenLabsVoice(dg.ConfigurableResource):
     """Narration from ElevenLabs text-to-speech with character timestamps.
 
     `voice` in `speak` is the row's voice column: an ElevenLabs voice id is used as is;
-    anything else (the offline default "en-us", an empty cell) means `default_voice_id`.
+    anything else (an espeak name such as "en-us", an empty cell) means `default_voice_id`,
+    whose multilingual model speaks every language the factory knows.
     """
 
     api_key: str
     base_url: str = ""  # "" = the SDK's production endpoint
     default_voice_id: str = "21m00Tcm4TlvDq8ikWAM"  # "Rachel", a premade voice every account has
-    model_id: str = "eleven_multilingual_v2"
+    model_id: str = "eleven_multilingual_v2"  # SHORTS_ELEVENLABS_MODEL: for English rows
+    multilingual_model_id: str = "eleven_multilingual_v2"  # SHORTS_ELEVENLABS_MULTILINGUAL_MODEL: the others
     stability: float = 0.5
     similarity_boost: float = 0.75
     style: float = 0.0
@@ -65,17 +74,30 @@ class ElevenLabsVoice(dg.ConfigurableResource):
         voice = (voice or "").strip()
         return voice if _VOICE_ID.match(voice) else self.default_voice_id
 
+    def voice_for(self, voice: str, language: Language) -> str:
+        """The row's voice id, or the default voice: the multilingual model speaks any language with it."""
+        return self.voice_id(voice)
+
+    def model_for(self, language: Language) -> str:
+        return self.model_id if language.code == "en" else self.multilingual_model_id
+
+    def language_code(self, language: Language) -> str | None:
+        """The ISO 639-1 code for models that take one; multilingual v1/v2 read the language from
+        the text and once refused the parameter."""
+        return None if self.model_for(language).startswith("eleven_multilingual") else language.code.split("-")[0]
+
     def voice_settings(self) -> VoiceSettings:
         return VoiceSettings(
             stability=self.stability, similarity_boost=self.similarity_boost, style=self.style, speed=self.speed
         )
 
-    def cache_key(self, scenes: list[str], voice: str) -> str:
+    def cache_key(self, scenes: list[str], voice: str, language: Language = DEFAULT) -> str:
         """Everything that changes the audio, hashed: the same key means the same paid narration."""
-        text, _ = spoken_text(list(scenes))
+        text, _ = spoken_text(list(scenes), language)
         identity = {
             "service": "elevenlabs",
-            "model_id": self.model_id,
+            "model_id": self.model_for(language),
+            "language_code": self.language_code(language),
             "voice_id": self.voice_id(voice),
             "voice_settings": self.voice_settings().model_dump(exclude_none=True),
             "output_format": self.output_format,
@@ -83,12 +105,12 @@ class ElevenLabsVoice(dg.ConfigurableResource):
         }
         return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
-    def speak(self, scenes: list[str], voice: str, out_path: Path) -> Speech:
+    def speak(self, scenes: list[str], voice: str, out_path: Path, language: Language = DEFAULT) -> Speech:
         if not self.api_key:
             raise PermanentError("ElevenLabs needs an API key: set ELEVENLABS_API_KEY")
-        text, tokens = spoken_text(list(scenes))
+        text, tokens = spoken_text(list(scenes), language)
         voice_id = self.voice_id(voice)
-        audio, alignment, headers = self._synthesize(text, voice_id)
+        audio, alignment, headers = self._synthesize(text, voice_id, language)
         out = Path(out_path)
         duration = self._to_wav(audio, out)
         words = _words(alignment, tokens, duration)
@@ -100,14 +122,16 @@ class ElevenLabsVoice(dg.ConfigurableResource):
         )
         return Speech(path=out, sample_rate=SAMPLE_RATE, duration_s=duration, words=words, cost=cost)
 
-    def _synthesize(self, text: str, voice_id: str):
+    def _synthesize(self, text: str, voice_id: str, language: Language):
         """One with-timestamps request; returns (audio bytes, alignment, response headers)."""
         client = ElevenLabs(api_key=self.api_key, base_url=self.base_url or None, timeout=self.timeout)
+        code = self.language_code(language)
         try:
             response = client.text_to_speech.with_raw_response.convert_with_timestamps(
                 voice_id=voice_id,
                 text=text,
-                model_id=self.model_id,
+                model_id=self.model_for(language),
+                **({"language_code": code} if code else {}),
                 voice_settings=self.voice_settings(),
                 output_format=self.output_format,
                 request_options={"max_retries": self.max_retries},
@@ -166,21 +190,28 @@ class ElevenLabsVoice(dg.ConfigurableResource):
 
 
 def _words(alignment, tokens: list[Token], duration: float) -> list[models.WordTiming]:
-    """Word timings from the character alignment: each run of non-space characters is a word.
+    """Word timings from the character alignment: each run of non-space characters is a word,
+    or, when our tokens tile it (caption units written together), one word per token.
 
-    A run that is exactly one of our tokens takes the caller's spelling (without the period
-    we may have added to end its scene); its scene comes from its character offset.
+    A word that is one of our tokens takes the caller's spelling (without the period we may
+    have added to end its scene); its scene comes from its character offset.
     """
+    characters = alignment.characters
+    offsets = list(accumulate((len(char) for char in characters), initial=0))  # where each character starts
     starts = [token.start_char for token in tokens]
-    by_span = {(token.start_char, token.end_char): token for token in tokens}
     words: list[models.WordTiming] = []
-    for first, last, start_char, end_char in _runs(alignment.characters):
-        token = by_span.get((start_char, end_char))
-        text = token.word if token else "".join(alignment.characters[first : last + 1])
-        scene = tokens[max(0, bisect_right(starts, start_char) - 1)].scene
-        start = min(alignment.character_start_times_seconds[first], duration)
-        end = min(max(alignment.character_end_times_seconds[last], start + 0.01), duration)
-        words.append(models.WordTiming(word=text, start=round(start, 3), end=round(end, 3), scene=scene))
+    for first, last, start_char, end_char in _runs(characters):
+        inside = tokens[bisect_left(starts, start_char):bisect_left(starts, end_char)]
+        if inside and inside[0].start_char == start_char and inside[-1].end_char == end_char:
+            pieces = [(bisect_left(offsets, t.start_char), bisect_left(offsets, t.end_char) - 1, t) for t in inside]
+        else:  # the alignment spells the text otherwise (a normalised "42"): its run is the word
+            pieces = [(first, last, None)]
+        for begin, end_index, token in pieces:
+            text = token.word if token else "".join(characters[begin : end_index + 1])
+            scene = tokens[max(0, bisect_right(starts, offsets[begin]) - 1)].scene
+            start = min(alignment.character_start_times_seconds[begin], duration)
+            end = min(max(alignment.character_end_times_seconds[end_index], start + 0.01), duration)
+            words.append(models.WordTiming(word=text, start=round(start, 3), end=round(end, 3), scene=scene))
     return words
 
 

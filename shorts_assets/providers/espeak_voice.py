@@ -10,8 +10,9 @@ How the timings are made:
   sentence at ". " when the next word is lower case), so prosody runs naturally.
 - espeak reports `espeakEVENT_WORD` with `text_position`: a 1-based position counted in
   *characters* (code points) of the UTF-8 text, not bytes. We build the spoken text from
-  the whitespace-separated tokens of each scene, remember each token's character span, and
-  map every word event back to the token it falls in. One token can get several events
+  the caption units of each scene (words, or BudouX phrases where words run together: espeak
+  may report several as one word, and they then share its timing), remember each token's
+  character span, and map every word event back to the token it falls in. One token can get several events
   ("42" is spoken as "forty two"); the first one is its start.
 - A word ends where the next one starts, except before a clause or sentence end
   (`espeakEVENT_END`) and at the very end: there the end is the last audible sound before
@@ -38,7 +39,10 @@ from pathlib import Path
 import dagster as dg
 
 from shorts_assets import models
+from shorts_assets.languages import DEFAULT, Language
+from shorts_assets.providers import PermanentError
 from shorts_assets.providers.voices import Speech, Token, spoken_text
+from shorts_assets.text_rules import joiner
 
 # --------------------------------------------------------------------------------------------
 # espeak-ng through ctypes (layout from espeak-ng's speak_lib.h, API revision 12)
@@ -208,8 +212,10 @@ def _audible_end(samples: array, rate: int, start_s: float, stop_s: float, floor
 
 
 def _timings(
-    tokens: list[Token], marks: list[_Mark], samples: array, rate: int
+    tokens: list[Token], marks: list[_Mark], samples: array, rate: int, between: str = " "
 ) -> list[models.WordTiming]:
+    """One timing per word espeak reports; tokens it reports as one (units of an unspaced
+    language it reads as one word) share it, written together with `between`."""
     starts = [token.start_char for token in tokens]
 
     # Word events inside a token's span are that token's. An event on the gap between two
@@ -279,7 +285,7 @@ def _timings(
         end = min(max(end, start + 0.05), boundary)
         words.append(
             models.WordTiming(
-                word=" ".join(token.word for token in group),
+                word=between.join(token.word for token in group),
                 start=round(start, 3),
                 end=round(end, 3),
                 scene=head.scene,
@@ -306,28 +312,45 @@ def _attach(groups: list[list[Token]], pending: list[Token]) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def cannot_speak(language: Language) -> str:
+    """Why a row in `language` needs a voice service, and how to select one."""
+    return (
+        f"the offline voice (espeak-ng) cannot speak {language.name} ({language.code}): it would spell the "
+        "text out instead of reading it. Select a voice service that speaks it: SHORTS_VOICE=elevenlabs "
+        "with ELEVENLABS_API_KEY set"
+    )
+
+
 class EspeakVoice(dg.ConfigurableResource):
     """Offline narration with espeak-ng (from the espeakng-loader wheel), with word timings.
 
     `voice` in `speak` is an espeak voice name such as "en-us", "en", "de", "es", "fr",
-    optionally with a variant ("en-us+f3").
+    optionally with a variant ("en-us+f3"); empty, the row's language picks it.
     """
 
     rate_wpm: int = 165
     pitch: int = 50
 
-    def cache_key(self, scenes: list[str], voice: str) -> str | None:
+    def voice_for(self, voice: str, language: Language) -> str:
+        """The row's own voice, or its language's espeak voice; a language espeak cannot speak
+        usably (Language.espeak is None) is a PermanentError that names the service to select."""
+        if language.espeak is None:
+            raise PermanentError(cannot_speak(language))
+        name = (voice or language.espeak).lower()  # espeak-ng names are lower-case
+        return VOICE_ALIASES.get(name, name)
+
+    def cache_key(self, scenes: list[str], voice: str, language: Language = DEFAULT) -> str | None:
         return None  # free and fast: speaking again costs less than storing a copy
 
-    def speak(self, scenes: list[str], voice: str, out_path: Path) -> Speech:
+    def speak(self, scenes: list[str], voice: str, out_path: Path, language: Language = DEFAULT) -> Speech:
         if not 80 <= self.rate_wpm <= 450:
             raise ValueError(f"rate_wpm must be 80-450 words per minute, got {self.rate_wpm}")
         if not 0 <= self.pitch <= 100:
             raise ValueError(f"pitch must be 0-100, got {self.pitch}")
-        if not isinstance(voice, str) or not _VOICE_NAME.match(voice):
+        if not isinstance(voice, str) or (voice and not _VOICE_NAME.match(voice)):
             raise ValueError(f"not an espeak-ng voice name: {voice!r}")
-        voice = VOICE_ALIASES.get(voice.lower(), voice.lower())  # espeak-ng names are lower-case
-        text, tokens = spoken_text(list(scenes))
+        voice = self.voice_for(voice, language)
+        text, tokens = spoken_text(list(scenes), language)
         with _Espeak.lock:
             engine = _espeak()
             pcm, marks = engine.synth(text, voice, self.rate_wpm, self.pitch)
@@ -340,7 +363,7 @@ class EspeakVoice(dg.ConfigurableResource):
             pcm = swapped.tobytes()
         if not samples:
             raise RuntimeError(f"espeak-ng produced no audio for voice {voice!r}")
-        words = _timings(tokens, marks, samples, rate)
+        words = _timings(tokens, marks, samples, rate, joiner(language))
 
         out = Path(out_path)
         out.parent.mkdir(parents=True, exist_ok=True)

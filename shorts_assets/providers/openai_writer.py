@@ -38,13 +38,15 @@ class BeatDraft(BaseModel):
 
 # The SDK sends ScriptDraft as a strict JSON schema; docstrings and descriptions reach the model.
 class ScriptDraft(BaseModel):
-    """A script for one short vertical video."""
+    """A script for one short vertical video, every viewer-facing field in the language asked for."""
 
-    title: str = Field(description="the video title, at most 70 characters")
+    title: str = Field(description="the video title in the script's language, at most 70 characters")
     hook: str = Field(description="the first spoken line, which must stop the scroll")
     beats: list[BeatDraft] = Field(description="the body of the video, in spoken order")
-    description: str = Field(description="the post description, two or three sentences")
-    hashtags: list[str] = Field(description="three to six hashtags, each starting with #")
+    description: str = Field(description="the post description in the script's language, two or three sentences")
+    hashtags: list[str] = Field(
+        description="three to six hashtags in the script's language and script, each starting with #"
+    )
     call_to_action: str = Field(description="the last spoken line, asking viewers to follow or comment")
 
 
@@ -152,7 +154,9 @@ def user_prompt(idea: Idea, hints: str) -> str:
     lines = [
         f"Topic: {idea.topic}",
         f"Category: {idea.category}",
-        f"Language: write everything in the language with code '{idea.language}'.",
+        f"Language: write everything viewers read or hear in {language(idea.language).name} (code "
+        f"'{idea.language}'), in its own script: narration, title, description, hashtags and call to action. "
+        "Only the visual prompts stay in English, for the image generator.",
         f"Length: about {idea.target_seconds} seconds spoken, so at most {budget} words of narration "
         "in total (hook, beats and call to action together).",
         f"Hook style: {HOOK_STYLES[idea.hook_style]}.",

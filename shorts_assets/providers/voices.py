@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from shorts_assets import models
+from shorts_assets.languages import DEFAULT, Language
+from shorts_assets.text_rules import SENTENCE_ENDS, full_stop, units
 
 
 @dataclass(frozen=True)
@@ -28,13 +30,21 @@ class Speech:
 
 @runtime_checkable
 class Voice(Protocol):
-    """Speaks the scenes of a script, in order, into one audio file."""
+    """Speaks the scenes of a script, in order, into one audio file, in the row's language."""
 
-    def speak(self, scenes: list[str], voice: str, out_path: Path) -> Speech:
-        """Speak `scenes` with `voice`; each WordTiming carries the index of its scene."""
+    def voice_for(self, voice: str, language: Language) -> str:
+        """The voice that speaks a row: its own `voice`, or this service's voice for `language`.
+
+        Raises PermanentError, saying which voice service to select, when this voice cannot
+        speak `language` usably: the sheet check and the narration step ask the same question.
+        """
         ...
 
-    def cache_key(self, scenes: list[str], voice: str) -> str | None:
+    def speak(self, scenes: list[str], voice: str, out_path: Path, language: Language = DEFAULT) -> Speech:
+        """Speak `scenes` with `voice` (from `voice_for`); each WordTiming carries its scene's index."""
+        ...
+
+    def cache_key(self, scenes: list[str], voice: str, language: Language = DEFAULT) -> str | None:
         """A key for reusing a paid narration of the same text, voice and settings; None: don't."""
         ...
 
@@ -42,11 +52,12 @@ class Voice(Protocol):
 # --------------------------------------------------------------------------------------------
 # From scenes to spoken text and back
 
-_SENTENCE_END = ".!?…"
-_CLOSERS = "\"')]}»”’"
+_CLOSERS = "\"')]}»”’」』）"
+
+
 @dataclass
 class Token:
-    word: str  # as the caller wrote it
+    word: str  # as the caller wrote it: a word, or a segmenter's phrase where words run together
     scene: int
     start_char: int  # span in the spoken text
     end_char: int
@@ -54,36 +65,47 @@ class Token:
     clause_end: bool = False
 
 
-def spoken_text(scenes: list[str]) -> tuple[str, list[Token]]:
-    """Join the scenes into one text, each scene ending a sentence; remember token spans."""
+def spoken_text(scenes: list[str], language: Language = DEFAULT) -> tuple[str, list[Token]]:
+    """Join the scenes into one text, each scene ending a sentence; remember token spans.
+
+    Tokens are the language's caption units (`text_rules.units`): words, or BudouX phrases in
+    Japanese, Chinese and Thai. Units written together stay together in the spoken text, so a
+    voice hears the text as written and each unit still has its own span to be timed by.
+    """
     if not scenes:
         raise ValueError("nothing to speak: no scenes")
+    stop = full_stop(language)
     parts: list[str] = []
     tokens: list[Token] = []
     cursor = 0
     for index, scene in enumerate(scenes):
-        words = (scene or "").split()
+        text = scene or ""
+        words = units(text, language)
         if not words:
             raise ValueError(f"nothing to speak in scene {index}: its text is empty")
+        found = 0
         for position, word in enumerate(words):
+            at = text.find(word, found)
             spoken = unicodedata.normalize("NFC", word)
             if position == len(words) - 1:
-                spoken = _end_sentence(spoken)
+                spoken = _end_sentence(spoken, stop)
             if parts:
                 # A newline between scenes makes espeak end the sentence even when the next
                 # scene starts in lower case (". café" alone does not).
-                parts.append("\n" if position == 0 else " ")
-                cursor += 1
+                gap = "\n" if position == 0 else " " if at > found else ""
+                parts.append(gap)
+                cursor += len(gap)
             tokens.append(Token(word, index, cursor, cursor + len(spoken)))
             parts.append(spoken)
             cursor += len(spoken)
+            found = at + len(word)
     return "".join(parts), tokens
 
 
-def _end_sentence(word: str) -> str:
+def _end_sentence(word: str, stop: str = ".") -> str:
     bare = word.rstrip(_CLOSERS)
-    if bare and bare[-1] in _SENTENCE_END:
+    if bare and bare[-1] in SENTENCE_ENDS:
         return word
-    if bare and bare[-1] in ",;:-–—":
-        return bare[:-1] + "." + word[len(bare):] if len(bare) > 1 else word + "."
-    return word + "."
+    if bare and bare[-1] in ",;:-–—、，；：":
+        return bare[:-1] + stop + word[len(bare):] if len(bare) > 1 else word + stop
+    return word + stop

@@ -1,19 +1,25 @@
 """Writers turn an idea into a script: hook, beats with visual cues, call to action.
 
 The offline writer is bring-your-own: it reads the row's own script as written, or shapes
-the row's facts into a short, fitted to the target length. It invents no facts.
+the row's facts into a short, fitted to the target length. It invents no facts, and writes
+only in the row's language: its hooks and calls to action come from `phrases.py`, and a
+language without them gets the facts alone.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from dagster import ConfigurableResource
 
-from ..models import Cost, HookStyle, Idea, ProposedIdea, Scene, Script
+from ..languages import DEFAULT, Language, language
+from ..models import Cost, Idea, ProposedIdea, Scene, Script
 from ..pacing import WORDS_PER_SECOND
+from ..text_rules import SENTENCE_ENDS, caption_case, full_stop, units
+from .phrases import phrases
 
 STOPWORDS = frozenset(
     {"a", "an", "and", "are", "as", "at", "be", "by", "did", "for", "from", "has", "have", "in", "is", "it",
@@ -60,28 +66,56 @@ class IdeaDrafter(Protocol):
     def draft_idea(self, choice: dict, taken: set[str], hints: str = "") -> Drafted: ...
 
 
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.strip()]
+_SPACED_STOPS = re.escape(".!?…؟।॥")  # a sentence ends at one of these and a space
+_FULL_WIDTH_STOPS = "。！？"  # Chinese and Japanese sentences end here, with no space after
+_SENTENCE = re.compile(rf"(?<=[{_SPACED_STOPS}])\s+|(?<=[{_FULL_WIDTH_STOPS}])\s*")
 
 
-def visual_cue(text: str) -> str:
-    """The few words that say most about what a sentence shows."""
-    words = [w for w in re.findall(r"[^\W\d_][\w'-]*", text.lower()) if w not in STOPWORDS]
-    return " ".join(sorted(set(words), key=lambda w: (-len(w), words.index(w)))[:3]) or "abstract"
+def sentences(text: str, spoken_in: Language = DEFAULT) -> list[str]:
+    """The text's sentences. Thai marks no sentence end but a space, so there every space ends one."""
+    parts = text.split() if spoken_in.script == "Thai" else _SENTENCE.split(text.strip())
+    return [s.strip() for s in parts if s.strip()]
+
+
+def words(text: str, inner: str = "'-") -> list[str]:
+    """Runs of letters, combining marks and digits in any script (with `inner` characters inside
+    a word). `\\w` alone would cut Hindi or Bengali at every vowel sign, which are marks."""
+    found: list[str] = []
+    current = ""
+    for ch in text + " ":
+        if unicodedata.category(ch)[0] in "LMN" or (ch in inner and current):
+            current += ch
+        elif current:
+            found.append(current.rstrip(inner))
+            current = ""
+    return found
+
+
+def visual_cue(text: str, spoken_in: Language = DEFAULT) -> str:
+    """The few words that say most about what a sentence shows (phrases where words run together)."""
+    found = [w for unit in units(text.lower(), spoken_in) for w in words(unit)
+             if w[0].isalpha() and w not in STOPWORDS]
+    return " ".join(sorted(set(found), key=lambda w: (-len(w), found.index(w)))[:3]) or "abstract"
 
 
 def hashtags(idea: Idea) -> list[str]:
-    words = [idea.category, *re.findall(r"[^\W_]+", idea.topic.lower())]
-    tags = ["#shorts", *(f"#{w}" for w in words if w and w not in STOPWORDS)]
+    """#shorts, the category and the topic's words, each kept whole in its own script."""
+    tags = ["#shorts", *(f"#{w}" for w in words(f"{idea.category} {idea.topic}".lower(), inner="")
+                        if w not in STOPWORDS)]
     return list(dict.fromkeys(tags))[:6]
 
 
-HOOKS = {
-    HookStyle.question: "Did you know this about {topic}?",
-    HookStyle.bold_claim: "{Topic} is stranger than you think.",
-    HookStyle.number: "{count} facts about {topic} in {seconds} seconds.",
-    HookStyle.story: "Here is the story of {topic}.",
-}
+def joined(parts: list[str]) -> str:
+    """Sentences as one text: after a full-width stop the next follows with no space, as written."""
+    text = ""
+    for part in parts:
+        text += ("" if not text or text.endswith(tuple(_FULL_WIDTH_STOPS)) else " ") + part
+    return text
+
+
+def closed(sentence: str, spoken_in: Language) -> str:
+    """The sentence with the end mark of its language when it has none."""
+    return sentence if sentence.endswith(tuple(SENTENCE_ENDS)) else sentence + full_stop(spoken_in)
 
 
 class BringYourOwnWriter(ConfigurableResource):
@@ -96,26 +130,32 @@ class BringYourOwnWriter(ConfigurableResource):
         return self._from_facts(idea)
 
     def _from_script(self, idea: Idea) -> Script:
-        parts = sentences(idea.script)
+        parts = sentences(idea.script, language(idea.language))
         hook, rest = parts[0], parts[1:] or [parts[0]]
-        beats = [" ".join(rest[i : i + 2]) for i in range(0, len(rest), 2)]
+        beats = [joined(rest[i : i + 2]) for i in range(0, len(rest), 2)]
         return self._script(idea, hook, beats, call_to_action="")
 
     def _from_facts(self, idea: Idea) -> Script:
+        """The hook, the facts that fit, the call to action. Without phrases in the row's language,
+        the first fact opens the video (or, when there is one sentence only, the topic does)."""
+        spoken_in = language(idea.language)
+        own = phrases(spoken_in)
         budget = int(idea.target_seconds * WORDS_PER_SECOND)
-        topic = idea.topic.rstrip(".!?")
-        call_to_action = f"Follow for more about {topic}."
-        facts, used = [], len(call_to_action.split()) + 8
+        topic = idea.topic.rstrip(SENTENCE_ENDS)
+        fill = {"topic": topic, "Topic": caption_case(topic[:1], spoken_in) + topic[1:], "seconds": idea.target_seconds}
+        call_to_action = own.call_to_action.format(**fill) if own else ""
+        facts, used = [], len(units(call_to_action, spoken_in)) + 8
         for fact in idea.facts:
-            words = len(fact.split())
-            if facts and used + words > budget:
+            spoken = len(units(fact, spoken_in))
+            if facts and used + spoken > budget:
                 break
-            facts.append(fact if fact.endswith((".", "!", "?")) else fact + ".")
-            used += words
-        hook = HOOKS[idea.hook_style].format(
-            topic=topic, Topic=topic[:1].upper() + topic[1:], count=len(facts), seconds=idea.target_seconds
-        )
-        return self._script(idea, hook, facts, call_to_action)
+            facts.append(closed(fact, spoken_in))
+            used += spoken
+        if own:
+            return self._script(idea, own.hook(idea.hook_style).format(count=len(facts), **fill), facts, call_to_action)
+        told = [sentence for fact in facts for sentence in sentences(fact, spoken_in)]
+        hook, beats = (told[0], told[1:]) if len(told) > 1 else (closed(topic, spoken_in), told)
+        return self._script(idea, hook, beats, call_to_action)
 
     def _script(self, idea: Idea, hook: str, beats: list[str], call_to_action: str) -> Script:
         title = idea.topic[:1].upper() + idea.topic[1:].rstrip(".!?")
@@ -124,9 +164,9 @@ class BringYourOwnWriter(ConfigurableResource):
             item_id=idea.item_id,
             title=title[:100],
             hook=hook,
-            beats=[Scene(narration=text, visual=visual_cue(text)) for text in beats],
+            beats=[Scene(narration=text, visual=visual_cue(text, language(idea.language))) for text in beats],
             call_to_action=call_to_action,
-            description=f"{hook} {' '.join(beats[:1])}\n\n{' '.join(tags)}",
+            description=f"{joined([hook, *beats[:1]])}\n\n{' '.join(tags)}",
             hashtags=tags,
             writer=self.name,
         )

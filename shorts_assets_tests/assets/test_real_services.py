@@ -13,9 +13,12 @@ from dagster import AssetKey, DagsterInstance, build_sensor_context
 
 from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.definitions import build_definitions
+from shorts_assets.languages import language
 from shorts_assets.partitions import content_items
+from shorts_assets.text_rules import units
 from shorts_assets_tests.assets.conftest import COLUMNS, ITEM, set_status
-from shorts_assets_tests.conftest import GOOD_ROW, small_settings, sync_sheet
+from shorts_assets_tests.conftest import GOOD_ROW, small_settings, sync_sheet, write_sheet
+from shorts_assets_tests.fakes.elevenlabs_api import FakeElevenLabs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -124,3 +127,34 @@ def test_one_row_in_three_languages_makes_three_published_items_that_trace_back_
     row = sheets.records("ideas")[0]
     assert row["status"] == "en: published · es: published · hi: published"
     assert [part.split(": ")[0] for part in row["post_url"].split(" · ")] == ["en", "es", "hi"]
+
+
+def test_a_japanese_row_is_narrated_by_the_multilingual_model_with_a_timing_per_phrase(tmp_path, offline,
+                                                                                    monkeypatch):
+    """Japanese needs a voice service (espeak-ng spells it out): ElevenLabs speaks it with its
+    multilingual model, not the English one configured, and every BudouX phrase is timed."""
+    facts = "ミツバチは八の字ダンスで花の場所を仲間に伝えます。 | 巣の中はいつも三十五度に保たれています。"
+    write_sheet(tmp_path / "sheet.csv", [{**GOOD_ROW, "topic": "ミツバチ", "facts": facts, "language": "ja",
+                                          "item_id": "mitsubachi-1", "status": "queued"}])
+    with FakeElevenLabs() as elevenlabs:
+        defs = build_definitions(small_settings({
+            "SHORTS_HOME": str(tmp_path), "SHORTS_SHEET_CSV": str(tmp_path / "sheet.csv"),
+            "SHORTS_VOICE": "elevenlabs", "ELEVENLABS_API_KEY": elevenlabs.api_key,
+            "ELEVENLABS_BASE_URL": elevenlabs.url, "SHORTS_ELEVENLABS_MODEL": "eleven_flash_v2",  # English only
+        }))
+        instance = DagsterInstance.ephemeral()
+        instance.add_dynamic_partitions(content_items.name, ["mitsubachi-1"])
+        monkeypatch.setenv("ELEVENLABS_API_KEY", elevenlabs.api_key)  # EnvVar secrets are read when a run starts
+        produced = defs.resolve_job_def("produce_content").execute_in_process(
+            partition_key="mitsubachi-1", instance=instance)
+    assert produced.success
+    assert {asked["model_id"] for asked in elevenlabs.spoken} == {"eleven_multilingual_v2"}
+    record = json.loads((tmp_path / "store" / "narration" / "mitsubachi-1" / "record.json").read_text())["record"]
+    script = json.loads((tmp_path / "store" / "script" / "mitsubachi-1" / "record.json").read_text())["record"]
+    assert script["hook"] == "ミツバチについて、これ知ってましたか？"
+    scenes = [script["hook"], *(beat["narration"] for beat in script["beats"]), script["call_to_action"]]
+    ja = language("ja")
+    assert [w["word"] for w in record["words"]] == [unit for scene in scenes for unit in units(scene, ja)]
+    starts = [w["start"] for w in record["words"]]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts) > 10
+    assert record["voice"] == "21m00Tcm4TlvDq8ikWAM"

@@ -3,7 +3,8 @@
 Answers like the service: JSON with base64 audio (a real tone as long as the speech, made
 with ffmpeg, mp3 or raw 16-bit PCM as `output_format` asks) and a character alignment of
 the text sent, `seconds_per_character` per character, plus the `character-cost` and
-`request-id` headers. The key travels in the `xi-api-key` header.
+`request-id` headers. The key travels in the `xi-api-key` header. `spoken` records what each
+answered request asked for (text, model, language code), for tests to check.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class FakeElevenLabs(FakeServer):
         super().__init__()
         self.api_key = api_key
         self.seconds_per_character = seconds_per_character
+        self.spoken: list[dict] = []
 
     def handle(self, request: Request) -> Response:
         match = PATH.match(request.path)
@@ -44,6 +46,7 @@ class FakeElevenLabs(FakeServer):
         fmt = FORMAT.match(output_format)
         if not text.strip() or not fmt:
             return Response(422, {"detail": [{"loc": ["body", "text"], "msg": "text or output_format is invalid"}]})
+        self.spoken.append({"text": text, "model_id": body.get("model_id"), "language_code": body.get("language_code")})
         starts = [round(i * self.seconds_per_character, 3) for i in range(len(text))]
         ends = [round((i + 1) * self.seconds_per_character, 3) for i in range(len(text))]
         alignment = {

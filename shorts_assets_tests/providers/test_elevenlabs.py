@@ -12,12 +12,14 @@ from dagster_aws.s3 import S3Resource
 from elevenlabs.core import http_client
 
 from shorts_assets.assets.narration import cached_speech, narration
+from shorts_assets.languages import language
 from shorts_assets.models import Idea, Scene, Script
 from shorts_assets.policy import Policy
 from shorts_assets.providers import PermanentError, TransientError
 from shorts_assets.providers.elevenlabs_voice import ElevenLabsVoice
 from shorts_assets.providers.voices import Voice
 from shorts_assets.store import StoreResource
+from shorts_assets.text_rules import units
 from shorts_assets_tests.fakes import Response
 from shorts_assets_tests.fakes.elevenlabs_api import FakeElevenLabs, error
 
@@ -192,3 +194,37 @@ def test_the_narration_asset_pays_once_per_scene_text(fake, tmp_path):
     assert len(requests) == len(SCENES) + 1 and "34 degrees" in requests[-1].json()["text"]
     assert edited.metadata["scenes_spoken"].value == 1 and len(edited.value.costs) == 1
     assert edited.value.words[0] == first.value.words[0]  # the hook as it was heard before
+
+
+# --------------------------------------------------------------------------------------------
+# The row's language
+
+JAPANESE = ["ミツバチは八の字ダンスで花の場所を伝えます", "巣の中は三十五度に保たれます。"]
+
+
+def test_english_keeps_the_configured_model_and_other_languages_get_the_multilingual_one(fake, tmp_path):
+    voice = make_voice(fake, model_id="eleven_flash_v2")  # an English-only model
+    voice.speak(["Bees dance"], "", tmp_path / "en.wav")
+    voice.speak(["Las abejas bailan"], "", tmp_path / "es.wav", language("es"))
+    make_voice(fake, multilingual_model_id="eleven_flash_v2_5").speak(["Las abejas"], "", tmp_path / "f.wav",
+                                                                      language("es-419"))
+    assert [(asked["model_id"], asked["language_code"]) for asked in fake.spoken] == [
+        ("eleven_flash_v2", "en"),  # a model that takes a language code gets the row's
+        ("eleven_multilingual_v2", None),  # multilingual v2 reads the language from the text
+        ("eleven_flash_v2_5", "es"),
+    ]
+    assert voice.voice_for("", language("ja")) == voice.default_voice_id  # it speaks every language
+    assert voice.voice_for(ROW_VOICE, language("ja")) == ROW_VOICE
+
+
+def test_japanese_units_get_their_own_timings_from_the_character_alignment(fake, tmp_path):
+    ja = language("ja")
+    speech = make_voice(fake).speak(JAPANESE, "", tmp_path / "ja.wav", ja)
+    text = fake.spoken[0]["text"]
+    assert text == "ミツバチは八の字ダンスで花の場所を伝えます。\n巣の中は三十五度に保たれます。"  # as written
+    expected = [(unit, scene) for scene, line in enumerate(JAPANESE) for unit in units(line, ja)]
+    assert [(w.word, w.scene) for w in speech.words] == expected and len(expected) > 6
+    for word in speech.words[:3]:  # each unit is heard while its own characters are
+        at = text.index(word.word)
+        assert (word.start, word.end) == (pytest.approx(at * 0.06), pytest.approx((at + len(word.word)) * 0.06))
+    assert make_voice(fake).cache_key(JAPANESE, "", ja) != make_voice(fake).cache_key(JAPANESE, "")

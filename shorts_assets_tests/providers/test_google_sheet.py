@@ -14,6 +14,7 @@ from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.automation.sheet_sync import sheet_sync
 from shorts_assets.policy import Policy
 from shorts_assets.providers import PermanentError, TransientError, http_errors
+from shorts_assets.providers.espeak_voice import EspeakVoice
 from shorts_assets.providers.google_sheet import GoogleSheet
 from shorts_assets.providers.sheets import STATUS_COLUMNS
 from shorts_assets.rows import IDEA_COLUMNS
@@ -215,7 +216,8 @@ def test_the_content_sheet_sensor_runs_on_a_google_sheet(private_key):
         sheet = GoogleSheet(spreadsheet_key=fake.key, credentials_json=json.dumps(account(fake, private_key)),
                             api_root=fake.url)
         result = content_sheet_sensor(build_sensor_context(
-            instance=instance, resources={"sheet": sheet, "policy": Policy(review_required=False)}))
+            instance=instance,
+            resources={"sheet": sheet, "voice": EspeakVoice(), "policy": Policy(review_required=False)}))
         assert isinstance(result, SensorResult) and json.loads(result.cursor) == {"rows": 4, "pending": []}
         [run] = result.run_requests
         records = fake.records("ideas")
@@ -234,7 +236,8 @@ def test_every_tick_reuses_the_access_token_until_it_expires(private_key):
         for _ in range(3):
             sheet = GoogleSheet(spreadsheet_key=fake.key, credentials_json=key, api_root=fake.url)
             with build_sensor_context(instance=instance, cursor=cursor,
-                                      resources={"sheet": sheet, "policy": Policy(review_required=False)}) as context:
+                                      resources={"sheet": sheet, "voice": EspeakVoice(),
+                                                 "policy": Policy(review_required=False)}) as context:
                 result = content_sheet_sensor(context)
             cursor = getattr(result, "cursor", cursor)
         assert len(fake.calls("GET", "/v4/")) >= 3 and len(fake.assertions) == 1
@@ -247,7 +250,7 @@ def sensor_resources(fake: FakeSheets, private_key: str, tmp_path) -> dict:
     sheet = GoogleSheet(spreadsheet_key=fake.key, credentials_json=json.dumps(account(fake, private_key)),
                         api_root=fake.url)
     store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path / "cache"), s3=S3Resource())
-    return {"sheet": sheet, "store": store, "policy": Policy(review_required=False)}
+    return {"sheet": sheet, "store": store, "voice": EspeakVoice(), "policy": Policy(review_required=False)}
 
 
 def tick(sensor, instance, resources, cursor=None):

@@ -95,6 +95,20 @@ def test_prompt_keeps_the_rows_own_script_and_language():
     assert "Facts to use" not in prompt and "Advice" not in prompt
 
 
+def test_a_hindi_row_asks_for_every_viewer_facing_field_in_hindi(fake):
+    idea = IDEA.model_copy(update={"topic": "मधुमक्खी", "facts": ["मधुमक्खियाँ नाचती हैं।"], "language": "hi"})
+    script = writer(fake).write(idea)
+    (sent,) = fake.calls("POST", CHAT)
+    body = sent.json()
+    user = body["messages"][1]["content"]
+    assert "in Hindi (code 'hi'), in its own script: narration, title, description, hashtags and call to action" in user
+    assert "मधुमक्खी" in user and "मधुमक्खियाँ नाचती हैं।" in user
+    fields = body["response_format"]["json_schema"]["schema"]["properties"]
+    for name in ("title", "description", "hashtags"):
+        assert "in the script's language" in fields[name]["description"]
+    assert script.item_id == idea.item_id
+
+
 def test_writer_retries_a_503_then_succeeds(fake, sleeps):
     fake.fail_next(error(503, "The server is overloaded.", kind="server_error"), CHAT)
     script = writer(fake).write(IDEA)

@@ -7,10 +7,19 @@ import wave
 from itertools import pairwise
 
 import pytest
+from dagster import DagsterInstance, Failure, build_asset_context
+from dagster_aws.s3 import S3Resource
 
+from shorts_assets.assets.narration import narration, too_long
+from shorts_assets.languages import language
+from shorts_assets.models import Idea, Scene, Script
+from shorts_assets.policy import Policy
+from shorts_assets.providers import PermanentError
 from shorts_assets.providers import espeak_voice as voices
 from shorts_assets.providers.espeak_voice import EspeakVoice
 from shorts_assets.providers.voices import Speech, Voice
+from shorts_assets.store import StoreResource
+from shorts_assets.text_rules import joiner, units
 
 SCENES = [
     "Octopuses have three hearts.",
@@ -134,3 +143,89 @@ def test_events_between_words_go_to_the_word_that_has_none():
     marks = _marks((1, 0, 0), (1, 4, 300), (1, 8, 600), (5, 12, 900))
     words = voices._timings(tokens, marks, voices.array("h", [1000] * 22050), 22050)
     assert [(w.word, w.start) for w in words] == [("one", 0.0), ("e.g.", 0.3), ("two", 0.6)]
+
+
+# --------------------------------------------------------------------------------------------
+# The row's language
+
+
+def test_an_empty_voice_is_the_languages_and_a_named_one_is_kept():
+    voice = EspeakVoice()
+    assert voice.voice_for("", language("es")) == "es"
+    assert voice.voice_for("", language("pt-br")) == "pt-br"
+    assert voice.voice_for("", language("zh-tw")) == "cmn"
+    assert voice.voice_for("EN-GB", language("es")) == "en"  # the row asked for it
+
+
+@pytest.mark.parametrize("row_voice", ["", "ja", "en-us"])
+def test_a_language_espeak_cannot_read_names_the_service_to_select(row_voice, tmp_path):
+    with pytest.raises(PermanentError) as raised:
+        EspeakVoice().voice_for(row_voice, language("ja"))
+    message = str(raised.value)
+    assert "Japanese" in message and "SHORTS_VOICE=elevenlabs" in message and "ELEVENLABS_API_KEY" in message
+    with pytest.raises(PermanentError, match="cannot speak Japanese"):
+        EspeakVoice().speak(["ミツバチは花の蜜を集めます"], row_voice, tmp_path / "ja.wav", language("ja"))
+    assert not (tmp_path / "ja.wav").exists()
+
+
+def test_spanish_is_spoken_by_the_spanish_voice(tmp_path):
+    speech = EspeakVoice().speak(["Las abejas bailan.", "Una colmena"], "", tmp_path / "es.wav", language("es"))
+    assert [w.word for w in speech.words] == ["Las", "abejas", "bailan.", "Una", "colmena"]
+
+
+@pytest.mark.parametrize(("code", "scene"), [
+    ("th", "ผึ้งเต้นรำเพื่อบอกทาง ดอกไม้อยู่ไกล"),
+    ("zh", "蜜蜂用舞蹈告诉同伴花在哪里"),
+])
+def test_unspaced_scripts_are_timed_by_units_and_read_back_as_written(code, scene, tmp_path):
+    spoken_in = language(code)
+    speech = EspeakVoice().speak([scene], "", tmp_path / "n.wav", spoken_in)
+    assert len(speech.words) >= 3
+    starts = [w.start for w in speech.words]
+    assert starts == sorted(starts) and speech.words[-1].end <= speech.duration_s
+    # Units espeak reads as one word share its timing, written together: nothing is lost or spaced.
+    assert "".join(w.word for w in speech.words) == "".join(scene.split())
+    assert {w.word for w in speech.words} <= {"".join(run) for run in _runs_of(units(scene, spoken_in))}
+
+
+def _runs_of(items: list[str]) -> list[list[str]]:
+    return [items[i:j] for i in range(len(items)) for j in range(i + 1, len(items) + 1)]
+
+
+def test_units_sharing_one_word_event_share_its_timing():
+    thai = language("th")
+    text, tokens = voices.spoken_text(["ผึ้งเต้นรำ ดอกไม้"], thai)
+    assert text == "ผึ้งเต้นรำ ดอกไม้" and [t.word for t in tokens] == ["ผึ้ง", "เต้น", "รำ", "ดอก", "ไม้"]
+    marks = _marks((1, 0, 0), (1, 11, 500), (5, 17, 900))  # espeak heard "ผึ้งเต้นรำ" and "ดอกไม้" as words
+    words = voices._timings(tokens, marks, voices.array("h", [1000] * 22050), 22050, joiner(thai))
+    assert [(w.word, w.start) for w in words] == [("ผึ้งเต้นรำ", 0.0), ("ดอกไม้", 0.5)]
+
+
+def test_spoken_text_keeps_unspaced_units_together_and_ends_scenes_in_the_scripts_own_stop():
+    text, tokens = voices.spoken_text(["ミツバチは花の蜜を集めます", "ハチは 踊ります、"], language("ja"))
+    assert text == "ミツバチは花の蜜を集めます。\nハチは 踊ります。"
+    assert [t.word for t in tokens][:3] == ["ミツバチは", "花の", "蜜を"]
+    assert all(text[t.start_char:t.end_char] == t.word for t in tokens[:3])
+    assert tokens[-1].word == "踊ります、" and [t.scene for t in tokens][-2:] == [1, 1]
+
+
+def test_the_narration_step_fails_for_good_with_the_same_message(tmp_path):
+    idea = Idea(item_id="mitsubachi-test", row=1, topic="ミツバチ", language="ja")
+    script = Script(item_id=idea.item_id, title="ミツバチ", hook="ミツバチは踊ります。",
+                    beats=[Scene(narration="花の場所を伝えます。", visual="bees")], description="", writer="test")
+    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path / "cache"), s3=S3Resource())
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("content_item", [idea.item_id])
+    resources = {"store": store, "policy": Policy(review_required=False), "voice": EspeakVoice()}
+    with build_asset_context(partition_key=idea.item_id, instance=instance, resources=resources) as context, \
+            pytest.raises(Failure) as failed:
+        next(iter(narration(context=context, idea=idea, script=script)))
+    assert failed.value.description == voices.cannot_speak(language("ja")) and not failed.value.allow_retries
+
+
+def test_a_narration_too_long_for_its_words_blames_the_voice_not_the_script():
+    spelled = too_long(76.1, ["ミツバチは花の蜜を集めます。" * 3], language("ja"), "ja")
+    assert "over twice as long as 12 words take to say" in spelled and "not reading Japanese" in spelled
+    assert "SHORTS_VOICE=elevenlabs" in spelled and "shorten" not in spelled
+    wordy = too_long(62.0, [" ".join(["word"] * 150)], language("en"), "en-us")
+    assert wordy == "the narration lasts 62.0 s; a short is at most 60 s: shorten the script or the facts"

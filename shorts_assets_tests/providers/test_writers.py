@@ -1,5 +1,9 @@
+import pytest
+
+from shorts_assets.languages import LANGUAGES, language
 from shorts_assets.models import HookStyle
-from shorts_assets.providers.writers import BringYourOwnWriter, visual_cue
+from shorts_assets.providers.phrases import PHRASES
+from shorts_assets.providers.writers import BringYourOwnWriter, hashtags, joined, sentences, visual_cue
 from shorts_assets.rows import idea_from_row
 from shorts_assets_tests.conftest import GOOD_ROW
 
@@ -38,3 +42,84 @@ def test_own_script_is_read_as_written():
 
 def test_visual_cue_keeps_the_telling_words():
     assert visual_cue("The octopus has three hearts and blue blood") == "octopus hearts three"
+
+
+# --------------------------------------------------------------------------------------------
+# The row's language
+
+SPANISH = {**GOOD_ROW, "topic": "los pulpos", "language": "es",
+           "facts": "Los pulpos tienen tres corazones. | Su sangre es azul."}
+
+
+def test_a_spanish_row_gets_a_spanish_hook_and_call_to_action():
+    script = BringYourOwnWriter().write(idea_from_row(SPANISH, 1))
+    assert script.hook == "¿Sabías esto sobre los pulpos?"
+    assert script.call_to_action == "Síguenos para saber más sobre los pulpos."
+    assert [b.narration for b in script.beats] == ["Los pulpos tienen tres corazones.", "Su sangre es azul."]
+    assert script.title == "Los pulpos" and "#pulpos" in script.hashtags
+
+
+@pytest.mark.parametrize("code", sorted(PHRASES))
+def test_every_language_with_phrases_fills_every_hook_style_in_its_own_words(code):
+    english = {s: PHRASES["en"].hook(s) for s in HookStyle} | {"cta": PHRASES["en"].call_to_action}
+    for style in HookStyle:
+        idea = idea_from_row({**GOOD_ROW, "topic": "TOPIC", "language": code, "hook_style": style.value}, 1)
+        script = BringYourOwnWriter().write(idea)
+        assert "TOPIC" in script.hook and "{" not in script.hook + script.call_to_action
+        if code != "en":
+            assert PHRASES[code].hook(style) != english[style]
+            assert not {"Follow", "facts", "story", "about"} & set(script.hook.split() + script.call_to_action.split())
+
+
+def test_at_least_twelve_major_languages_have_phrases():
+    major = {"en", "es", "pt", "fr", "de", "hi", "ar", "id", "ja", "ru", "ko", "vi", "tr", "bn", "th", "zh"}
+    assert major <= set(PHRASES) and set(PHRASES) <= set(LANGUAGES)
+
+
+def test_turkish_capitals_keep_the_dotted_i():
+    idea = idea_from_row({**GOOD_ROW, "topic": "istanbul", "language": "tr", "hook_style": "bold-claim"}, 1)
+    assert BringYourOwnWriter().write(idea).hook.startswith("İstanbul:")
+
+
+def test_a_language_without_phrases_gets_the_facts_alone_never_english():
+    idea = idea_from_row({**GOOD_ROW, "topic": "ფუტკარი", "language": "ka",
+                          "facts": "ფუტკრები ცეკვავენ. | სკა თბილია."}, 1)
+    script = BringYourOwnWriter().write(idea)
+    assert (script.hook, [b.narration for b in script.beats]) == ("ფუტკრები ცეკვავენ.", ["სკა თბილია."])
+    assert script.call_to_action == "" and len(script.scenes) == 2
+    lone = BringYourOwnWriter().write(idea_from_row({**GOOD_ROW, "topic": "ფუტკარი", "language": "ka",
+                                                     "facts": "ფუტკრები ცეკვავენ"}, 1))
+    assert (lone.hook, [b.narration for b in lone.beats]) == ("ფუტკარი.", ["ფუტკრები ცეკვავენ."])
+
+
+@pytest.mark.parametrize(("code", "text", "expected"), [
+    ("ja", "ミツバチは踊ります。花の場所を伝えます！本当？",
+     ["ミツバチは踊ります。", "花の場所を伝えます！", "本当？"]),
+    ("zh", "蜜蜂会跳舞。它们告诉同伴花在哪里？", ["蜜蜂会跳舞。", "它们告诉同伴花在哪里？"]),
+    ("hi", "मधुमक्खियाँ नाचती हैं। छत्ता गर्म रहता है।", ["मधुमक्खियाँ नाचती हैं।", "छत्ता गर्म रहता है।"]),
+    ("ar", "هل تعرف؟ النحل يرقص.", ["هل تعرف؟", "النحل يرقص."]),
+    ("th", "ผึ้งเต้นรำ ดอกไม้อยู่ไกล", ["ผึ้งเต้นรำ", "ดอกไม้อยู่ไกล"]),
+])
+def test_own_scripts_are_split_at_each_scripts_sentence_ends(code, text, expected):
+    assert sentences(text, language(code)) == expected
+    script = BringYourOwnWriter().write(idea_from_row({**GOOD_ROW, "facts": "", "script": text, "language": code}, 1))
+    assert script.hook == expected[0] and script.beats[0].narration.startswith(expected[1])
+    assert joined([s.narration for s in script.scenes]) == text  # read as written, spaces and all
+
+
+def test_japanese_facts_are_closed_with_the_japanese_full_stop_and_fitted_in_phrases():
+    idea = idea_from_row({**GOOD_ROW, "topic": "ミツバチ", "language": "ja", "target_seconds": "10",
+                          "facts": " | ".join(["ミツバチは八の字ダンスで花の場所を仲間に伝えます"] * 6)}, 1)
+    script = BringYourOwnWriter().write(idea)
+    assert script.hook == "ミツバチについて、これ知ってましたか？"
+    assert script.beats[0].narration.endswith("伝えます。") and 1 <= len(script.beats) < 6
+
+
+def test_hashtags_and_visual_cues_keep_every_scripts_letters():
+    hindi = idea_from_row({**GOOD_ROW, "topic": "मधुमक्खी का छत्ता", "language": "hi"}, 1)
+    assert hashtags(hindi) == ["#shorts", "#nature", "#मधुमक्खी", "#का", "#छत्ता"]
+    japanese = idea_from_row({**GOOD_ROW, "topic": "八の字ダンス", "language": "ja"}, 1)
+    assert hashtags(japanese) == ["#shorts", "#nature", "#八の字ダンス"]
+    assert hashtags(idea_from_row({**GOOD_ROW, "topic": "honey-bees' dance"}, 1))[2:] == ["#honey", "#bees", "#dance"]
+    assert visual_cue("मधुमक्खियाँ नाचकर फूलों का रास्ता बताती हैं", language("hi")) == "मधुमक्खियाँ रास्ता नाचकर"
+    assert visual_cue("ミツバチは八の字ダンスで花の場所を伝えます", language("ja")).split()[0] == "ミツバチは"
