@@ -12,6 +12,7 @@ import unicodedata
 from functools import cache
 
 import budoux
+from fontTools.unicodedata import script
 
 from .languages import Language
 
@@ -21,6 +22,8 @@ _BUDOUX = {
     "Hant": budoux.load_default_traditional_chinese_parser,
     "Thai": budoux.load_default_thai_parser,
 }
+# Scripts of the unspaced languages, and those common to all (digits, punctuation).
+_RUN_TOGETHER = {"Thai", "Hani", "Hira", "Kana", "Zyyy", "Zinh"}
 _DOTTED_I = {"tr", "az"}  # i/İ and ı/I are two letters there
 _GREEK_CAPITAL_DROPS = {"\u0301", "\u0342", "\u0313", "\u0314"}  # tonos, perispomeni, breathings
 
@@ -30,18 +33,46 @@ def _parser(script: str) -> budoux.Parser:
     return _BUDOUX[script]()
 
 
-def units(text: str, language: Language) -> list[str]:
-    """The units a caption shows and times one by one: words, or phrases where words run together."""
+def units(text: str, language: Language, spaces: bool = False) -> list[str]:
+    """The units a caption shows and times one by one: words, or phrases where words run together.
+
+    With `spaces`, a unit that a space follows in `text` keeps one at its end, so a layout that
+    joins units with `separator` keeps the text's own spaces (Thai writes one between phrases).
+    """
     chunks = text.split()
+    parser = None if language.spaced else _parser(language.script)
+    found: list[str] = []
+    for number, chunk in enumerate(chunks, start=1):
+        parts = [chunk] if parser is None else [unit for unit in parser.parse(chunk) if unit.strip()]
+        if spaces and number < len(chunks) and parts:
+            parts[-1] += " "
+        found += parts
+    return found
+
+
+def separator(left: str, right: str, language: Language) -> str:
+    """What goes between two units on a line: a space in a spaced language, and in an unspaced
+    one where a word of a spaced script meets a word (a Latin name in Thai text), unless `left`
+    already ends with one."""
+    if not left or not right or left[-1].isspace():
+        return ""
     if language.spaced:
-        return chunks
-    parser = _parser(language.script)
-    return [unit for chunk in chunks for unit in parser.parse(chunk) if unit.strip()]
+        return " "
+    edges = left[-1], right[0]
+    words_meet = all(unicodedata.category(char)[0] in "LMN" for char in edges)
+    return " " if words_meet and any(map(_spaced_letter, edges)) else ""
 
 
-def joiner(language: Language) -> str:
-    """What goes between two units on a caption line."""
-    return " " if language.spaced else ""
+def join_units(parts: list[str], language: Language) -> str:
+    """Units set on one line, each `separator` apart."""
+    text = ""
+    for part in parts:
+        text += separator(text, part, language) + part
+    return text
+
+
+def _spaced_letter(char: str) -> bool:
+    return script(char) not in _RUN_TOGETHER
 
 
 def caption_case(text: str, language: Language) -> str:

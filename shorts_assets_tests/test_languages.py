@@ -4,7 +4,7 @@ import pytest
 
 from shorts_assets.languages import LANGUAGES, UnknownLanguage, language
 from shorts_assets.providers.espeak_voice import available_voices
-from shorts_assets.text_rules import caption_case, joiner, units
+from shorts_assets.text_rules import caption_case, join_units, separator, units
 
 
 @pytest.mark.parametrize(("code", "expected"), [
@@ -45,9 +45,19 @@ def test_capitals_follow_the_language(code, text, expected):
 def test_unspaced_scripts_are_cut_into_phrases_that_join_back_to_the_text(code, text):
     found = units(text, language(code))
     assert len(found) >= 3
-    assert joiner(language(code)).join(found) == text
+    assert join_units(found, language(code)) == text
 
 
 def test_spaced_languages_keep_their_words():
     assert units("आज मौसम  बहुत", language("hi")) == ["आज", "मौसम", "बहुत"]
-    assert joiner(language("hi")) == " "
+    assert join_units(["आज", "मौसम"], language("hi")) == "आज मौसम"
+
+
+def test_unspaced_text_keeps_its_own_spaces_and_a_space_around_words_of_spaced_scripts():
+    thai = language("th")
+    text = "ปลาหมึกมีหัวใจสามดวง เลือดสีฟ้า"
+    laid_out = units(text, thai, spaces=True)
+    assert "".join(laid_out) == text and laid_out[-1] == "สีฟ้า"
+    assert join_units(["THIS", "ABOUT", "ปลาหมึก", "มี", "DNA", "3", "ดวง"], thai) == "THIS ABOUT ปลาหมึกมี DNA 3ดวง"
+    assert separator("ดวง ", "เลือด", thai) == ""
+    assert join_units(["東京", "タワーは", "TOKYO", "。"], language("ja")) == "東京タワーは TOKYO。"

@@ -86,7 +86,6 @@ def group_lines(
     longer than max_pause_s."""
     stack, size = font_stack(language), style.font_size * fmt.height / REFERENCE_HEIGHT
     usable = fmt.width - 2 * style.margin_h * fmt.height / REFERENCE_HEIGHT
-    joiner = text_rules.joiner(language)
     lines: list[list[WordTiming]] = []
     for word in words:
         last = lines[-1][-1] if lines else None
@@ -95,12 +94,16 @@ def group_lines(
             or len(lines[-1]) >= style.words_per_line
             or word.scene != last.scene
             or word.start - last.end > style.max_pause_s
-            or stack.width(joiner.join(display_text(w.word, language) for w in [*lines[-1], word]), size) > usable
+            or stack.width(_joined([*lines[-1], word], language), size) > usable
         ):
             lines.append([word])
         else:
             lines[-1].append(word)
     return lines
+
+
+def _joined(line: list[WordTiming], language: Language) -> str:
+    return text_rules.join_units([display_text(word.word, language) for word in line], language)
 
 
 def display_text(word: str, language: Language = DEFAULT) -> str:
@@ -127,9 +130,11 @@ def _word_spans(line: list[WordTiming], next_start: float | None, hold_s: float)
 
 def _line_text(line: list[WordTiming], spoken: int, style: CaptionStyle, language: Language) -> str:
     stack = font_stack(language)
-    shown = [stack.markup(display_word(word.word, language)) for word in line]
+    texts = [display_text(word.word, language) for word in line]
+    shown = [stack.markup(ass.escape(text)) for text in texts]
     shown[spoken] = f"{{\\c{ass.colour(style.highlight_rgb)}}}{shown[spoken]}{{\\r}}"
-    return text_rules.joiner(language).join(shown)
+    gaps = ["", *(text_rules.separator(left, right, language) for left, right in zip(texts, texts[1:], strict=False))]
+    return "".join(gap + text for gap, text in zip(gaps, shown, strict=True))
 
 
 def _style(fmt: OutputFormat, style: CaptionStyle, language: Language) -> ass.Style:

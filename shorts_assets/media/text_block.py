@@ -18,15 +18,15 @@ LINE_HEIGHT = 1.25  # of the font size
 
 def layout(text: str, language: Language, width: float, height: float, sizes: list[int]) -> tuple[list[str], int]:
     """Lines and font size: the largest of `sizes` at which `text` fits `width` x `height`."""
-    stack, joiner = font_stack(language), text_rules.joiner(language)
-    units = text_rules.units(text, language) or [""]
+    stack = font_stack(language)
+    units = text_rules.units(text, language, spaces=True) or [""]
     for size in sizes:
-        lines = _fill(units, joiner, stack, size, width)
+        lines = _fill(units, language, stack, size, width)
         if max(stack.width(line, size) for line in lines) <= width and len(lines) * size * LINE_HEIGHT <= height:
             return lines, size
     size = sizes[-1]
     pieces = [piece for unit in units for piece in _cut(unit, stack, size, width)]
-    return _fill(pieces, joiner, stack, size, width), size
+    return _fill(pieces, language, stack, size, width), size
 
 
 def document(
@@ -48,14 +48,15 @@ def document(
     return ass.document(width, height, language, [style], [event])
 
 
-def _fill(units: list[str], joiner: str, stack: FontStack, size: int, width: float) -> list[str]:
+def _fill(units: list[str], language: Language, stack: FontStack, size: int, width: float) -> list[str]:
     lines: list[str] = []
     for unit in units:
-        if lines and stack.width(lines[-1] + joiner + unit, size) <= width:
-            lines[-1] += joiner + unit
+        joined = lines[-1] + text_rules.separator(lines[-1], unit, language) + unit if lines else ""
+        if lines and stack.width(joined.rstrip(), size) <= width:
+            lines[-1] = joined
         else:
             lines.append(unit)
-    return lines
+    return [line.rstrip() for line in lines]
 
 
 def _cut(unit: str, stack: FontStack, size: int, width: float) -> list[str]:

@@ -42,7 +42,7 @@ from shorts_assets import models
 from shorts_assets.languages import DEFAULT, Language
 from shorts_assets.providers import PermanentError
 from shorts_assets.providers.voices import Speech, Token, spoken_text
-from shorts_assets.text_rules import joiner
+from shorts_assets.text_rules import join_units
 
 # --------------------------------------------------------------------------------------------
 # espeak-ng through ctypes (layout from espeak-ng's speak_lib.h, API revision 12)
@@ -212,10 +212,10 @@ def _audible_end(samples: array, rate: int, start_s: float, stop_s: float, floor
 
 
 def _timings(
-    tokens: list[Token], marks: list[_Mark], samples: array, rate: int, between: str = " "
+    tokens: list[Token], marks: list[_Mark], samples: array, rate: int, language: Language = DEFAULT
 ) -> list[models.WordTiming]:
     """One timing per word espeak reports; tokens it reports as one (units of an unspaced
-    language it reads as one word) share it, written together with `between`."""
+    language it reads as one word) share it, set together as the language sets units."""
     starts = [token.start_char for token in tokens]
 
     # Word events inside a token's span are that token's. An event on the gap between two
@@ -285,7 +285,7 @@ def _timings(
         end = min(max(end, start + 0.05), boundary)
         words.append(
             models.WordTiming(
-                word=between.join(token.word for token in group),
+                word=join_units([token.word for token in group], language),
                 start=round(start, 3),
                 end=round(end, 3),
                 scene=head.scene,
@@ -363,7 +363,7 @@ class EspeakVoice(dg.ConfigurableResource):
             pcm = swapped.tobytes()
         if not samples:
             raise RuntimeError(f"espeak-ng produced no audio for voice {voice!r}")
-        words = _timings(tokens, marks, samples, rate, joiner(language))
+        words = _timings(tokens, marks, samples, rate, language)
 
         out = Path(out_path)
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ from shorts_assets.providers import espeak_voice as voices
 from shorts_assets.providers.espeak_voice import EspeakVoice
 from shorts_assets.providers.voices import Speech, Voice
 from shorts_assets.store import StoreResource
-from shorts_assets.text_rules import joiner, units
+from shorts_assets.text_rules import units
 
 SCENES = [
     "Octopuses have three hearts.",
@@ -197,7 +197,7 @@ def test_units_sharing_one_word_event_share_its_timing():
     text, tokens = voices.spoken_text(["ผึ้งเต้นรำ ดอกไม้"], thai)
     assert text == "ผึ้งเต้นรำ ดอกไม้" and [t.word for t in tokens] == ["ผึ้ง", "เต้น", "รำ", "ดอก", "ไม้"]
     marks = _marks((1, 0, 0), (1, 11, 500), (5, 17, 900))  # espeak heard "ผึ้งเต้นรำ" and "ดอกไม้" as words
-    words = voices._timings(tokens, marks, voices.array("h", [1000] * 22050), 22050, joiner(thai))
+    words = voices._timings(tokens, marks, voices.array("h", [1000] * 22050), 22050, thai)
     assert [(w.word, w.start) for w in words] == [("ผึ้งเต้นรำ", 0.0), ("ดอกไม้", 0.5)]
 
 
