@@ -11,6 +11,7 @@ from shorts_assets.assets.video import rendered_video
 from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.automation.sheet_sync import sheet_sync
 from shorts_assets.policy import Policy
+from shorts_assets.providers.espeak_voice import EspeakVoice
 from shorts_assets.providers.openai_writer import user_prompt
 from shorts_assets.providers.sheets import CsvSheet
 from shorts_assets.rows import RowError, idea_from_row
@@ -84,7 +85,8 @@ def test_the_openai_writer_is_asked_to_adapt_not_to_translate():
 
 def intake(instance, sheet, writer_adapts=True) -> SensorResult:
     with build_sensor_context(instance=instance, resources={
-            "sheet": sheet, "policy": Policy(review_required=True, writer_adapts=writer_adapts)}) as context:
+            "sheet": sheet, "voice": EspeakVoice(),
+            "policy": Policy(review_required=True, writer_adapts=writer_adapts)}) as context:
         result = content_sheet_sensor(context)
     for request in getattr(result, "dynamic_partitions_requests", []):
         instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))

@@ -65,7 +65,7 @@ def test_a_cycle_snapshots_every_post_and_keeps_the_history(looped):
 def test_the_strategy_explains_itself_and_proposals_respect_the_cap(looped):
     home, instance, cycles = looped
     strategy = record(home, "content_strategy")
-    assert {b["attribute"] for b in strategy["attributes"]} == {"category", "hook_style", "length", "music"}
+    assert {b["attribute"] for b in strategy["attributes"]} == {"category", "hook_style", "length", "music", "language"}
     assert strategy["items"] == 2 and strategy["hints"]
     rows = read_sheet(home / "content_sheet.csv")
     proposed = [r for r in rows if r["status"] == "proposed"]

@@ -15,7 +15,7 @@ from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.definitions import build_definitions
 from shorts_assets.languages import language
 from shorts_assets.partitions import content_items
-from shorts_assets.text_rules import units
+from shorts_assets.text_rules import full_stop, units
 from shorts_assets_tests.assets.conftest import COLUMNS, ITEM, set_status
 from shorts_assets_tests.conftest import GOOD_ROW, small_settings, sync_sheet, write_sheet
 from shorts_assets_tests.fakes.elevenlabs_api import FakeElevenLabs
@@ -114,7 +114,7 @@ def test_one_row_in_three_languages_makes_three_published_items_that_trace_back_
         script = record("script", code)
         assert (script["hook"], script["title"]) == (f"hook text{marked(code)}", f"title text{marked(code)}")
         assert all(tag.endswith(marked(code).replace(" ", "")) for tag in script["hashtags"])
-        assert f"hook text{marked(code)}." in spoken  # its own narration
+        assert f"hook text{marked(code)}{full_stop(language(code))}" in spoken  # its own narration, its own stop
         assert record("idea", code)["version"] == {"source_item": source, "source_language": "en",
                                                    "adapt": code != "en"}
         video = record("rendered_video", code)

@@ -18,7 +18,7 @@ import zlib
 
 from . import FakeServer, Request, Response
 
-LANGUAGE = re.compile(r"language with code '([a-z]{2,3}(?:-[a-z0-9]+)*)'")  # openai_writer.user_prompt's words
+LANGUAGE = re.compile(r"\(code '([a-z]{2,3}(?:-[a-z0-9]+)*)'\)")  # openai_writer.user_prompt's words
 
 
 def png(width: int = 64, height: int = 96) -> bytes:
