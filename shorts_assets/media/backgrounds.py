@@ -21,7 +21,7 @@ import ffmpeg
 
 from shorts_assets.languages import Language
 from shorts_assets.media import text_block
-from shorts_assets.media.fonts import font_stack
+from shorts_assets.media.fonts import font_stack, fonts_dir
 
 # --------------------------------------------------------------------------------------------
 # Colours
@@ -208,7 +208,8 @@ def text_card(text: str, language: Language, rng: random.Random, seed: int, w: i
     )
     sizes = list(range(round(w * 0.11), round(w * 0.04) - 1, -max(1, round(w / 270))))
     lines, fontsize = text_block.layout(text, language, w * 0.84, h * 0.55, sizes)
-    assfile.write_text(text_block.document(lines, fontsize, language, (w, h), h / 2, seconds, fade_s=0.35),
-                       encoding="utf-8")
-    stream = background.filter("ass", filename=str(assfile), fontsdir=str(stack.fontsdir))
+    document = text_block.document(lines, fontsize, language, (w, h), h / 2, seconds, fade_s=0.35)
+    assfile.write_text(document, encoding="utf-8")
+    fonts = fonts_dir([document], assfile.with_name(f"{assfile.stem}-fonts"))
+    stream = background.filter("ass", filename=str(assfile), fontsdir=str(fonts))
     return stream, f"colors={','.join(colors)} lines={len(lines)} size={fontsize}"

@@ -21,7 +21,7 @@ from shorts_assets.languages import DEFAULT, Language
 from shorts_assets.media import text_block
 from shorts_assets.media.clips import cover
 from shorts_assets.media.ffmpeg import MediaError, run
-from shorts_assets.media.fonts import font_stack
+from shorts_assets.media.fonts import fonts_dir
 from shorts_assets.media.format import PRODUCTION, OutputFormat
 from shorts_assets.media.probe import voice_filters, voice_gain_db
 from shorts_assets.models import MAX_VIDEO_SECONDS, Loudness
@@ -74,10 +74,11 @@ class RenderResult:
 def render_video(spec: RenderSpec) -> RenderResult:
     """Render the MP4 and its thumbnail in one ffmpeg run."""
     _check(spec)
-    fontsdir = str(font_stack(spec.language).fontsdir)
     with tempfile.TemporaryDirectory(prefix="render-") as tmp:
         title_file = Path(tmp) / "title.ass"
         title_file.write_text(thumbnail_title(spec.title, spec.language, spec.fmt), encoding="utf-8")
+        documents = [spec.captions.read_text(encoding="utf-8"), title_file.read_text(encoding="utf-8")]
+        fontsdir = str(fonts_dir(documents, Path(tmp) / "fonts"))
         picture = _scenes(spec)
         split = picture.filter_multi_output("split")
         main, thumb = split.stream(0), split.stream(1)

@@ -8,15 +8,13 @@ of it, so text is cut into runs, each marked `{\\fnFamily}` for libass. A charac
 has would be drawn as an empty box; `FontStack.check` refuses it before anything is rendered.
 
 All faces come from pip packages (`font-roboto`, `manimgx-fonts`, `manimgx-fonts-cjk`):
-a fresh machine needs no system font. Character maps and advance widths are read with
+a fresh machine needs no system font. The Noto faces are variable; each render gets them as
+static heavy instances cut to its text (`fonts_dir`). Character maps and advance widths are read with
 fontTools once per process, and the 32 MB CJK collection only for a language that needs it.
 """
 
 from __future__ import annotations
 
-import atexit
-import shutil
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -25,8 +23,10 @@ from pathlib import Path
 import font_roboto
 import manimgx_fonts
 import manimgx_fonts_cjk
+from fontTools import subset
 from fontTools.ttLib import TTFont
 from fontTools.unicodedata import script, script_name
+from fontTools.varLib import instancer
 
 from shorts_assets.languages import Language
 from shorts_assets.media.ass import burned_text, document_language
@@ -48,8 +48,11 @@ _SCRIPT_FILES = {
 # The faces of the CJK collection, in its order: the regional glyph forms differ.
 _CJK_FACES = {"Jpan": 0, "Kore": 1, "Hans": 2, "Hant": 3}
 _ZWJ = "\u200d"
-# Shaping and emboldening draw a little wider than the sum of advances.
+# Shaping and the heavy weight draw a little wider than the sum of the default weight's advances.
 WIDTH_MARGIN = 1.08
+# The weight variable faces are drawn at, near the caption face's Black: libass draws a variable
+# face at its default instance (Thin for Noto Sans CJK) and its synthetic bold stays light.
+HEAVY = 800
 
 
 class UnreadableText(ValueError):
@@ -86,6 +89,25 @@ class Face:
         marks (Arabic, Devanagari) is drawn with a smaller em at the same font size."""
         os2 = self._font["OS/2"]
         return (os2.usWinAscent + os2.usWinDescent) / self._font["head"].unitsPerEm
+
+    def place(self, chars: set[str], folder: Path) -> Path:
+        """This face in `folder` for drawing `chars`: linked as it is, or, if it is variable, made
+        static at HEAVY weight and cut down to `chars` and the glyphs shaping turns them into
+        (a second for the 32 MB CJK collection, where the whole would take minutes)."""
+        if "fvar" not in self._font:
+            target = folder / self.path.name
+            target.symlink_to(self.path)
+            return target
+        font = TTFont(self.path, fontNumber=self.index)  # a copy of our own: cutting changes it
+        options = subset.Options(layout_features=["*"], name_IDs=["*"], name_languages=["*"], notdef_outline=True)
+        cutter = subset.Subsetter(options)
+        cutter.populate(text="".join(chars))
+        cutter.subset(font)
+        [axis] = [axis for axis in font["fvar"].axes if axis.axisTag == "wght"]
+        instancer.instantiateVariableFont(font, {"wght": min(max(HEAVY, axis.minValue), axis.maxValue)}, inplace=True)
+        target = folder / f"{self.path.name.split('.')[0]}-{self.index}{'.otf' if 'CFF2' in font else '.ttf'}"
+        font.save(target)
+        return target
 
     def covers(self, cluster: str) -> bool:
         return all(ord(char) in self.cmap for char in cluster if not _ignorable(char))
@@ -183,16 +205,6 @@ class FontStack:
                 "(shorts_assets/languages.py) or remove those characters"
             )
 
-    @cached_property
-    def fontsdir(self) -> Path:
-        """One directory holding this stack's font files, for the `ass` filter's `fontsdir`
-        (which takes a single directory): symlinks, removed when the process exits."""
-        folder = Path(tempfile.mkdtemp(prefix="shorts-fonts-"))
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        for path in {face.path for face in self.faces}:
-            (folder / path.name).symlink_to(path)
-        return folder
-
 
 @cache
 def _stack(code: str) -> FontStack:
@@ -208,6 +220,20 @@ def font_stack(language: Language) -> FontStack:
     """The faces text in `language` is drawn with: the caption face, the script's, Noto Sans,
     and Noto Emoji (in outline: libass draws no colour emoji)."""
     return _stack(language.script)
+
+
+def fonts_dir(documents: list[str], folder: Path) -> Path:
+    """`folder` made a fonts directory for ffmpeg's `ass` filter (`fontsdir`, one directory) holding
+    the faces that draw `documents` (ASS documents in one language), each face once."""
+    stack = font_stack(document_language(documents[0]))
+    used: dict[Face, set[str]] = {}
+    for text in (text for document in documents for text in burned_text(document)):
+        for face, run in stack.runs(text):
+            used.setdefault(face or stack.faces[0], set()).update(run)
+    folder.mkdir(parents=True, exist_ok=True)
+    for face, chars in used.items():
+        face.place(chars, folder)
+    return folder
 
 
 def check_burned_in(ass_text: str) -> None:

@@ -10,7 +10,7 @@ from shorts_assets.media.ass import parse_dialogue_times
 from shorts_assets.media.ass import time as ass_time
 from shorts_assets.media.captions import CaptionStyle, build_ass, display_word, group_lines
 from shorts_assets.media.ffmpeg import run
-from shorts_assets.media.fonts import CAPTION_FACE, font_stack
+from shorts_assets.media.fonts import CAPTION_FACE, font_stack, fonts_dir
 from shorts_assets.media.format import OutputFormat
 from shorts_assets.models import WordTiming
 
@@ -114,8 +114,7 @@ def test_libass_picks_roboto_black_from_the_package(tmp_path):
     """libass falls back to any system font silently; its font selection log says what it used."""
     captions = tmp_path / "one.ass"
     captions.write_text(build_ass(WORDS[:1], OutputFormat(320, 568)), encoding="utf-8")
-    graph = ffmpeg.input("color=s=320x568:d=0.1", f="lavfi").filter(
-        "ass", filename=str(captions), fontsdir=str(font_stack(DEFAULT).fontsdir)
-    )
+    fonts = fonts_dir([captions.read_text(encoding="utf-8")], tmp_path / "fonts")
+    graph = ffmpeg.input("color=s=320x568:d=0.1", f="lavfi").filter("ass", filename=str(captions), fontsdir=str(fonts))
     log = run(ffmpeg.output(graph, "-", f="null").global_args("-loglevel", "verbose"), "caption")
     assert re.search(r"fontselect: \(Roboto Black, \d+, \d+\) -> Roboto-Black\b", log), log

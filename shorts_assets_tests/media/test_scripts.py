@@ -10,6 +10,7 @@ import re
 
 import ffmpeg
 import pytest
+from fontTools.ttLib import TTFont
 
 from shorts_assets import text_rules
 from shorts_assets.languages import language
@@ -17,7 +18,7 @@ from shorts_assets.media import ass
 from shorts_assets.media.captions import build_ass, display_text, split_units
 from shorts_assets.media.compose import thumbnail_title
 from shorts_assets.media.ffmpeg import run
-from shorts_assets.media.fonts import UnreadableText, check_burned_in, font_stack
+from shorts_assets.media.fonts import HEAVY, UnreadableText, check_burned_in, font_stack, fonts_dir
 from shorts_assets.media.format import OutputFormat
 from shorts_assets.media.text_block import layout
 from shorts_assets.models import WordTiming
@@ -53,13 +54,14 @@ def timed(text: str) -> list[WordTiming]:
     return [WordTiming(word=w, start=i * 0.4, end=i * 0.4 + 0.4, scene=0) for i, w in enumerate(text.split())]
 
 
-def draw(tmp_path, documents: list[str], fontsdir) -> tuple[tuple[int, int, bytes], str]:
+def draw(tmp_path, documents: list[str]) -> tuple[tuple[int, int, bytes], str]:
     """The first frame of `documents` drawn over dark blue, and libass's log."""
     picture = ffmpeg.input(f"color=c=0x203080:s={FRAME.width}x{FRAME.height}:d=0.1", f="lavfi")
+    fonts = fonts_dir(documents, tmp_path / "fonts")
     for number, document in enumerate(documents):
         path = tmp_path / f"{number}.ass"
         path.write_text(document, encoding="utf-8")
-        picture = picture.filter("ass", filename=str(path), fontsdir=str(fontsdir))
+        picture = picture.filter("ass", filename=str(path), fontsdir=str(fonts))
     png = tmp_path / "frame.png"
     log = run(ffmpeg.output(picture, str(png), **{"frames:v": 1}).global_args("-loglevel", "verbose"), "draw")
     return frame_rgb(png, None, tmp_path / "frame.ppm", FRAME.size), log
@@ -82,7 +84,7 @@ def test_every_script_is_drawn_with_a_bundled_face_that_has_every_glyph(tmp_path
     captions = build_ass(timed(text), FRAME, language=lang)
     title = thumbnail_title(text, lang, FRAME)
     check_burned_in(captions)
-    frame, log = draw(tmp_path, [captions, title], stack.fontsdir)
+    frame, log = draw(tmp_path, [captions, title])
     # libass drew each run with the face the stack named, found in the stack's own directory
     chosen = dict(FONT_CHOSEN.findall(log))
     needed = {face.family for piece in [text, *shown] for face, _ in stack.runs(piece)}
@@ -150,9 +152,22 @@ def test_an_arabic_line_reads_right_to_left(tmp_path):
     document = build_ass(timed(SAMPLES["ar"]), FRAME, language=lang)
     first = "\n".join(line for line in document.splitlines() if not line.startswith("Dialogue:")) + "\n" + next(
         line for line in document.splitlines() if line.startswith("Dialogue:"))
-    (width, height, rgb), _ = draw(tmp_path, [first], font_stack(lang).fontsdir)
+    (width, height, rgb), _ = draw(tmp_path, [first])
     half = width // 2 * 3
     rows = [rgb[y * width * 3: (y + 1) * width * 3] for y in range(height)]
     left = count_pixels((width // 2, height, b"".join(row[:half] for row in rows)), (0.6, 0.75), is_yellow)
     right = count_pixels((width // 2, height, b"".join(row[half:] for row in rows)), (0.6, 0.75), is_yellow)
     assert right > 20 and left == 0, (left, right)
+
+
+def test_variable_faces_are_drawn_heavy_from_a_small_static_cut_of_the_characters_used(tmp_path):
+    """libass draws a variable face at its default instance (Thin, for Noto Sans CJK): the fonts
+    directory holds each script face as a static instance at HEAVY weight, cut to the text."""
+    lang = language("ja")
+    document = build_ass(timed(SAMPLES["ja"]), FRAME, language=lang)
+    folder = fonts_dir([document], tmp_path / "fonts")
+    [cut] = [path for path in folder.iterdir() if "CJK" in path.name]
+    font = TTFont(cut)
+    assert "fvar" not in font and font["OS/2"].usWeightClass == HEAVY
+    assert {ord(char) for char in SAMPLES["ja"]} <= set(font.getBestCmap())
+    assert cut.stat().st_size < 200_000  # the collection is 32 MB
