@@ -31,6 +31,7 @@ from .providers.sheets import Sheet, seed_sheet
 from .rows import is_blank
 from .store import StoreResource, load_record
 from .strategy import explain
+from .versions import row_statuses
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_SHEET = Path(__file__).resolve().parent / "samples" / "content_sheet.csv"
@@ -116,7 +117,7 @@ def say(text: str) -> None:
 
 def finished(sheet: Sheet) -> bool:
     rows = [row for row in sheet.rows() if not is_blank(row.values)]
-    return all(row.status not in UNFINISHED for row in rows)
+    return all(status not in UNFINISHED for row in rows for status in row_statuses(row))
 
 
 def wait_for_items(sheet: Sheet, progress: Progress, daemon: subprocess.Popen, timeout: float) -> None:

@@ -159,6 +159,16 @@ def statuses(row: SheetRow, codes: list[str]) -> dict[str, str]:
     return {code: found.get(code, RowStatus.QUEUED.value) for code in codes}
 
 
+def row_statuses(row: SheetRow) -> list[str]:
+    """Every version's status in the row, or the row's own when it asks for no versions (or asks
+    badly: then its own status says so)."""
+    try:
+        codes = asked(row.values)
+    except RowError:
+        codes = []
+    return list(statuses(row, codes).values()) if codes else [row.status]
+
+
 def item_status(rows: list[SheetRow], item_id: str) -> str | None:
     """What the sheet says of one item (a version's own part of its row's status), or None: no row."""
     found = row_of(rows, item_id)

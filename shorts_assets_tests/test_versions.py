@@ -10,13 +10,14 @@ from shorts_assets.assets.post import published_post
 from shorts_assets.assets.video import rendered_video
 from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.automation.sheet_sync import sheet_sync
+from shorts_assets.demo import finished
 from shorts_assets.policy import Policy
 from shorts_assets.providers.espeak_voice import EspeakVoice
 from shorts_assets.providers.openai_writer import user_prompt
-from shorts_assets.providers.sheets import CsvSheet
+from shorts_assets.providers.sheets import CsvSheet, SheetRow
 from shorts_assets.rows import RowError, idea_from_row
 from shorts_assets.store import StoreResource
-from shorts_assets.versions import MAX_VERSIONS, ideas_from_row, item_status, key
+from shorts_assets.versions import MAX_VERSIONS, ideas_from_row, item_status, key, row_statuses
 from shorts_assets_tests.conftest import GOOD_ROW, read_sheet, write_sheet
 
 VERSIONED = {**GOOD_ROW, "languages": "en, es, hi"}
@@ -144,3 +145,20 @@ def test_versions_are_queued_together_and_written_back_as_parts_of_their_row(she
         assert row["status"] == "en: publishing · es: publishing · hi: approved"
         assert item_status(sheet.rows(), items[2]) == "approved"
         assert item_status(sheet.rows(), f"{source}-de") is None
+
+
+def test_make_demo_waits_for_every_version_of_a_row():
+    """The demo stops when no row has anything left to make: a versions row is done when each part is."""
+    row = SheetRow(1, {**GOOD_ROW, "languages": "en,es", "status": "en: published · es: producing"})
+    assert row_statuses(row) == ["published", "producing"]
+    assert row_statuses(SheetRow(2, {**GOOD_ROW, "status": "queued"})) == ["queued"]
+    assert row_statuses(SheetRow(3, {**GOOD_ROW, "languages": "en,xx", "status": "rejected: languages"})) == [
+        "rejected: languages"]
+
+
+def test_the_demo_is_finished_only_when_every_version_is(tmp_path):
+    row = {**GOOD_ROW, "languages": "en,es"}
+    path = write_sheet(tmp_path / "sheet.csv", [{**row, "status": "en: published · es: producing"}], COLUMNS)
+    assert not finished(CsvSheet(path=str(path)))
+    write_sheet(path, [{**row, "status": "en: published · es: published"}], COLUMNS)
+    assert finished(CsvSheet(path=str(path)))
