@@ -9,7 +9,8 @@ Chinese, Thai) a run holds several caption units, and each unit is timed by its 
 
 English rows are spoken with the configured model; other languages with the multilingual
 one (`multilingual_model_id`), which reads the language from the text. Models that take a
-`language_code` (the flash and turbo v2.5 models, v3) get the row's.
+`language_code` (the flash and turbo v2.5 models, v3) get the row's. A row in a language the
+model does not speak is refused at the sheet (`voice_for`), as espeak-ng's are.
 
 Retries: the SDK retries 408/409/429/5xx itself, honouring Retry-After. We keep that to
 `max_retries` (default 1) so a blip costs no new step, then hand over to Dagster's
@@ -46,6 +47,17 @@ SAMPLE_RATE = 44100
 _VOICE_ID = re.compile(r"^[A-Za-z0-9]{16,32}$")
 _QUOTA_CODES = {"quota_exceeded", "insufficient_credits", "payment_required", "exceeded_credits"}
 _RETRYABLE = {408, 409, 429}
+# The languages a model speaks, from ElevenLabs' model list (GET /v1/models), by ISO 639-1 code;
+# a model not named here (eleven_v3, with 70+ languages, or a newer one) is not checked.
+_MULTILINGUAL_V2 = frozenset({
+    "en", "ja", "zh", "de", "hi", "fr", "ko", "pt", "it", "es", "id", "nl", "tr", "fil", "pl", "sv", "bg", "ro",
+    "ar", "cs", "el", "fi", "hr", "ms", "sk", "da", "ta", "uk", "ru",
+})
+MODEL_LANGUAGES = {
+    "eleven_multilingual_v2": _MULTILINGUAL_V2,
+    "eleven_flash_v2_5": _MULTILINGUAL_V2 | {"hu", "no", "vi"},
+    "eleven_turbo_v2_5": _MULTILINGUAL_V2 | {"hu", "no", "vi"},
+}
 
 
 class ElevenLabsVoice(dg.ConfigurableResource):
@@ -75,7 +87,14 @@ class ElevenLabsVoice(dg.ConfigurableResource):
         return voice if _VOICE_ID.match(voice) else self.default_voice_id
 
     def voice_for(self, voice: str, language: Language) -> str:
-        """The row's voice id, or the default voice: the multilingual model speaks any language with it."""
+        """The row's voice id, or the default voice, if the language's model speaks the language."""
+        model = self.model_for(language)
+        if language.code.split("-")[0] not in MODEL_LANGUAGES.get(model, {language.code.split("-")[0]}):
+            offline = " or the offline voice (SHORTS_VOICE=espeak)" if language.espeak else ""
+            raise PermanentError(
+                f"ElevenLabs' {model} does not speak {language.name} ({language.code}): select a model that "
+                f"does with SHORTS_ELEVENLABS_MULTILINGUAL_MODEL (eleven_v3 speaks 70+ languages){offline}"
+            )
         return self.voice_id(voice)
 
     def model_for(self, language: Language) -> str:

@@ -213,8 +213,18 @@ def test_english_keeps_the_configured_model_and_other_languages_get_the_multilin
         ("eleven_multilingual_v2", None),  # multilingual v2 reads the language from the text
         ("eleven_flash_v2_5", "es"),
     ]
-    assert voice.voice_for("", language("ja")) == voice.default_voice_id  # it speaks every language
+    assert voice.voice_for("", language("ja")) == voice.default_voice_id
     assert voice.voice_for(ROW_VOICE, language("ja")) == ROW_VOICE
+
+
+def test_a_language_the_model_does_not_speak_is_refused_naming_the_setting_that_selects_another():
+    voice = ElevenLabsVoice(api_key=KEY)
+    with pytest.raises(PermanentError, match=r"eleven_multilingual_v2 does not speak Thai \(th\): select a "
+                       r"model that does with SHORTS_ELEVENLABS_MULTILINGUAL_MODEL .*SHORTS_VOICE=espeak"):
+        voice.voice_for("", language("th"))
+    assert voice.model_copy(update={"multilingual_model_id": "eleven_flash_v2_5"}).voice_for("", language("vi"))
+    assert ElevenLabsVoice(api_key=KEY, multilingual_model_id="eleven_v3").voice_for("", language("th"))  # not checked
+    assert voice.voice_for("", language("pt-br")) and voice.voice_for("", language("zh-hant"))
 
 
 def test_japanese_units_get_their_own_timings_from_the_character_alignment(fake, tmp_path):
