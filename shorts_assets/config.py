@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dagster import AssetKey, EnvVar
-from dagster_aws.s3 import S3Resource
 
 from .assets.analytics import channel_analytics
 from .assets.clips import clips
@@ -30,13 +29,10 @@ from .media.format import PRODUCTION, OutputFormat
 from .output import OutputResource
 from .policy import Policy
 from .providers.channels import Platforms
-from .providers.elevenlabs_voice import ElevenLabsVoice
 from .providers.espeak_voice import EspeakVoice
 from .providers.footage_chain import FootageChain
-from .providers.google_sheet import GoogleSheet
 from .providers.instagram import InstagramReels
 from .providers.openai_footage import OpenAIImageFootage
-from .providers.openai_writer import OpenAIWriter
 from .providers.platforms import SandboxChannel
 from .providers.procedural_footage import ProceduralFootage
 from .providers.public_net import ALLOW_SETTING, allowance
@@ -217,8 +213,14 @@ def output(s: Settings) -> OutputResource:
     return OutputResource(width=fmt.width, height=fmt.height, fps=fmt.fps)
 
 
+# The services' modules are imported where they are selected: their SDKs (gspread and google-auth,
+# elevenlabs, openai) cost a run worker seconds at start-up when nothing uses them.
+
+
 def writer(s: Settings):
     if s.writer == "openai":
+        from .providers.openai_writer import OpenAIWriter
+
         return OpenAIWriter(api_key=s.secret("OPENAI_API_KEY"), base_url=s.option("OPENAI_BASE_URL"),
                             model=s.option("SHORTS_OPENAI_MODEL", "gpt-4o-mini"), **timed(s))
     return BringYourOwnWriter()
@@ -226,6 +228,8 @@ def writer(s: Settings):
 
 def voice(s: Settings):
     if s.voice == "elevenlabs":
+        from .providers.elevenlabs_voice import ElevenLabsVoice
+
         return ElevenLabsVoice(
             api_key=s.secret("ELEVENLABS_API_KEY"), base_url=s.option("ELEVENLABS_BASE_URL"),
             default_voice_id=s.option("SHORTS_ELEVENLABS_VOICE_ID", "21m00Tcm4TlvDq8ikWAM"),
@@ -288,6 +292,8 @@ def platforms(s: Settings) -> Platforms:
 
 def sheet(s: Settings):
     if s.sheet == "google":
+        from .providers.google_sheet import GoogleSheet
+
         return GoogleSheet(
             spreadsheet_key=s.option("SHORTS_GOOGLE_SHEET_KEY"),
             worksheet=s.option("SHORTS_GOOGLE_WORKSHEET", "ideas"),
@@ -298,12 +304,8 @@ def sheet(s: Settings):
 
 
 def build_resources(settings: Settings) -> dict[str, object]:
-    store = StoreResource(
-        root=settings.store,
-        cache_dir=str(settings.cache_dir),
-        # S3's own retries (SlowDown, 5xx, dropped connections) are boto3's: 10 attempts
-        s3=S3Resource(endpoint_url=settings.option("S3_ENDPOINT_URL") or None, max_attempts=10),
-    )
+    store = StoreResource(root=settings.store, cache_dir=str(settings.cache_dir),
+                          s3_endpoint_url=settings.option("S3_ENDPOINT_URL") or None)
     return {
         "store": store,
         "io_manager": StoreIOManager(store=store),

@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from dagster import AssetKey, ConfigurableIOManager, ConfigurableResource, InputContext, OutputContext
-from dagster_aws.s3 import S3Resource
 from pydantic import BaseModel, PrivateAttr
 
 from . import keys
@@ -147,15 +146,19 @@ class StoreResource(ConfigurableResource):
 
     root: str
     cache_dir: str
-    s3: S3Resource
+    s3_endpoint_url: str | None = None  # S3_ENDPOINT_URL: an S3-compatible service (MinIO, moto); AWS when None
 
     _store: Store | None = PrivateAttr(default=None)
 
     def open(self) -> Store:
         if self._store is None:
             if self.root.startswith("s3://"):
+                from dagster_aws.s3 import S3Resource  # only a store on S3 pays for importing the AWS integration
+
                 bucket, _, prefix = self.root.removeprefix("s3://").partition("/")
-                self._store = S3Store(self.s3.get_client(), bucket, prefix)
+                # S3's own retries (SlowDown, 5xx, dropped connections) are boto3's: 10 attempts
+                client = S3Resource(endpoint_url=self.s3_endpoint_url, max_attempts=10).get_client()
+                self._store = S3Store(client, bucket, prefix)
             else:
                 self._store = LocalStore(Path(self.root))
         return self._store

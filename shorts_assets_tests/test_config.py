@@ -29,7 +29,7 @@ def test_s3_store_and_endpoint_are_honoured():
     settings = Settings.from_env({"SHORTS_STORE": "s3://bucket/prefix", "S3_ENDPOINT_URL": "http://127.0.0.1:9"})
     resources = build_resources(settings)
     assert resources["store"].root == "s3://bucket/prefix"
-    assert resources["store"].s3.endpoint_url == "http://127.0.0.1:9"
+    assert resources["store"].s3_endpoint_url == "http://127.0.0.1:9"
 
 
 def test_every_real_service_is_selected_in_order_and_secrets_stay_env_vars():

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -54,3 +55,21 @@ def test_the_graph_shows_that_scripts_read_the_strategy(tmp_path):
     graph = build_definitions(Settings.from_env({"SHORTS_HOME": str(tmp_path)})).resolve_asset_graph()
     assert AssetKey("content_strategy") in graph.get(AssetKey("script")).parent_keys
     assert AssetKey("post_metrics") in graph.get(AssetKey("channel_analytics")).parent_keys
+
+
+# What a run worker with the offline providers must not import: each costs start-up time, and
+# is imported where its service (or the analytics run, or a store on S3) is used.
+SELECTED_ONLY = ("openai", "elevenlabs", "googleapiclient", "gspread", "google.auth", "pandas", "dagster_aws")
+SELECTING = ("SHORTS_", "OPENAI_", "ELEVENLABS_", "PEXELS_", "YOUTUBE_", "TIKTOK_", "INSTAGRAM_", "GOOGLE_", "S3_")
+
+
+def test_the_offline_definitions_import_no_vendor_sdk_pandas_or_aws(tmp_path):
+    env = {name: value for name, value in os.environ.items() if not name.startswith(SELECTING)}
+    code = "import json, sys; import shorts_assets.definitions; print(json.dumps(sorted(sys.modules)))"
+    proc = subprocess.run([sys.executable, "-W", "ignore", "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          env={**env, "SHORTS_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    loaded = json.loads(proc.stdout.splitlines()[-1])
+    assert "shorts_assets.definitions" in loaded
+    assert [name for name in loaded if name.startswith(tuple(f"{top}." for top in SELECTED_ONLY))
+            or name in SELECTED_ONLY] == []

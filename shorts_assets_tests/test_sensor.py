@@ -12,7 +12,6 @@ from dagster import (
     SkipReason,
     build_sensor_context,
 )
-from dagster_aws.s3 import S3Resource
 
 from shorts_assets import keys
 from shorts_assets.assets.retraction import retracted_post
@@ -203,7 +202,7 @@ def test_the_sheet_sync_publishes_approved_videos_once(instance, sheet_path, tmp
     write_sheet(sheet_path, [{**GOOD_ROW, "item_id": "bees-1", "status": "approved"},
                              {**SECOND, "item_id": "ants-1", "status": "awaiting review"},
                              {**SECOND, "item_id": "early-1", "status": "Approved "}])  # before its video exists
-    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path), s3=S3Resource())
+    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path))
     for item in ("bees-1", "ants-1"):
         store.open().put_json(keys.record(rendered_video.key, item), {"record": {"video": {"key": f"v/{item}.mp4"}}})
     resources = {"sheet": CsvSheet(path=str(sheet_path)), "store": store, "policy": Policy(review_required=True)}
@@ -218,7 +217,7 @@ def test_the_sheet_sync_publishes_approved_videos_once(instance, sheet_path, tmp
 
 def test_a_settled_row_is_looked_at_again_only_when_its_item_runs(instance, sheet_path, tmp_path):
     write_sheet(sheet_path, [{**GOOD_ROW, "item_id": "bees-1", "status": "published"}])
-    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path), s3=S3Resource())
+    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path))
     store.open().put_json(keys.record(retracted_post.key, "bees-1"), {"record": {"failures": []}})
     resources = {"sheet": CsvSheet(path=str(sheet_path)), "store": store, "policy": Policy(review_required=True)}
     with build_sensor_context(instance=instance, resources=resources, cursor=str(time.time())) as context:

@@ -4,7 +4,6 @@ import os
 
 import pytest
 from dagster import AssetKey, DagsterInstance, PythonObjectDagsterType, build_input_context, build_output_context
-from dagster_aws.s3 import S3Resource
 
 from shorts_assets.models import Clip, Clips, Idea, MediaFile
 from shorts_assets.partitions import content_items
@@ -32,11 +31,11 @@ def contexts(asset: str, partition: str = "bees-1"):
 @pytest.fixture(params=["local", "s3"])
 def io_manager(request, tmp_path):
     if request.param == "local":
-        s3, root = S3Resource(), str(tmp_path / "store")
+        endpoint, root = None, str(tmp_path / "store")
     else:
         client, bucket = request.getfixturevalue("s3_bucket")
-        s3, root = S3Resource(endpoint_url=client.meta.endpoint_url), f"s3://{bucket}/shorts"
-    return StoreIOManager(store=StoreResource(root=root, cache_dir=str(tmp_path / "cache"), s3=s3))
+        endpoint, root = client.meta.endpoint_url, f"s3://{bucket}/shorts"
+    return StoreIOManager(store=StoreResource(root=root, cache_dir=str(tmp_path / "cache"), s3_endpoint_url=endpoint))
 
 
 def stored_keys(manager: StoreIOManager) -> list[str]:
@@ -98,7 +97,7 @@ def test_non_records_are_refused(io_manager):
 def test_corrupted_media_is_detected_on_download(s3_bucket, tmp_path):
     client, bucket = s3_bucket
     manager = StoreIOManager(store=StoreResource(root=f"s3://{bucket}", cache_dir=str(tmp_path / "cache"),
-                                                 s3=S3Resource(endpoint_url=client.meta.endpoint_url)))
+                                                 s3_endpoint_url=client.meta.endpoint_url))
     out, into = contexts("clips")
     manager.handle_output(out, clips_record(tmp_path / "w", b"good bytes"))
     client.put_object(Bucket=bucket, Key="clips/bees-1/clip-00.mp4", Body=b"truncated")

@@ -3,7 +3,6 @@ write-back through the sensors on the CSV sheet and on Google Sheets."""
 
 import pytest
 from dagster import DagsterInstance, SensorResult, build_sensor_context
-from dagster_aws.s3 import S3Resource
 
 from shorts_assets import keys
 from shorts_assets.assets.post import published_post
@@ -104,7 +103,7 @@ def test_versions_are_queued_together_and_written_back_as_parts_of_their_row(she
     """One row, three items; the row's cells say where each one is, and act on one or all of them."""
     write_sheet(sheet_path, [VERSIONED, {**GOOD_ROW, "topic": "wasps", "languages": "en,es"}], COLUMNS)
     sheet = CsvSheet(path=str(sheet_path))
-    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path / "cache"), s3=S3Resource())
+    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path / "cache"))
     with DagsterInstance.ephemeral() as instance:
         offline = intake(instance, sheet, writer_adapts=False)
         assert offline.run_requests == []

@@ -1,6 +1,5 @@
 from dagster import AssetExecutionContext, MetadataValue, Output, ResourceParam, asset
 
-from ..analytics import channel_table, leaders_markdown, totals
 from ..models import ChannelAnalytics, MediaFile, PostMetrics
 from ..providers.writers import ThemeReader, Themes, Writer
 from ..store import StoreResource, load_record, scratch_dir
@@ -18,6 +17,8 @@ def channel_analytics(
     """One row per live post with its item's attributes and its metrics 1 h, 24 h and 7 d after
     posting. The attributes come from the items' rendered_video and published_post records,
     read rather than declared for the reason post_metrics gives (the loop back to script)."""
+    from ..analytics import channel_table, leaders_markdown, totals  # pandas: loaded only by an analytics run
+
     opened = store.open()
     items, comments = [], []
     for item, metrics in sorted(post_metrics.items()):

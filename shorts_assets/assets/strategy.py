@@ -1,7 +1,5 @@
-import pandas as pd
 from dagster import AssetExecutionContext, MetadataValue, Output, asset
 
-from ..analytics import strategy_rows
 from ..models import ChannelAnalytics, ContentStrategy
 from ..policy import Policy
 from ..strategy import explain, learn
@@ -12,6 +10,10 @@ def content_strategy(
     context: AssetExecutionContext, channel_analytics: ChannelAnalytics, policy: Policy
 ) -> Output[ContentStrategy]:
     """What to make next: a Thompson-sampling bandit per attribute, with its uncertainty."""
+    import pandas as pd  # here, not at the top: a content run's worker never loads pandas
+
+    from ..analytics import strategy_rows
+
     table = pd.read_csv(channel_analytics.table.local())
     record = learn(strategy_rows(table), seed=policy.seed + channel_analytics.items)
     record = record.model_copy(update={"themes": channel_analytics.themes})

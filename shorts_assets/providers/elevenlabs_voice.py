@@ -27,13 +27,11 @@ import wave
 from bisect import bisect_left, bisect_right
 from itertools import accumulate
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import ffmpeg
 import httpx
-from elevenlabs import VoiceSettings
-from elevenlabs.client import ElevenLabs
-from elevenlabs.core.api_error import ApiError
 
 from shorts_assets import models
 from shorts_assets.languages import DEFAULT, Language
@@ -41,6 +39,10 @@ from shorts_assets.media.ffmpeg import run
 from shorts_assets.providers import PermanentError, TransientError
 from shorts_assets.providers.http_errors import retry_after
 from shorts_assets.providers.voices import Speech, Token, spoken_text
+
+if TYPE_CHECKING:  # the SDK is imported when a voice is spoken: only where ElevenLabs is selected
+    from elevenlabs import VoiceSettings
+    from elevenlabs.core.api_error import ApiError
 
 SAMPLE_RATE = 44100
 # ElevenLabs voice ids are 20 letters and digits; anything else (say "en-us") is not one.
@@ -106,6 +108,8 @@ class ElevenLabsVoice(dg.ConfigurableResource):
         return None if self.model_for(language).startswith("eleven_multilingual") else language.code.split("-")[0]
 
     def voice_settings(self) -> VoiceSettings:
+        from elevenlabs import VoiceSettings
+
         return VoiceSettings(
             stability=self.stability, similarity_boost=self.similarity_boost, style=self.style, speed=self.speed
         )
@@ -143,6 +147,9 @@ class ElevenLabsVoice(dg.ConfigurableResource):
 
     def _synthesize(self, text: str, voice_id: str, language: Language):
         """One with-timestamps request; returns (audio bytes, alignment, response headers)."""
+        from elevenlabs.client import ElevenLabs
+        from elevenlabs.core.api_error import ApiError
+
         client = ElevenLabs(api_key=self.api_key, base_url=self.base_url or None, timeout=self.timeout)
         code = self.language_code(language)
         try:

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import openai
+from typing import TYPE_CHECKING
 
 from . import PermanentError, TransientError
 from .http_errors import retry_after, scrub
+
+if TYPE_CHECKING:  # the SDK is imported when a client is made or an error read: only where selected
+    import openai
 
 BILLING_URL = "https://platform.openai.com/settings/organization/billing"
 KEYS_URL = "https://platform.openai.com/api-keys"
@@ -31,6 +33,8 @@ QUOTA_CODES = frozenset({"insufficient_quota", "billing_hard_limit_reached"})
 
 def openai_client(api_key: str, base_url: str, max_retries: int, timeout: float) -> openai.OpenAI:
     """The SDK client of both OpenAI providers; a context manager, so its connections get closed."""
+    import openai
+
     http_client = openai.DefaultHttpxClient(event_hooks={"response": [_send_quota_errors_once]})
     return openai.OpenAI(
         api_key=api_key, base_url=base_url or None, max_retries=max_retries, timeout=timeout, http_client=http_client
@@ -60,6 +64,8 @@ def openai_errors(what: str) -> Iterator[None]:
 
     The SDK error is not chained (`from None`): its text may quote part of the API key.
     """
+    import openai
+
     try:
         yield
     except openai.OpenAIError as error:
@@ -74,6 +80,8 @@ def openai_error(error: openai.OpenAIError, what: str) -> PermanentError | Trans
 
     Unknown errors are better left as they are: the RetryPolicy retries them.
     """
+    import openai
+
     if isinstance(error, openai.APIConnectionError):  # includes APITimeoutError
         cause = error.__cause__
         why = f"{type(cause).__name__}: {cause}" if cause else error.message

@@ -14,6 +14,7 @@ resumable protocol, its quota costs) stays in this one module, as each vendor ha
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import logging
@@ -23,14 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httplib2
 from dagster import ConfigurableResource
-from google.auth.exceptions import RefreshError, TransportError
-from google.oauth2.credentials import Credentials
-from google_auth_httplib2 import AuthorizedHttp
-from googleapiclient.discovery import build
-from googleapiclient.errors import HttpError
-from googleapiclient.http import HttpRequest, MediaFileUpload
 from pydantic import TypeAdapter
 
 from ..models import MetricsSnapshot, Post
@@ -38,7 +32,12 @@ from . import Deferred, PermanentError, TransientError
 from .http_errors import retried, retry_after, scrub
 from .platforms import Allowance, Progress
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the Google client libraries are imported where they are used: only where YouTube is selected
+    from google.auth.exceptions import RefreshError
+    from google.oauth2.credentials import Credentials
+    from googleapiclient.errors import HttpError
+    from googleapiclient.http import HttpRequest, MediaFileUpload
+
     from .platforms import Upload
 
 LOG = logging.getLogger(__name__)
@@ -124,6 +123,10 @@ def translated(action: str, credentials: Credentials):
     """Raise the provider error contract's exceptions for whatever the client libraries raise.
 
     The libraries' own errors quote the servers' answers, which may echo `credentials`: not chained."""
+    import httplib2
+    from google.auth.exceptions import RefreshError, TransportError
+    from googleapiclient.errors import HttpError
+
     try:
         yield
     except HttpError as err:
@@ -134,12 +137,18 @@ def translated(action: str, credentials: Credentials):
         raise TransientError(f"YouTube {action}: connection failed ({type(err).__name__})") from err
 
 
-class ChunkedFileUpload(MediaFileUpload):
-    """Sends each chunk as bytes rather than a slice of the open file. httplib2 re-sends a request
-    whose connection dropped; a slice it already read would go out empty and hang until the timeout."""
+@functools.cache
+def chunked_file_upload() -> type[MediaFileUpload]:
+    """MediaFileUpload sending each chunk as bytes rather than a slice of the open file. httplib2 re-sends
+    a request whose connection dropped; a slice it already read would go out empty and hang until the
+    timeout. A class made on first use, as the client library is imported only when YouTube is used."""
+    from googleapiclient.http import MediaFileUpload
 
-    def has_stream(self) -> bool:
-        return False
+    class ChunkedFileUpload(MediaFileUpload):
+        def has_stream(self) -> bool:
+            return False
+
+    return ChunkedFileUpload
 
 
 class YouTubeChannel(ConfigurableResource):
@@ -172,6 +181,8 @@ class YouTubeChannel(ConfigurableResource):
     def _credentials(self) -> Credentials:
         """The authorized user's credentials. google-auth ignores the file's token_uri (so a planted file
         cannot send the refresh token elsewhere); an overridden `api_root` serves the token endpoint too."""
+        from google.oauth2.credentials import Credentials
+
         try:
             credentials = Credentials.from_authorized_user_file(self.authorized_user_file)
         except (OSError, ValueError) as err:
@@ -186,6 +197,10 @@ class YouTubeChannel(ConfigurableResource):
 
     def _client(self, api: str, version: str, credentials: Credentials):
         """A client from the shipped discovery document; Google's own hosts unless `api_root` replaces them."""
+        import httplib2
+        from google_auth_httplib2 import AuthorizedHttp
+        from googleapiclient.discovery import build
+
         options = {"api_endpoint": self.api_root} if self._overridden() else None
         transport = httplib2.Http(timeout=self.timeout)
         transport.redirect_codes = transport.redirect_codes - {308}  # "resume incomplete", as the library's own
@@ -269,7 +284,7 @@ class YouTubeChannel(ConfigurableResource):
         scheduled, chunk = self._publish_time(now), self._chunk_bytes()
         credentials = self._credentials()
         youtube = self._client("youtube", "v3", credentials)
-        media = ChunkedFileUpload(str(upload.video), mimetype="video/mp4", chunksize=chunk, resumable=True)
+        media = chunked_file_upload()(str(upload.video), mimetype="video/mp4", chunksize=chunk, resumable=True)
         request = self._rooted(youtube.videos().insert(
             part="snippet,status", body=self._metadata(upload, scheduled), media_body=media))
         try:
@@ -288,6 +303,8 @@ class YouTubeChannel(ConfigurableResource):
     def _resume(self, request: HttpRequest, progress: Progress, size: int, credentials: Credentials) -> dict | None:
         """Continue a saved upload session: the finished video, or None with the request set to
         send from the first byte YouTube lacks. A session YouTube no longer knows starts afresh."""
+        from googleapiclient.errors import HttpError
+
         session = progress.state.get("session")
         if not session or progress.state.get("size") != size:
             return None
@@ -316,6 +333,8 @@ class YouTubeChannel(ConfigurableResource):
         """Best effort: the video is already up, so failing here would only make a retry post it twice.
 
         Unverified channels may not set custom thumbnails at all (403 forbidden)."""
+        from googleapiclient.http import MediaFileUpload
+
         mime = "image/png" if thumbnail.suffix.lower() == ".png" else "image/jpeg"
         media = MediaFileUpload(str(thumbnail), mimetype=mime)
         try:
@@ -358,6 +377,8 @@ class YouTubeChannel(ConfigurableResource):
 
     def comments(self, post: Post, limit: int = 20) -> list[str]:
         """The newest top-level comments as plain text; none when comments are off (made for kids)."""
+        from googleapiclient.errors import HttpError
+
         credentials = self._credentials()
         youtube = self._client("youtube", "v3", credentials)
         request = youtube.commentThreads().list(
@@ -376,6 +397,8 @@ class YouTubeChannel(ConfigurableResource):
 
     def retract(self, post: Post) -> None:
         """Delete the video; one that is already gone counts as retracted."""
+        from googleapiclient.errors import HttpError
+
         credentials = self._credentials()
         youtube = self._client("youtube", "v3", credentials)
 

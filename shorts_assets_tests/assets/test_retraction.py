@@ -13,7 +13,6 @@ from dagster import (
     build_sensor_context,
     materialize,
 )
-from dagster_aws.s3 import S3Resource
 
 from shorts_assets import keys
 from shorts_assets.assets.post import publish_once, published_post
@@ -122,7 +121,7 @@ def test_the_row_says_retracted_when_the_run_ends(retracted):
 
 def test_a_platform_without_delete_is_reported_and_the_others_still_retract(tmp_path):
     """published_post's record and ledger as a run leaves them; then retracted_post alone."""
-    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path / "cache"), s3=S3Resource())
+    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path / "cache"))
     sandbox = SandboxChannel(root=str(tmp_path / "channel"))
     tiktok = TikTokChannel(access_token="never-sent")
     video = tmp_path / "v.mp4"
@@ -247,7 +246,7 @@ def test_a_retract_row_becomes_a_run_and_says_retracting(tmp_path):
         instance.add_dynamic_partitions(content_items.name, [ITEM, "never-made"])
         instance.report_runless_asset_event(AssetMaterialization(asset_key="published_post", partition=ITEM))
         resources = {"sheet": CsvSheet(path=str(sheet)), "policy": Policy(review_required=False),
-                     "store": StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path), s3=S3Resource())}
+                     "store": StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path))}
         with build_sensor_context(instance=instance, resources=resources) as context:
             [request] = sheet_sync(context)
         assert request.partition_key == ITEM and request.run_key == f"retract:{ITEM}:2030-01-01 10:00:00Z"

@@ -8,7 +8,6 @@ from types import SimpleNamespace
 
 import pytest
 from dagster import DagsterInstance, build_asset_context
-from dagster_aws.s3 import S3Resource
 from elevenlabs.core import http_client
 
 from shorts_assets.assets.narration import cached_speech, narration
@@ -166,7 +165,7 @@ def test_a_refused_request_is_permanent(fake, tmp_path):
 def test_the_narration_asset_pays_once_per_scene_text(fake, tmp_path):
     """Scenes are spoken one by one and kept under cache/voice/<key>/: rematerializing pays
     nothing, and a script with one scene edited pays for that scene alone."""
-    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path / "cache"), s3=S3Resource())
+    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path / "cache"))
     voice = make_voice(fake)
     idea = Idea(item_id="bees-test", row=1, topic="honeybees")
     instance = DagsterInstance.ephemeral()

@@ -6,7 +6,6 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from dagster import DagsterInstance, SensorResult, SkipReason, build_sensor_context
-from dagster_aws.s3 import S3Resource
 
 from shorts_assets import keys
 from shorts_assets.assets.video import rendered_video
@@ -249,7 +248,7 @@ def test_every_tick_reuses_the_access_token_until_it_expires(private_key):
 def sensor_resources(fake: FakeSheets, private_key: str, tmp_path) -> dict:
     sheet = GoogleSheet(spreadsheet_key=fake.key, credentials_json=json.dumps(account(fake, private_key)),
                         api_root=fake.url)
-    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path / "cache"), s3=S3Resource())
+    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path / "cache"))
     return {"sheet": sheet, "store": store, "voice": EspeakVoice(), "policy": Policy(review_required=False)}
 
 

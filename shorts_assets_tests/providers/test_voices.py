@@ -8,7 +8,6 @@ from itertools import pairwise
 
 import pytest
 from dagster import DagsterInstance, Failure, build_asset_context
-from dagster_aws.s3 import S3Resource
 
 from shorts_assets.assets.narration import narration, too_long
 from shorts_assets.languages import language
@@ -213,7 +212,7 @@ def test_the_narration_step_fails_for_good_with_the_same_message(tmp_path):
     idea = Idea(item_id="mitsubachi-test", row=1, topic="ミツバチ", language="ja")
     script = Script(item_id=idea.item_id, title="ミツバチ", hook="ミツバチは踊ります。",
                     beats=[Scene(narration="花の場所を伝えます。", visual="bees")], description="", writer="test")
-    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path / "cache"), s3=S3Resource())
+    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path / "cache"))
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("content_item", [idea.item_id])
     resources = {"store": store, "policy": Policy(review_required=False), "voice": EspeakVoice()}

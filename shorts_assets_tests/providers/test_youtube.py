@@ -10,7 +10,7 @@ from shorts_assets.models import Post
 from shorts_assets.providers import PermanentError, TransientError, http_errors
 from shorts_assets.providers import youtube as youtube_module
 from shorts_assets.providers.platforms import Progress, Upload
-from shorts_assets.providers.youtube import GOOGLE_API_ROOT, ChunkedFileUpload, YouTubeChannel
+from shorts_assets.providers.youtube import GOOGLE_API_ROOT, YouTubeChannel, chunked_file_upload
 from shorts_assets_tests.fakes import Response
 from shorts_assets_tests.fakes.youtube_api import FakeYouTube, error, header, token_error
 
@@ -197,7 +197,7 @@ def test_google_hosts_by_default_and_the_files_token_uri_is_never_used(channel, 
     google = channel.model_copy(update={"api_root": GOOGLE_API_ROOT})
     credentials = google._credentials()
     assert credentials.token_uri == "https://oauth2.googleapis.com/token"
-    media = ChunkedFileUpload(str(upload.video), mimetype="video/mp4", chunksize=CHUNK, resumable=True)
+    media = chunked_file_upload()(str(upload.video), mimetype="video/mp4", chunksize=CHUNK, resumable=True)
     insert = google._rooted(google._client("youtube", "v3", credentials).videos().insert(
         part="snippet", body={}, media_body=media))
     assert insert.uri.startswith("https://youtube.googleapis.com/upload/youtube/v3/videos?")
