@@ -53,8 +53,9 @@ dev: $(VENV)/.installed home
 prod-local: $(VENV)/.installed-dev system-packages
 	$(BIN)/python -m shorts_assets.prod_local
 
-# All five benchmarks (render A/B against moviepy, batch, sensor and partition scale,
-# rematerialization); prints a table with the targets and writes bench/results/*.json.
+# The benchmarks (render A/B against moviepy, batch, sensor and partition scale, rematerialization,
+# start-up, latency with real clients) print a table with the targets beside the figures before issue 15
+# (bench/results/before_issue15.json) and write bench/results/*.json.
 bench: $(VENV)/.installed-dev system-packages
 	$(BIN)/python -m bench.run_all
 

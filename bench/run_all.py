@@ -1,9 +1,10 @@
-"""`make bench`: the five benchmarks, one process each, then one table with the targets.
+"""`make bench`: the benchmarks, one process each, then one table with the targets.
 
 Each benchmark writes its figures to bench/results/<name>.json (committed: the record of this
-machine's run); this reads them back for the summary, also saved as summary.json.
+machine's run); this reads them back for the summary, also saved as summary.json. The table
+shows each figure beside its value before issue 15 (bench/results/before_issue15.json).
 
-    .venv/bin/python -m bench.run_all [render_ab pipeline sensor_scale rematerialize]
+    .venv/bin/python -m bench.run_all [render_ab pipeline sensor_scale rematerialize startup latency]
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BENCHMARKS = ("render_ab", "pipeline", "sensor_scale", "rematerialize")
+BENCHMARKS = ("render_ab", "pipeline", "sensor_scale", "rematerialize", "startup", "latency")
+BEFORE = RESULTS / "before_issue15.json"  # figure -> its value before issue 15 (encode once, overlap, start fast)
 
 
 def render_rows(r: dict) -> list[tuple]:
@@ -74,8 +76,31 @@ def rematerialize_rows(r: dict) -> list[tuple]:
     ]
 
 
+def startup_rows(r: dict) -> list[tuple]:
+    imported, gap = r["import"], r["gap_between_runs"]
+    return [
+        ("start: import the definitions, offline, s (best of 3)", imported["best_wall_s"], "<= 2.5",
+         imported["best_wall_s"] <= 2.5),
+        ("start: one run's end to the next run's first step s", gap["median_gap_s"], "", None),
+        ("start: run launched to its first step s", gap["median_launch_to_first_step_s"], "", None),
+    ]
+
+
+def latency_rows(r: dict) -> list[tuple]:
+    return [
+        (f"latency: item of {r['scenes']} scenes, wall s", r["wall_s"], "", None),
+        ("latency: critical path s (writer+slowest scene+render+upload)", r["critical_path_s"], "", None),
+        ("latency: sum of all calls s", r["sum_of_calls_s"], "", None),
+        ("latency: wall / critical path", r["wall_over_critical_path"], "<= 1.3", r["wall_over_critical_path"] <= 1.3),
+    ]
+
+
 SUMMARIES = {"render_ab": render_rows, "pipeline": pipeline_rows, "sensor_scale": sensor_rows,
-             "rematerialize": rematerialize_rows}
+             "rematerialize": rematerialize_rows, "startup": startup_rows, "latency": latency_rows}
+
+
+def shown(value) -> str:
+    return "-" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
 def main(names: list[str]) -> int:
@@ -87,11 +112,12 @@ def main(names: list[str]) -> int:
         seconds[name] = round(time.monotonic() - started, 1)
     table = [row for name in BENCHMARKS if (RESULTS / f"{name}.json").exists()
              for row in SUMMARIES[name](json.loads((RESULTS / f"{name}.json").read_text()))]
+    before = json.loads(BEFORE.read_text())["figures"] if BEFORE.exists() else {}
     width = max(len(row[0]) for row in table)
-    print(f"\n{'figure':<{width}}  {'value':>12}  {'target':<8}  ok")
+    print(f"\n{'figure':<{width}}  {'before':>12}  {'value':>12}  {'target':<8}  ok")
     for figure, value, target, ok in table:
-        shown = f"{value:.2f}" if isinstance(value, float) else str(value)
-        print(f"{figure:<{width}}  {shown:>12}  {target:<8}  {'' if ok is None else 'yes' if ok else 'NO'}")
+        print(f"{figure:<{width}}  {shown(before.get(figure)):>12}  {shown(value):>12}  {target:<8}  "
+              f"{'' if ok is None else 'yes' if ok else 'NO'}")
     print(f"\nbenchmarks took {sum(seconds.values()):.0f} s: {seconds}")
     summary = {"table": [dict(zip(("figure", "value", "target", "ok"), row, strict=True)) for row in table],
                "seconds": seconds}

@@ -5,6 +5,7 @@ vendors' own client libraries are exercised as in production. Tests read `reques
 check what was sent and queue faults with `fail_next` to check retries and permanent errors.
 `chaos` makes a seeded share of all requests fail at random, the way services do. A fault
 answers instead of the service, so a faulted request never changes the fake's state.
+`latency` makes chosen requests take as long as the real service thinks (for the benchmarks).
 No test ever reaches the internet.
 """
 
@@ -84,6 +85,29 @@ class Chaos:
         return Response(int(kind), {"error": {"code": int(kind), "message": f"injected fault {kind}"}}, headers)
 
 
+@dataclass
+class Latency:
+    """How long a fake thinks before it answers: `seconds` by (method, path prefix), each request's
+    wait drawn within +-`jitter` (a share) of it from a seeded random. Requests wait in their own
+    threads, so concurrent requests overlap. `waited` records each wait as (prefix, seconds)."""
+
+    seconds: dict[tuple[str, str], float]
+    jitter: float = 0.2
+    seed: int = 0
+    waited: list[tuple[str, float]] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.random = random.Random(self.seed)
+
+    def draw(self, method: str, path: str) -> float:
+        for (verb, prefix), seconds in self.seconds.items():
+            if verb == method and path.startswith(prefix):
+                wait = seconds * (1 + self.random.uniform(-self.jitter, self.jitter))
+                self.waited.append((prefix, wait))
+                return wait
+        return 0.0
+
+
 class LocalServer:
     """An HTTP server on 127.0.0.1 (or another loopback address) in a thread of its own, serving inside `with`."""
 
@@ -125,6 +149,7 @@ class FakeServer(LocalServer):
         self.requests: list[Request] = []
         self.faults: list[tuple[str, Response]] = []
         self.chaos: Chaos | None = None
+        self.latency: Latency | None = None
         self.lock = threading.Lock()
         fake = self
 
@@ -146,6 +171,8 @@ class FakeServer(LocalServer):
                         fake.faults.remove(fault)
                     elif fake.chaos is not None and (kind := fake.chaos.draw()):
                         fault = (url.path, fake.chaos.response(kind))
+                    wait = fake.latency.draw(self.command, url.path) if fake.latency and not fault else 0.0
+                time.sleep(wait)
                 response = fault[1] if fault else fake.handle(request)
                 if response.drop:
                     time.sleep(response.hang_s)
