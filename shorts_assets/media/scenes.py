@@ -60,7 +60,7 @@ def _drawn(source: SceneSource, frames: int, fmt: OutputFormat, folder: Path, re
     """A still moved by its motion, or a procedural picture, already at the frame's size."""
     width, height, fps, seconds = fmt.width, fmt.height, fmt.fps, frames / fmt.fps
     if isinstance(source, StillSource):
-        return _moving_still(_distinct_path(source.media.local(), reuse), source.motion, frames, fmt)
+        return _moving_still(source, frames, fmt, reuse)
     if isinstance(source, ProceduralSource):
         if source.generator not in GENERATORS:
             raise ValueError(f"unknown generator {source.generator!r}; known: {', '.join(GENERATORS)}")
@@ -73,16 +73,16 @@ def _drawn(source: SceneSource, frames: int, fmt: OutputFormat, folder: Path, re
     raise TypeError(f"not a scene source: {source!r}")
 
 
-def _moving_still(path: str, motion: str, frames: int, fmt: OutputFormat):
+def _moving_still(source: StillSource, frames: int, fmt: OutputFormat, reuse: int):
     """A still whose camera slowly zooms or pans over `frames`, so it is never static.
 
     The still is covered at twice the output size first: zoompan moves its crop in whole
     input pixels, and finer pixels make the motion smooth instead of jittery.
     """
-    if motion not in MOTIONS:
-        raise ValueError(f"unknown motion {motion!r}; known: {', '.join(MOTIONS)}")
-    zoom, x, y = (e.format(p=f"on/{max(frames - 1, 1)}") for e in MOTIONS[motion])
-    still = cover(ffmpeg.input(path).video, 2 * fmt.width, 2 * fmt.height)
+    if source.motion not in MOTIONS:
+        raise ValueError(f"unknown motion {source.motion!r}; known: {', '.join(MOTIONS)}")
+    zoom, x, y = (e.format(p=f"on/{max(frames - 1, 1)}") for e in MOTIONS[source.motion])
+    still = cover(ffmpeg.input(_distinct_path(source.media.local(), reuse)).video, 2 * fmt.width, 2 * fmt.height)
     return still.filter("zoompan", z=zoom, x=x, y=y, d=frames, s=fmt.size, fps=fmt.fps)
 
 
