@@ -1,8 +1,8 @@
 """Synthetic inputs for a render benchmark, made on the fly so no media is ever committed.
 
-Six clips in the production format from lavfi sources, a narration of modulated tone and
-noise, evenly spread caption words, and a music bed file, so both renderers mix the very same
-inputs.
+Six clips in the production format from lavfi sources (our renderer takes each as a scene's
+video source), a narration of modulated tone and noise, evenly spread caption words, and a
+music bed file, so both renderers mix the very same inputs.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from shorts_assets.media.compose import RenderSpec
 from shorts_assets.media.ffmpeg import ffmpeg_exe, run_args
 from shorts_assets.media.format import PRODUCTION
 from shorts_assets.media.probe import measure_loudness
-from shorts_assets.models import Loudness, WordTiming
+from shorts_assets.models import Loudness, MediaFile, VideoSource, WordTiming
 
 FRAME = f"s={PRODUCTION.size}:r={PRODUCTION.fps}"
 CLIP_SOURCES = (
@@ -97,7 +97,8 @@ def make_inputs(folder: Path, narration_s: float = 57.0, words: int = 150, scene
 def ffmpeg_spec(inputs: BenchInputs, out_dir: Path) -> RenderSpec:
     """Our renderer's spec for these inputs, with the bed file as its music."""
     return RenderSpec(
-        clips=inputs.clips, scene_starts=inputs.scene_starts, narration=inputs.narration,
+        scenes=[VideoSource(media=MediaFile(name=clip.name, mime="video/mp4", path=clip)) for clip in inputs.clips],
+        scene_starts=inputs.scene_starts, narration=inputs.narration,
         narration_duration_s=inputs.narration_s, loudness=inputs.loudness, captions=inputs.captions,
         out_video=out_dir / "video.mp4", out_thumbnail=out_dir / "thumbnail.jpg",
         title="A render benchmark short", music=str(inputs.music),

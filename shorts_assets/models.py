@@ -11,6 +11,7 @@ import re
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -172,11 +173,49 @@ class Narration(Record):
     costs: list[Cost] = Field(default_factory=list)
 
 
-class Clip(Record):
-    scene: int
+class VideoSource(Record):
+    """A video (stock, the row's own): looped when shorter than its scene, scaled to cover the
+    frame and centre-cropped."""
+
+    kind: Literal["video"] = "video"
     media: MediaFile
-    duration_s: float
-    source: str = Field(description="how the clip was made, or where it came from")
+
+
+class StillSource(Record):
+    """A still picture, scaled to cover the frame and moved by a slow pan or zoom over its scene."""
+
+    kind: Literal["still"] = "still"
+    media: MediaFile
+    motion: str = Field(description="one of media.scenes.MOTIONS")
+
+
+class ProceduralSource(Record):
+    """A background ffmpeg draws at render time: the generator and the seed that fix its picture."""
+
+    kind: Literal["procedural"] = "procedural"
+    generator: str = Field(description="one of media.backgrounds.GENERATORS")
+    seed: int
+
+
+class CardSource(Record):
+    """A text card ffmpeg draws at render time: the text in the language's fonts on a seeded gradient."""
+
+    kind: Literal["card"] = "card"
+    text: str
+    language: str
+    seed: int
+
+
+SceneSource = Annotated[VideoSource | StillSource | ProceduralSource | CardSource, Field(discriminator="kind")]
+
+
+class Clip(Record):
+    """What one scene shows: the render builds its picture from `picture` in its one pass."""
+
+    scene: int
+    picture: SceneSource
+    preview: MediaFile = Field(description="a small JPEG of the scene, drawn as the render draws it")
+    source: str = Field(description="how the picture is made, or where it came from")
     credit: str = Field(default="", description="attribution the footage's licence asks for")
 
 

@@ -5,16 +5,19 @@ import os
 import pytest
 from dagster import AssetKey, DagsterInstance, PythonObjectDagsterType, build_input_context, build_output_context
 
-from shorts_assets.models import Clip, Clips, Idea, MediaFile
+from shorts_assets.models import Clip, Clips, Idea, MediaFile, VideoSource
 from shorts_assets.partitions import content_items
 from shorts_assets.store import LocalStore, StoreIOManager, StoreResource, scratch_dir
 
 
 def clips_record(folder, payload: bytes) -> Clips:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "clip-00.mp4").write_bytes(payload)
-    media = MediaFile(name="clip-00.mp4", mime="video/mp4", path=folder / "clip-00.mp4")
-    return Clips(item_id="bees-1", clips=[Clip(scene=0, media=media, duration_s=1.0, source="test")], provider="t")
+    (folder / "scene-00.mp4").write_bytes(payload)
+    (folder / "preview-00.jpg").write_bytes(b"jpeg")
+    media = MediaFile(name="scene-00.mp4", mime="video/mp4", path=folder / "scene-00.mp4")
+    preview = MediaFile(name="preview-00.jpg", mime="image/jpeg", path=folder / "preview-00.jpg")
+    clip = Clip(scene=0, picture=VideoSource(media=media), preview=preview, source="test")
+    return Clips(item_id="bees-1", clips=[clip], provider="t")
 
 
 def contexts(asset: str, partition: str = "bees-1"):
@@ -49,14 +52,15 @@ def stored_keys(manager: StoreIOManager) -> list[str]:
 def test_records_are_json_and_media_real_files(io_manager, tmp_path):
     out, into = contexts("clips")
     io_manager.handle_output(out, clips_record(tmp_path / "work", b"\x00mp4 bytes"))
-    assert stored_keys(io_manager) == ["clips/bees-1/clip-00.mp4", "clips/bees-1/record.json"]
+    assert stored_keys(io_manager) == ["clips/bees-1/preview-00.jpg", "clips/bees-1/record.json",
+                                       "clips/bees-1/scene-00.mp4"]
     stored = json.loads(io_manager.store.open().read_bytes("clips/bees-1/record.json"))
     assert stored["model"] == "Clips"
-    assert stored["record"]["clips"][0]["media"]["key"] == "clips/bees-1/clip-00.mp4"
-    assert "path" not in stored["record"]["clips"][0]["media"]
+    assert stored["record"]["clips"][0]["picture"]["media"]["key"] == "clips/bees-1/scene-00.mp4"
+    assert "path" not in stored["record"]["clips"][0]["picture"]["media"]
 
     loaded = io_manager.load_input(into)
-    media = loaded.clips[0].media
+    media = loaded.clips[0].picture.media
     assert media.local().read_bytes() == b"\x00mp4 bytes"
     assert media.sha256 == hashlib.sha256(b"\x00mp4 bytes").hexdigest()
     assert media.bytes == len(b"\x00mp4 bytes")
@@ -65,7 +69,7 @@ def test_records_are_json_and_media_real_files(io_manager, tmp_path):
 def test_rematerializing_replaces_media_and_record(io_manager, tmp_path):
     io_manager.handle_output(contexts("clips")[0], clips_record(tmp_path / "one", b"first"))
     io_manager.handle_output(contexts("clips")[0], clips_record(tmp_path / "two", b"second"))
-    assert io_manager.load_input(contexts("clips")[1]).clips[0].media.local().read_bytes() == b"second"
+    assert io_manager.load_input(contexts("clips")[1]).clips[0].picture.media.local().read_bytes() == b"second"
 
 
 def test_unpartitioned_and_media_free_records(io_manager):
@@ -100,7 +104,7 @@ def test_corrupted_media_is_detected_on_download(s3_bucket, tmp_path):
                                                  s3_endpoint_url=client.meta.endpoint_url))
     out, into = contexts("clips")
     manager.handle_output(out, clips_record(tmp_path / "w", b"good bytes"))
-    client.put_object(Bucket=bucket, Key="clips/bees-1/clip-00.mp4", Body=b"truncated")
+    client.put_object(Bucket=bucket, Key="clips/bees-1/scene-00.mp4", Body=b"truncated")
     with pytest.raises(OSError, match="does not match the sha256"):
         manager.load_input(into)
 

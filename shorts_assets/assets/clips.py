@@ -1,18 +1,35 @@
 from dagster import AssetExecutionContext, Output, ResourceParam, asset
 
 from ..deferrals import deferrable
-from ..models import Clip, Clips, Idea, MediaFile, Script
+from ..media.ffmpeg import MediaError
+from ..media.format import OutputFormat
+from ..media.scenes import write_preview
+from ..models import Clip, Clips, Cost, Idea, MediaFile, Script
 from ..output import OutputResource
 from ..partitions import content_items
 from ..policy import Policy
+from ..providers import PermanentError
 from ..providers.footage import ClipRequest, Footage
-from ..store import StoreResource, scratch_dir
+from ..store import StoreResource, media_files, scratch_dir
 from . import SERVICE_RETRY, cost_metadata, service_call
 
 
 def clip_seconds(text: str) -> float:
-    """Long enough for the scene at a slow speaking pace; the renderer loops a short clip."""
+    """About how long the scene runs at a slow speaking pace (the narration decides exactly)."""
     return round(len(text.split()) / 2.2 + 1.0, 1)
+
+
+def scene_clip(footage: Footage, request: ClipRequest, fmt: OutputFormat) -> tuple[Clip, Cost | None]:
+    """One scene's record and what it cost: the provider decides its source, and a preview drawn
+    from that source refuses here, not at the render, one that ffmpeg cannot draw."""
+    made = footage.make_clip(request)
+    preview = request.folder / f"preview-{request.index:02d}.jpg"
+    try:
+        write_preview(made.picture, clip_seconds(request.scene.narration), fmt, preview)
+    except MediaError as error:
+        raise PermanentError(f"scene {request.index}'s picture ({made.source}) cannot be drawn: {error}") from error
+    return Clip(scene=request.index, picture=made.picture, preview=MediaFile(name=preview.name, mime="image/jpeg",
+                path=preview), source=made.source, credit=made.credit), made.cost
 
 
 @asset(partitions_def=content_items, group_name="production", pool="footage", retry_policy=SERVICE_RETRY,
@@ -22,29 +39,26 @@ def clips(
     context: AssetExecutionContext, idea: Idea, script: Script, footage: ResourceParam[Footage], policy: Policy,
     store: StoreResource, output: OutputResource,
 ) -> Output[Clips]:
-    """One vertical clip per scene, from the row's own media or the scene's visual cue. Waits
-    when the day's budget is spent (the store keeps why)."""
+    """What each scene shows, from the row's own media or the scene's visual cue: its source and
+    how it fits the frame, with a small preview; the render draws the pictures. Waits when the
+    day's budget is spent (the store keeps why)."""
     policy.hold_paid_work(context.instance, context.asset_key)
     made, costs = [], []
     with scratch_dir(context) as work:
         for index, scene in enumerate(script.scenes):
-            path = work / f"clip-{index:02d}.mp4"
-            request = ClipRequest(item_id=idea.item_id, index=index, scene=scene,
-                                  seconds=clip_seconds(scene.narration), out_path=path,
+            request = ClipRequest(item_id=idea.item_id, index=index, scene=scene, folder=work,
                                   media=idea.media[index] if index < len(idea.media) else "", topic=idea.topic,
                                   language=idea.language, fmt=output.format)
             with service_call():
-                result = footage.make_clip(request)
-            costs += [result.cost] if result.cost else []
-            made.append(Clip(scene=index, media=MediaFile(name=path.name, mime="video/mp4", path=path),
-                             duration_s=request.seconds, source=result.source, credit=result.credit))
+                clip, cost = scene_clip(footage, request, output.format)
+            made.append(clip)
+            costs += [cost] if cost else []
     record = Clips(item_id=script.item_id, clips=made, provider=footage.name, costs=costs)
     return Output(
         record,
         metadata={
             "clips": len(made),
-            "seconds": round(sum(c.duration_s for c in made), 1),
-            "megabytes": round(sum(c.media.local().stat().st_size for c in made) / 1e6, 2),
+            "megabytes": round(sum(media.local().stat().st_size for media in media_files(record)) / 1e6, 2),
             "sources": ", ".join(c.source for c in made),
             **cost_metadata(costs),
         },

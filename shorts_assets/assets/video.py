@@ -43,7 +43,8 @@ def rendered_video(
     context: AssetExecutionContext, config: CaptionConfig, idea: Idea, script: Script, narration: Narration,
     clips: Clips, output: OutputResource,
 ) -> Output[RenderedVideo]:
-    """The short in one ffmpeg pass: clips cut to the words, captions, normalised voice."""
+    """The short in one ffmpeg pass: each scene drawn from its source and cut to the words, captions,
+    normalised voice."""
     fmt = output.format
     with scratch_dir(context) as work:
         captions = work / "captions.ass"
@@ -64,7 +65,7 @@ def rendered_video(
             raise permanent(str(error)) from error
         captions.write_text(document, encoding="utf-8")
         spec = RenderSpec(
-            clips=[clip.media.local() for clip in clips.clips],
+            scenes=[clip.picture for clip in clips.clips],
             scene_starts=narration.scene_starts,
             narration=narration.audio.local(),
             narration_duration_s=narration.duration_s,

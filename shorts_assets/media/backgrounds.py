@@ -1,13 +1,14 @@
 """Procedural backgrounds: animated pictures drawn by ffmpeg's own lavfi sources (gradients,
 Conway's life, elementary cellular automata, a Mandelbrot zoom, Perlin noise) and text cards,
-each an ffmpeg-python stream for `clips.encode_clip`. No download, no account, no Dagster.
+each an ffmpeg-python stream the render draws a scene with (`scenes.scene_picture`). No download,
+no account, no Dagster.
 
 Deterministic: every choice (colours, rule, motion) is drawn from the `random.Random` the
 caller passes, and every lavfi source that can draw random numbers gets the caller's seed, so
 the same seed always draws the same picture.
 
 Speed: each source is generated small (a fraction of the output size, or a cell grid) and
-scaled up, so a 10 s 1080x1920 clip takes 1.3-2.5 s on two cores (see `GENERATORS`).
+scaled up, so 10 s at 1080x1920 took 1.3-2.5 s on two cores when encoded alone (see `GENERATORS`).
 """
 
 from __future__ import annotations

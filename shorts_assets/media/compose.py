@@ -1,8 +1,10 @@
 """The production renderer: one ffmpeg invocation per video, built with ffmpeg-python.
 
-A single filter graph trims and fits every scene clip, burns the captions, normalises the
+A single filter graph draws every scene's picture from its source (a video or still fitted to
+the frame, or a procedural picture; `media.scenes`), burns the captions, normalises the
 narration, ducks an optional music bed under it, and writes both the MP4 and the thumbnail.
-One process means every input is decoded once and nothing touches the disk in between.
+One process means every input is decoded once, every pixel encoded once, and nothing touches
+the disk in between.
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ import ffmpeg
 from shorts_assets import text_rules
 from shorts_assets.languages import DEFAULT, Language
 from shorts_assets.media import text_block
-from shorts_assets.media.clips import cover
 from shorts_assets.media.ffmpeg import MediaError, run
 from shorts_assets.media.fonts import fonts_dir
 from shorts_assets.media.format import PRODUCTION, OutputFormat
 from shorts_assets.media.probe import voice_filters, voice_gain_db
-from shorts_assets.models import MAX_VIDEO_SECONDS, Loudness
+from shorts_assets.media.scenes import scene_picture
+from shorts_assets.models import MAX_VIDEO_SECONDS, Loudness, SceneSource, StillSource, VideoSource
 
 THUMBNAIL_AT_S = 1.0
 MUSIC_FILE_GAIN_DB = -20  # a mastered track (about -10 LUFS) lands near -30 LUFS, under the voice
@@ -39,7 +41,7 @@ PAD_CHORDS = ((0, 4, 7, 11), (0, 3, 7, 10), (0, 5, 7, 12), (0, 4, 7, 14))
 class RenderSpec:
     """Everything one video needs; scene i runs from scene_starts[i] to scene_starts[i + 1]."""
 
-    clips: list[Path]
+    scenes: list[SceneSource]
     scene_starts: list[float]
     narration: Path
     narration_duration_s: float
@@ -79,7 +81,7 @@ def render_video(spec: RenderSpec) -> RenderResult:
         title_file.write_text(thumbnail_title(spec.title, spec.language, spec.fmt), encoding="utf-8")
         documents = [spec.captions.read_text(encoding="utf-8"), title_file.read_text(encoding="utf-8")]
         fontsdir = str(fonts_dir(documents, Path(tmp) / "fonts"))
-        picture = _scenes(spec)
+        picture = _scenes(spec, Path(tmp))
         split = picture.filter_multi_output("split")
         main, thumb = split.stream(0), split.stream(1)
         video = main.filter("ass", filename=str(spec.captions), fontsdir=fontsdir)
@@ -111,16 +113,16 @@ def _check(spec: RenderSpec) -> None:
             f"(narration {spec.narration_duration_s:.1f} s + tail {spec.tail_s:.1f} s), "
             f"over the {MAX_VIDEO_SECONDS:.0f} s limit of a short; shorten the script"
         )
-    if len(spec.clips) != len(spec.scene_starts) or not spec.clips:
+    if len(spec.scenes) != len(spec.scene_starts) or not spec.scenes:
         raise MediaError(
-            f"need one clip per scene: {len(spec.clips)} clips for {len(spec.scene_starts)} scenes"
+            f"need one picture per scene: {len(spec.scenes)} pictures for {len(spec.scene_starts)} scenes"
         )
     if spec.scene_starts[0] != 0 or min(_scene_frames(spec)) < 0:
         raise MediaError(
             f"scene starts must begin at 0, never go back, and fall within the video: "
             f"{spec.scene_starts}"
         )
-    named = {f"clip for scene {i}": clip for i, clip in enumerate(spec.clips)}
+    named = {f"the picture of scene {i}": path for i, path in enumerate(_files(spec)) if path}
     named |= {"narration": spec.narration, "captions": spec.captions}
     if spec.music not in ("none", "ambient"):
         named["music"] = Path(spec.music)
@@ -136,32 +138,27 @@ def _scene_frames(spec: RenderSpec) -> list[int]:
     return [end - start for start, end in pairwise(edges)]
 
 
-def _scenes(spec: RenderSpec):
-    """Each clip looped, cut to its scene, scaled to cover the frame and cropped, then joined.
+def _scenes(spec: RenderSpec, folder: Path):
+    """Each scene's picture drawn from its source, cut to the scene's frames, then joined.
 
     A scene that gets no frame (it starts where the next one does) is left out.
     """
-    clips = [Path(clip).absolute() for clip in spec.clips]
-    width, height, fps = spec.fmt.width, spec.fmt.height, spec.fmt.fps
-    parts = []
-    for scene, (clip, frames) in enumerate(zip(clips, _scene_frames(spec), strict=True)):
-        if frames == 0:
-            continue
-        part = ffmpeg.input(_distinct_path(clip, clips[:scene].count(clip)), stream_loop=-1).video
-        part = part.filter("fps", fps).filter("trim", end_frame=frames)
-        part = part.filter("setpts", "PTS-STARTPTS")
-        parts.append(cover(part, width, height).filter("setsar", 1))
+    files = _files(spec)
+    parts = [
+        scene_picture(source, frames, spec.fmt, folder, reuse=files[:scene].count(files[scene]) if files[scene] else 0)
+        for scene, (source, frames) in enumerate(zip(spec.scenes, _scene_frames(spec), strict=True))
+        if frames > 0
+    ]
     return ffmpeg.concat(*parts, v=1, a=0) if len(parts) > 1 else parts[0]
 
 
-def _distinct_path(clip: Path, reuse: int) -> str:
-    """An absolute clip path, spelled differently (`dir/./name`) each time it is reused.
-
-    ffmpeg-python merges equal inputs into one node, and one input cannot feed two scenes
-    without a split that would hold a whole scene of frames in memory; so a clip shown in two
-    scenes is simply opened twice.
-    """
-    return str(clip.parent) + "/" + "./" * reuse + clip.name
+def _files(spec: RenderSpec) -> list[Path | None]:
+    """The file each scene's picture is drawn from (None for a procedural one)."""
+    return [
+        Path(source.media.path or source.media.name).absolute() if isinstance(source, VideoSource | StillSource)
+        else None
+        for source in spec.scenes
+    ]
 
 
 def _soundtrack(spec: RenderSpec):

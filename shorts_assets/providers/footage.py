@@ -1,15 +1,18 @@
 """Footage: the picture under each scene. The role: what a provider is asked for and answers.
 
-`Footage` makes one scene's clip from a `ClipRequest`; `NoFootage` says "nothing here, try
-the next one". The implementations: `procedural_footage` (the offline default), `openai_footage`,
-`stock_footage` (Pexels and the row's own media); `footage_chain` tries those SHORTS_FOOTAGE
-names in order. Every implementation seeds its choices with `scene_seed` and treats a
-`card_text` visual (a title or call-to-action card) the same way.
+`Footage` decides one scene's picture from a `ClipRequest`: its source (a file it fetched or
+made, or a procedural recipe) and how to fit it; the render draws it, so no provider encodes
+video. `NoFootage` says "nothing here, try the next one". The implementations:
+`procedural_footage` (the offline default), `openai_footage`, `stock_footage` (Pexels and the
+row's own media); `footage_chain` tries those SHORTS_FOOTAGE names in order. Every
+implementation seeds its choices with `scene_seed` and treats a `card_text` visual (a title
+or call-to-action card) the same way.
 """
 
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -22,13 +25,12 @@ CARD_PREFIXES = ("title card:", "call to action card:")
 
 @dataclass(frozen=True)
 class ClipRequest:
-    """One scene's picture to make: `seconds` long in the format `fmt`, written to `out_path`, no audio."""
+    """One scene's picture to decide, for the format `fmt`; a file the provider makes goes in `folder`."""
 
     item_id: str
     index: int
     scene: models.Scene
-    seconds: float
-    out_path: Path
+    folder: Path
     media: str = ""  # the row's own media for this scene (a local path or URL), if it gave one
     topic: str = ""  # what the whole video is about, for providers that search or generate
     language: str = "en"  # the row's language: what a card's text is drawn and shaped as
@@ -37,7 +39,8 @@ class ClipRequest:
 
 @dataclass(frozen=True)
 class ClipMade:
-    source: str  # how it was made or where it came from
+    picture: models.SceneSource  # what the render draws the scene from, and how it fits it
+    source: str  # how it is made or where it came from
     credit: str = ""  # attribution the footage's licence asks for
     cost: models.Cost | None = None
 
@@ -53,6 +56,12 @@ class Footage(Protocol):
     name: str
 
     def make_clip(self, request: ClipRequest) -> ClipMade: ...
+
+
+def scene_file(request: ClipRequest, path: Path, mime: str) -> models.MediaFile:
+    """A file a scene's picture is drawn from, named for the store: scene-NN.<extension of its type>."""
+    extension = mimetypes.guess_extension(mime) or Path(path).suffix.lower() or ".bin"
+    return models.MediaFile(name=f"scene-{request.index:02d}{extension}", mime=mime, path=Path(path))
 
 
 def scene_seed(item_id: str, index: int) -> int:

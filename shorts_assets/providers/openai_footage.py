@@ -1,5 +1,5 @@
-"""OpenAI image footage: one generated portrait still per scene, brought to life with a slow
-pan or zoom (ffmpeg's zoompan), so a scene is a moving vertical clip like any other.
+"""OpenAI image footage: one generated portrait still per scene, which the render brings to
+life with a slow pan or zoom (ffmpeg's zoompan), so a scene moves like any other.
 
 The motion comes from the scene seed (sha256 of item id and scene index), so a scene keeps
 its motion across runs and neighbouring scenes usually differ. Title and call-to-action
@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-import tempfile
-from pathlib import Path
 
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from ..media.clips import MOTIONS, ClipEncoding, animate_image
-from ..models import Cost
+from ..media.scenes import MOTIONS
+from ..models import Cost, StillSource
 from . import PermanentError
-from .footage import ClipMade, ClipRequest, card_text, scene_seed
+from .footage import ClipMade, ClipRequest, card_text, scene_file, scene_seed
 from .openai_errors import openai_client, openai_errors
 
 STYLE = "Vertical 9:16 picture, cinematic, rich detail. No text, letters, captions or logos anywhere in the image."
-IMAGE_KINDS = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+IMAGE_KINDS = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpeg"}
 
 
 def image_prompt(visual: str, topic: str = "") -> str:
@@ -36,7 +34,7 @@ def image_prompt(visual: str, topic: str = "") -> str:
 
 
 def image_kind(data: bytes) -> str | None:
-    """The file extension for PNG, JPEG or WebP bytes, or None when they are none of those."""
+    """The image type (png, jpeg, webp) of the bytes, or None when they are none of those."""
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "webp"
     return next((kind for magic, kind in IMAGE_KINDS.items() if data.startswith(magic)), None)
@@ -58,25 +56,15 @@ class OpenAIImageFootage(ConfigurableResource):
     usd_per_image: float = Field(default=0.063, description="for the cost estimate (gpt-image-1, 1024x1536, medium)")
     max_retries: int = Field(default=2, description="the SDK's own retries before the step's RetryPolicy")
     timeout: float = Field(default=180.0, description="seconds per request; gpt-image-1 can take a minute")
-    preset: str = ClipEncoding.preset
-    crf: int = ClipEncoding.crf
-
-    @property
-    def encoding(self) -> ClipEncoding:
-        return ClipEncoding(self.preset, self.crf)
 
     def make_clip(self, request: ClipRequest) -> ClipMade:
-        if not request.seconds > 0:
-            raise ValueError(f"clip length must be positive, got {request.seconds}")
-        out = Path(request.out_path).absolute()
-        out.parent.mkdir(parents=True, exist_ok=True)
         image, kind = self._image(request)
+        still = request.folder / f"image-{request.index:02d}.{kind}"
+        still.parent.mkdir(parents=True, exist_ok=True)
+        still.write_bytes(image)
         motion = motion_for(request.item_id, request.index)
-        with tempfile.TemporaryDirectory(dir=out.parent, prefix=".image-") as tmp:
-            still = Path(tmp) / f"scene.{kind}"
-            still.write_bytes(image)
-            animate_image(still, request.seconds, out, request.fmt, motion, self.encoding)
         return ClipMade(
+            picture=StillSource(media=scene_file(request, still, f"image/{kind}"), motion=motion),
             source=f"openai-images:{self.model} motion={motion}",
             cost=Cost(service="openai-images", units={"images": 1}, usd=self.usd_per_image),
         )

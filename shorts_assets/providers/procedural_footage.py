@@ -1,5 +1,6 @@
-"""The offline footage: `ProceduralFootage` makes real clips with no account and no download,
-animated backgrounds and text cards drawn by ffmpeg (`media.backgrounds`).
+"""The offline footage: `ProceduralFootage` picks each scene's animated background or text card,
+drawn by ffmpeg (`media.backgrounds`) with no account and no download. It stores the recipe
+(generator and seed, or the card's text); the render draws the picture from it.
 
 Everything is deterministic: the seed comes from sha256 of (item id, scene index), and the
 generator from an item-specific order, so the same scene of the same item always gets the
@@ -10,15 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import random
-import tempfile
-from pathlib import Path
 from typing import ClassVar
 
 import dagster as dg
 
-from shorts_assets.languages import language
-from shorts_assets.media.backgrounds import GENERATORS, text_card
-from shorts_assets.media.clips import ClipEncoding, encode_clip
+from shorts_assets.media.backgrounds import GENERATORS
+from shorts_assets.models import CardSource, ProceduralSource
 from shorts_assets.providers.footage import ClipMade, ClipRequest, card_text, scene_seed
 
 
@@ -36,36 +34,15 @@ def generator_for(item_id: str, index: int) -> str:
 
 
 class ProceduralFootage(dg.ConfigurableResource):
-    """Offline footage: procedural animated backgrounds and text cards, made by ffmpeg."""
+    """Offline footage: procedural animated backgrounds and text cards, drawn by ffmpeg in the render."""
 
     name: ClassVar[str] = "procedural"
 
-    preset: str = "ultrafast"
-    crf: int = 26
-
-    @property
-    def encoding(self) -> ClipEncoding:
-        return ClipEncoding(self.preset, self.crf)
-
     def make_clip(self, request: ClipRequest) -> ClipMade:
-        scene, index, item_id, seconds = request.scene, request.index, request.item_id, request.seconds
-        fmt = request.fmt
-        if not seconds > 0:
-            raise ValueError(f"clip length must be positive, got {seconds}")
-        out = Path(request.out_path).absolute()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        seed = scene_seed(item_id, index)
-        rng = random.Random(seed)
-        text = card_text(scene.visual)
+        seed = scene_seed(request.item_id, request.index)
+        text = card_text(request.scene.visual)
         if text is not None:
-            with tempfile.TemporaryDirectory(dir=out.parent, prefix=".card-") as tmp:
-                stream, params = text_card(
-                    text or " ", language(request.language), rng, seed, fmt.width, fmt.height, fmt.fps, seconds,
-                    Path(tmp) / "card.ass",
-                )
-                encode_clip(stream, seconds, out, f"make the text card for scene {index}", fmt, self.encoding)
-            return ClipMade(source=f"procedural:card seed={seed} {params}")
-        kind = generator_for(item_id, index)
-        stream, params = GENERATORS[kind](rng, seed, fmt.width, fmt.height, fmt.fps, seconds)
-        encode_clip(stream, seconds, out, f"make the {kind} clip for scene {index}", fmt, self.encoding)
-        return ClipMade(source=f"procedural:{kind} seed={seed} {params}")
+            return ClipMade(picture=CardSource(text=text, language=request.language, seed=seed),
+                            source=f"procedural:card seed={seed}")
+        kind = generator_for(request.item_id, request.index)
+        return ClipMade(picture=ProceduralSource(generator=kind, seed=seed), source=f"procedural:{kind} seed={seed}")

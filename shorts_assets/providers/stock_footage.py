@@ -1,9 +1,8 @@
 """Footage from outside: Pexels stock video and the row's own media.
 
-Both implement `Footage.make_clip` from `providers.footage`. Every clip leaves here in the
-request's format (size and frame rate), H.264 yuv420p with no audio, exactly
-`request.seconds` long: a video is scaled to cover the frame, centre-cropped and looped when
-short; a still image becomes a slow zoom.
+Both implement `Footage.make_clip` from `providers.footage`: the scene's source is the file
+itself, which the render fits to the frame: a video is scaled to cover it, centre-cropped and
+looped when short; a still image becomes a slow zoom.
 
 Files come through `downloads` (a size limit, a cache by content hash, only files ffmpeg can
 decode). The Pexels API key is sent to the API only, never to the file hosts. A row's link
@@ -24,9 +23,10 @@ from urllib.parse import urlsplit
 import dagster as dg
 import httpx
 
-from shorts_assets.media.clips import animate_image, conform_video
 from shorts_assets.media.ffmpeg import MediaError
 from shorts_assets.media.format import OutputFormat
+from shorts_assets.media.probe import check_decodes
+from shorts_assets.models import SceneSource, StillSource, VideoSource
 from shorts_assets.providers import PermanentError, TransientError
 from shorts_assets.providers.downloads import (
     MB,
@@ -37,7 +37,7 @@ from shorts_assets.providers.downloads import (
     rate_limit_wait,
     transient,
 )
-from shorts_assets.providers.footage import ClipMade, ClipRequest, NoFootage, card_text, scene_seed
+from shorts_assets.providers.footage import ClipMade, ClipRequest, NoFootage, card_text, scene_file, scene_seed
 from shorts_assets.providers.http_errors import retried, send
 from shorts_assets.providers.public_net import allowance, public_client
 
@@ -47,16 +47,15 @@ MAX_CANDIDATES = 2  # stock videos tried per scene when a file is unusable
 
 
 # --------------------------------------------------------------------------------------------
-# Conforming: any video or image to a clip of the output format
+# Any video or image as a scene's source
 
 
-def conform(src: Path, mime: str, seconds: float, out: Path, fmt: OutputFormat) -> None:
-    if not seconds > 0:
-        raise ValueError(f"clip length must be positive, got {seconds}")
-    if mime.startswith("image/") and mime != "image/gif":  # a GIF moves: treat it as a video
-        animate_image(src, seconds, out, fmt)
-    else:
-        conform_video(src, seconds, out, fmt)
+def file_source(request: ClipRequest, path: Path, mime: str) -> SceneSource:
+    """A still image zooms in slowly; anything else (a GIF moves too) is played as a video."""
+    media = scene_file(request, path, mime)
+    if mime.startswith("image/") and mime != "image/gif":
+        return StillSource(media=media, motion="zoom-in")
+    return VideoSource(media=media)
 
 
 # --------------------------------------------------------------------------------------------
@@ -119,9 +118,9 @@ class PexelsFootage(dg.ConfigurableResource):
             raise NoFootage(f"Pexels has no portrait MP4 video for {query!r}")
         start = scene_seed(request.item_id, request.index) % len(videos)
         video, chosen, download = self._first_usable((videos[start:] + videos[:start])[:MAX_CANDIDATES], request.fmt)
-        conform(download.path, download.mime, request.seconds, Path(request.out_path), request.fmt)
         user = video.get("user") or {}
         return ClipMade(
+            picture=file_source(request, download.path, download.mime),
             source=f"pexels:video {video['id']} file {chosen.get('id')} {chosen['width']}x{chosen['height']}",
             credit=f"Video by {user.get('name') or 'unknown'} on Pexels ({video.get('url', 'https://www.pexels.com')})",
         )
@@ -209,11 +208,11 @@ class RowMediaFootage(dg.ConfigurableResource):
             (path, mime), source = self._local(media), media
             credit = ""
         try:
-            conform(path, mime, request.seconds, Path(request.out_path), request.fmt)
+            check_decodes(path)
         except MediaError as error:
             message = f"the row's media {source!r} is not a video or image ffmpeg can read: {error}"
             raise PermanentError(message) from error
-        return ClipMade(source=f"row-media:{source}", credit=credit)
+        return ClipMade(picture=file_source(request, path, mime), source=f"row-media:{source}", credit=credit)
 
     def _local(self, media: str) -> tuple[Path, str]:
         """A file inside `media_root` once symlinks and '..' are resolved; nothing else."""

@@ -213,7 +213,7 @@ def test_when_every_tried_stock_file_is_corrupt_the_scene_moves_on_saying_why(fa
     index = next(i for i in range(1, 20) if scene_seed("stock-item", i) % 3 == 0)  # video 1, then video 2
     scene = Scene(narration="Bees dance.", visual="bees dancing")
     with pytest.raises(NoFootage) as nothing:
-        footage.make_clip(ClipRequest("stock-item", index, scene, 1.0, tmp_path / "clip.mp4"))
+        footage.make_clip(ClipRequest("stock-item", index, scene, tmp_path))
     assert str(nothing.value) == (
         f"Pexels video 1: {pexels.url}/download/truncated is not a playable video or image (ffmpeg cannot decode it); "
         f"Pexels video 2: {pexels.url}/download/noise is not a playable video or image (ffmpeg cannot decode it)")

@@ -133,4 +133,4 @@ def test_the_whole_item_materializes_with_the_store_on_s3(s3_bucket, tmp_path):
             f"factory/narration/{ITEM}/narration.wav"} <= keys
     assert {Path(k).suffix for k in keys} <= MEDIA_SUFFIXES
     assert not (tmp_path / "store").exists()
-    assert list((tmp_path / "cache").rglob("clip-00.mp4"))  # downstream steps read local copies
+    assert list((tmp_path / "cache").rglob("narration.wav"))  # downstream steps read local copies

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 
+import ffmpeg
 import pytest
 
 from shorts_assets.languages import DEFAULT
 from shorts_assets.media.backgrounds import GENERATORS
-from shorts_assets.media.clips import encode_clip
+from shorts_assets.media.ffmpeg import run
 from shorts_assets.media.fonts import font_stack
 from shorts_assets.media.probe import probe
 from shorts_assets.media.text_block import layout
@@ -21,7 +22,8 @@ SECONDS = 1.5
 def _render(kind: str, seed: int, seconds: float, out, fmt=SMALL) -> str:
     """One clip from a named generator and seed; its description."""
     stream, params = GENERATORS[kind](random.Random(seed), seed, fmt.width, fmt.height, fmt.fps, seconds)
-    encode_clip(stream, seconds, out, f"make a {kind} clip", fmt)
+    run(ffmpeg.output(stream.filter("format", "yuv420p"), str(out), t=f"{seconds:.3f}", r=fmt.fps,
+                      vcodec="libx264", preset="ultrafast"), f"make a {kind} clip")
     return params
 
 

@@ -10,7 +10,7 @@ from shorts_assets.media.compose import RenderSpec, render_video
 from shorts_assets.media.ffmpeg import MediaError
 from shorts_assets.media.format import PRODUCTION, OutputFormat
 from shorts_assets.media.probe import integrated_loudness, measure_loudness, probe
-from shorts_assets.models import WordTiming
+from shorts_assets.models import MediaFile, VideoSource, WordTiming
 from shorts_assets_tests.conftest import SMALL
 
 from .conftest import count_pixels, frame_rgb, lavfi
@@ -46,7 +46,8 @@ def make_spec(
     captions = folder / "captions.ass"
     captions.write_text(build_ass(WORDS, fmt), encoding="utf-8")
     spec = RenderSpec(
-        clips=list(clips), scene_starts=[0.0, 2.0], narration=narration,
+        scenes=[VideoSource(media=MediaFile(name=Path(clip).name, mime="video/mp4", path=clip)) for clip in clips],
+        scene_starts=[0.0, 2.0], narration=narration,
         narration_duration_s=NARRATION_S, loudness=measure_loudness(narration),
         captions=captions, out_video=folder / "video.mp4",
         out_thumbnail=folder / "thumbnail.jpg", title="Why do bees dance? A short, sweet answer",
@@ -148,9 +149,9 @@ def test_over_sixty_seconds_is_refused(blue_clip, narration_wav, tmp_path):
     assert not spec.out_video.exists()
 
 
-def test_missing_clip_is_a_media_error(blue_clip, narration_wav, tmp_path):
+def test_missing_source_is_a_media_error(blue_clip, narration_wav, tmp_path):
     spec = make_spec(tmp_path, [blue_clip, tmp_path / "gone.mp4"], narration_wav)
-    with pytest.raises(MediaError, match="clip for scene 1 not found"):
+    with pytest.raises(MediaError, match="the picture of scene 1 not found"):
         render_video(spec)
 
 

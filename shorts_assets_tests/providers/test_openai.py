@@ -49,9 +49,9 @@ def footage(fake, **fields) -> OpenAIImageFootage:
     return OpenAIImageFootage(**{"api_key": fake.api_key, "base_url": fake.url + "/v1", **fields})
 
 
-def request(tmp_path, visual="bees dancing on a honeycomb, macro", seconds=1.5, index=1) -> ClipRequest:
+def request(tmp_path, visual="bees dancing on a honeycomb, macro", index=1) -> ClipRequest:
     scene = models.Scene(narration="Bees dance.", visual=visual)
-    return ClipRequest("honeybees-1", index, scene, seconds, tmp_path / f"clip-{index}.mp4", fmt=SMALL)
+    return ClipRequest("honeybees-1", index, scene, tmp_path, fmt=SMALL)
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,8 +194,8 @@ def test_is_footage():
     assert isinstance(OpenAIImageFootage(api_key="x"), Footage)
 
 
-def test_image_clip_is_a_moving_vertical_h264_clip_of_the_requested_length(fake, tmp_path):
-    made = footage(fake).make_clip(request(tmp_path, seconds=1.5))
+def test_an_image_scene_is_the_generated_still_moved_by_its_scene_motion(fake, tmp_path):
+    made = footage(fake).make_clip(request(tmp_path))
 
     (sent,) = fake.calls("POST", IMAGES)
     body = sent.json()
@@ -204,13 +204,11 @@ def test_image_clip_is_a_moving_vertical_h264_clip_of_the_requested_length(fake,
     assert "response_format" not in body  # gpt-image models reject it
     assert body["prompt"].startswith("bees dancing on a honeycomb, macro.") and "No text" in body["prompt"]
 
-    info = probe(tmp_path / "clip-1.mp4")
-    assert (info.width, info.height, info.fps) == (SMALL.width, SMALL.height, SMALL.fps)
-    assert (info.video_codec, info.pix_fmt, info.audio_codec) == ("h264", "yuv420p", None)
-    assert info.duration_s == pytest.approx(1.5, abs=0.05)
+    assert made.picture.motion == motion_for("honeybees-1", 1)
+    assert made.picture.media.name == "scene-01.png" and made.picture.media.mime == "image/png"
+    assert probe(made.picture.media.local()).video_codec == "png"  # the still as sent, not re-encoded
     assert made.source == f"openai-images:gpt-image-1 motion={motion_for('honeybees-1', 1)}"
     assert made.cost == models.Cost(service="openai-images", units={"images": 1}, usd=0.063)
-    assert [p.name for p in tmp_path.iterdir()] == ["clip-1.mp4"]  # the still was temporary
 
 
 def test_dall_e_is_asked_for_base64_and_cards_become_cover_pictures(fake, tmp_path):
@@ -228,9 +226,9 @@ def test_motion_is_stable_per_scene_and_varies_across_scenes():
 
 def test_image_500_then_success(fake, sleeps, tmp_path):
     fake.fail_next(error(500, "The server had an error.", kind="server_error"), IMAGES)
-    footage(fake).make_clip(request(tmp_path, seconds=0.5))
+    made = footage(fake).make_clip(request(tmp_path))
     assert len(fake.calls("POST", IMAGES)) == 2 and len(sleeps) == 1
-    assert probe(tmp_path / "clip-1.mp4").duration_s == pytest.approx(0.5, abs=0.05)
+    assert made.picture.media.local().is_file()
 
 
 @pytest.mark.parametrize("code", ["content_policy_violation", "moderation_blocked"])
@@ -253,4 +251,4 @@ def test_corrupt_image_is_permanent(fake, tmp_path, b64):
     fake.fail_next(Response(200, {"created": 1, "data": [{"b64_json": b64}]}), IMAGES)
     with pytest.raises(PermanentError, match="corrupt image"):
         footage(fake).make_clip(request(tmp_path))
-    assert not (tmp_path / "clip-1.mp4").exists()
+    assert list(tmp_path.iterdir()) == []  # nothing kept of it

@@ -58,7 +58,7 @@ def _row_media(tmp_path, allowed=()) -> RowMediaFootage:
 
 def _clip(tmp_path, media: str) -> ClipRequest:
     scene = models.Scene(narration="Bees dance.", visual="bees")
-    return ClipRequest("honeybees-1", 0, scene, 1.0, tmp_path / "clip.mp4", media=media)
+    return ClipRequest("honeybees-1", 0, scene, tmp_path, media=media)
 
 
 def _answers(monkeypatch, *answers: list[str]) -> list[str]:
