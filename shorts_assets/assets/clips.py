@@ -3,6 +3,7 @@ from dagster import AssetExecutionContext, Output, ResourceParam, asset
 from ..deferrals import deferrable
 from ..models import Clip, Clips, Idea, MediaFile, Script
 from ..output import OutputResource
+from ..parallel import in_order
 from ..partitions import content_items
 from ..policy import Policy
 from ..providers.footage import ClipRequest, Footage
@@ -27,14 +28,17 @@ def clips(
     policy.hold_paid_work(context.instance, context.asset_key)
     made, costs = [], []
     with scratch_dir(context) as work:
-        for index, scene in enumerate(script.scenes):
-            path = work / f"clip-{index:02d}.mp4"
-            request = ClipRequest(item_id=idea.item_id, index=index, scene=scene,
-                                  seconds=clip_seconds(scene.narration), out_path=path,
-                                  media=idea.media[index] if index < len(idea.media) else "", topic=idea.topic,
-                                  language=idea.language, fmt=output.format)
-            with service_call():
-                result = footage.make_clip(request)
+        requests = [
+            ClipRequest(item_id=idea.item_id, index=index, scene=scene, seconds=clip_seconds(scene.narration),
+                        out_path=work / f"clip-{index:02d}.mp4",
+                        media=idea.media[index] if index < len(idea.media) else "", topic=idea.topic,
+                        language=idea.language, fmt=output.format)
+            for index, scene in enumerate(script.scenes)
+        ]
+        with service_call():  # the scenes at once: the step waits for its slowest, not for their sum
+            results = in_order(footage.make_clip, requests, policy.scene_concurrency)
+        for request, result in zip(requests, results, strict=True):
+            index, path = request.index, request.out_path
             costs += [result.cost] if result.cost else []
             made.append(Clip(scene=index, media=MediaFile(name=path.name, mime="video/mp4", path=path),
                              duration_s=request.seconds, source=result.source, credit=result.credit))

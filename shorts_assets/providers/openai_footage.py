@@ -5,26 +5,37 @@ The motion comes from the scene seed (sha256 of item id and scene index), so a s
 its motion across runs and neighbouring scenes usually differ. Title and call-to-action
 cards get a picture too (the captions carry the words); the prompt asks for no lettering,
 which image models draw badly.
+
+Each image is paid for once: it is kept in the store under the hash of its prompt, model and
+settings (`keys.image_cache`), as the voice cache keeps narrations, so a retried or
+rematerialized step draws only the scenes it has no picture for yet, and two scenes of one
+step that ask for the same picture wait for one drawing.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import json
 import tempfile
 from pathlib import Path
 
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from .. import keys
 from ..media.clips import MOTIONS, ClipEncoding, animate_image
 from ..models import Cost
+from ..parallel import one_at_a_time
+from ..store import StoreResource
 from . import PermanentError
 from .footage import ClipMade, ClipRequest, card_text, scene_seed
 from .openai_errors import openai_client, openai_errors
 
 STYLE = "Vertical 9:16 picture, cinematic, rich detail. No text, letters, captions or logos anywhere in the image."
 IMAGE_KINDS = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+MIME_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
 
 
 def image_prompt(visual: str, topic: str = "") -> str:
@@ -46,6 +57,7 @@ def motion_for(item_id: str, index: int) -> str:
     return sorted(MOTIONS)[scene_seed(item_id, index) % len(MOTIONS)]
 
 
+
 class OpenAIImageFootage(ConfigurableResource):
     """Footage from OpenAI's image API (or a compatible server), animated with a pan or zoom."""
 
@@ -60,6 +72,7 @@ class OpenAIImageFootage(ConfigurableResource):
     timeout: float = Field(default=180.0, description="seconds per request; gpt-image-1 can take a minute")
     preset: str = ClipEncoding.preset
     crf: int = ClipEncoding.crf
+    store: StoreResource = Field(description="where each paid image is kept (cache/images/), so it is paid once")
 
     @property
     def encoding(self) -> ClipEncoding:
@@ -70,7 +83,7 @@ class OpenAIImageFootage(ConfigurableResource):
             raise ValueError(f"clip length must be positive, got {request.seconds}")
         out = Path(request.out_path).absolute()
         out.parent.mkdir(parents=True, exist_ok=True)
-        image, kind = self._image(request)
+        image, kind, paid = self._image(request)
         motion = motion_for(request.item_id, request.index)
         with tempfile.TemporaryDirectory(dir=out.parent, prefix=".image-") as tmp:
             still = Path(tmp) / f"scene.{kind}"
@@ -78,11 +91,41 @@ class OpenAIImageFootage(ConfigurableResource):
             animate_image(still, request.seconds, out, request.fmt, motion, self.encoding)
         return ClipMade(
             source=f"openai-images:{self.model} motion={motion}",
-            cost=Cost(service="openai-images", units={"images": 1}, usd=self.usd_per_image),
+            cost=Cost(service="openai-images", units={"images": 1}, usd=self.usd_per_image) if paid else None,
         )
 
-    def _image(self, request: ClipRequest) -> tuple[bytes, str]:
-        """The scene's picture and its file extension; anything but a real image is an error."""
+    def image_key(self, prompt: str) -> str:
+        """Everything that changes the picture, hashed: the same key means the same paid image."""
+        identity = {"service": "openai-images", "model": self.model, "size": self.size, "quality": self.quality,
+                    "prompt": prompt}
+        return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+    def _image(self, request: ClipRequest) -> tuple[bytes, str, bool]:
+        """The scene's picture, its file extension and whether it was paid for now (else it was kept)."""
+        prompt = image_prompt(request.scene.visual, request.topic)
+        key = self.image_key(prompt)
+        with one_at_a_time(key):
+            kept = self._kept(key)
+            if kept is not None:
+                return *kept, False
+            image, kind = self._draw(request, prompt)
+            store = self.store.open()
+            store.put_bytes(keys.image_cache(key, f"image.{kind}"), image, MIME_TYPES[kind])
+            store.put_json(keys.image_cache(key, "image.json"),
+                           {"kind": kind, "sha256": hashlib.sha256(image).hexdigest(), "prompt": prompt})
+            return image, kind, True
+
+    def _kept(self, key: str) -> tuple[bytes, str] | None:
+        """The image kept under `key`, if the store has it whole (its record is written last)."""
+        store = self.store.open()
+        meta = store.read_json(keys.image_cache(key, "image.json"))
+        image = store.read_bytes(keys.image_cache(key, f"image.{meta['kind']}")) if meta else None
+        if image is None or hashlib.sha256(image).hexdigest() != meta["sha256"]:
+            return None
+        return image, meta["kind"]
+
+    def _draw(self, request: ClipRequest, prompt: str) -> tuple[bytes, str]:
+        """The picture OpenAI draws for `prompt`, and its file extension; anything but a real image is an error."""
         options = {"quality": self.quality} if self.quality else {}
         if not self.model.startswith("gpt-image"):
             # dall-e answers with a URL unless asked; the gpt-image models always send base64
@@ -91,7 +134,7 @@ class OpenAIImageFootage(ConfigurableResource):
         client = openai_client(self.api_key, self.base_url, self.max_retries, self.timeout)
         with openai_errors(f"draw scene {request.index} of {request.item_id}"), client:
             result = client.images.generate(
-                model=self.model, prompt=image_prompt(request.scene.visual, request.topic), size=self.size, n=1,
+                model=self.model, prompt=prompt, size=self.size, n=1,
                 **options,
             )
         encoded = result.data[0].b64_json if result.data else None
