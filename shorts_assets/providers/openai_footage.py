@@ -57,7 +57,6 @@ def motion_for(item_id: str, index: int) -> str:
     return sorted(MOTIONS)[scene_seed(item_id, index) % len(MOTIONS)]
 
 
-
 class OpenAIImageFootage(ConfigurableResource):
     """Footage from OpenAI's image API (or a compatible server), animated with a pan or zoom."""
 

@@ -38,7 +38,9 @@ def test_a_whole_item_through_the_real_clients_with_review_costs_and_one_upload(
                for key in ("script", "narration", "clips")}
     assert records["script"]["costs"][0]["service"] == "openai" and records["script"]["costs"][0]["usd"] > 0
     assert records["narration"]["costs"][0]["units"]["characters"] > 0
-    assert len(records["clips"]["costs"]) == len(records["clips"]["clips"])
+    asked = [request.json()["prompt"] for request in openai.calls("POST", IMAGES)]
+    assert len(records["clips"]["costs"]) == len(asked) == len(set(asked)) == len(records["clips"]["clips"]) - 1
+    # the fake writer gives both beats one visual prompt: one picture, paid once, shows in both
     metadata = {e.asset_key.path[0]: e.materialization.metadata for e in produced.get_asset_materialization_events()}
     paid = {key for key, values in metadata.items() if "cost_usd" in values and values["cost_usd"].value > 0}
     assert {"script", "narration", "clips"} <= paid
