@@ -68,7 +68,7 @@ def measure() -> dict:
             FakeElevenLabs() as elevenlabs, FakeYouTube() as youtube, DagsterInstance.ephemeral() as instance:
         latency = Latency(SECONDS, jitter=0.2, seed=15)
         for fake in (openai, elevenlabs, youtube):
-            fake.latency = latency
+            fake.delay = latency
         openai.queue_reply(content=json.dumps(SCRIPT))
         write_sheet(Path(folder) / "content_sheet.csv", [{**GOOD_ROW, "topic": "octopuses", "item_id": ITEM,
                                                          "target_seconds": "30"}])

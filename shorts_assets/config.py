@@ -144,10 +144,10 @@ class Settings:
         """A non-secret setting (an endpoint, a model name): read now, shown in the UI."""
         return self.env.get(name, "").strip() or default
 
-    def number(self, name: str, default: int) -> int:
+    def number(self, name: str, default: int, least: int = 0) -> int:
         value = self.option(name, str(default))
-        if not value.isdigit():
-            raise ConfigError(f"{name}={value!r} must be a whole number")
+        if not value.isdigit() or int(value) < least:
+            raise ConfigError(f"{name}={value!r} must be a whole number" + (f" of at least {least}" if least else ""))
         return int(value)
 
     def amount(self, name: str, default: float = 0.0) -> float:
@@ -239,7 +239,7 @@ def voice(s: Settings):
     return EspeakVoice()
 
 
-def footage(s: Settings) -> FootageChain:
+def footage(s: Settings, store: StoreResource) -> FootageChain:
     downloads = str(s.cache_dir / "footage")
     return FootageChain(
         order=list(s.footage),
@@ -254,7 +254,7 @@ def footage(s: Settings) -> FootageChain:
         openai_images=OpenAIImageFootage(
             api_key=s.secret("OPENAI_API_KEY"), base_url=s.option("OPENAI_BASE_URL"),
             model=s.option("SHORTS_OPENAI_IMAGE_MODEL", "gpt-image-1"),
-            quality=s.option("SHORTS_OPENAI_IMAGE_QUALITY", "medium"), **timed(s))
+            quality=s.option("SHORTS_OPENAI_IMAGE_QUALITY", "medium"), store=store, **timed(s))
         if "openai-images" in s.footage else None,
     )
 
@@ -312,7 +312,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
         "sheet": sheet(settings),
         "writer": writer(settings),
         "voice": voice(settings),
-        "footage": footage(settings),
+        "footage": footage(settings, store),
         "output": output(settings),
         "platforms": platforms(settings),
         "policy": Policy(
@@ -322,6 +322,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
             max_open_proposals=settings.number("SHORTS_MAX_OPEN_PROPOSALS", 6),
             seed=settings.number("SHORTS_STRATEGY_SEED", 7),
             rows_per_tick=settings.number("SHORTS_ROWS_PER_TICK", 100),
+            scene_concurrency=settings.number("SHORTS_SCENE_CONCURRENCY", 4, least=1),
             daily_budget_usd=settings.amount("SHORTS_DAILY_BUDGET_USD"),
             paid_assets=[key.to_user_string() for key in settings.paid_assets()],
             costed_assets=[asset.key.to_user_string() for asset in COSTED],

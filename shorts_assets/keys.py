@@ -2,8 +2,8 @@
 
 Store keys: an asset's record and media live in its folder, `<asset>/<content_item>/` (or
 `<asset>/` when unpartitioned); the post ledger and each upload's progress sit inside
-`published_post`'s folder; deferrals, quota ledgers and the voice cache have folders of
-their own. Assets are named by their `AssetKey`, never by a string, so a rename cannot
+`published_post`'s folder; deferrals, quota ledgers and the caches of paid voices and images have
+folders of their own. Assets are named by their `AssetKey`, never by a string, so a rename cannot
 leave a key behind.
 """
 
@@ -51,6 +51,11 @@ def quota(platform: str) -> str:
 def voice_cache(speech_hash: str, name: str) -> str:
     """A paid narration kept by the hash of its text and settings (`narration.wav`, `speech.json`)."""
     return f"cache/voice/{speech_hash}/{name}"
+
+
+def image_cache(image_hash: str, name: str) -> str:
+    """A paid still kept by the hash of its prompt, model and settings (`image.<png|jpg|webp>`, `image.json`)."""
+    return f"cache/images/{image_hash}/{name}"
 
 
 class RowStatus(StrEnum):

@@ -19,6 +19,8 @@ class Policy(ConfigurableResource):
     seed: int = Field(default=7, description="SHORTS_STRATEGY_SEED: the strategy's draws are reproducible")
     rows_per_tick: int = Field(default=100, ge=1, description="SHORTS_ROWS_PER_TICK: new rows queued per sensor "
                                "tick; a pasted sheet of thousands goes in over a few ticks, not one huge one")
+    scene_concurrency: int = Field(default=4, ge=1, description="SHORTS_SCENE_CONCURRENCY: an item's scenes a step "
+                                   "asks a service for at once (footage, a paid voice), within the pools' steps")
     daily_budget_usd: float = Field(default=0.0, ge=0, description="SHORTS_DAILY_BUDGET_USD: no new paid work "
                                     "once today's cost metadata adds up to it (0: no cap)")
     paid_assets: list[str] = Field(default_factory=list, description="the assets whose selected service charges")

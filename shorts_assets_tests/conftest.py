@@ -20,6 +20,7 @@ from shorts_assets.prod_local import free_port  # noqa: F401 - the tests' one wa
 from shorts_assets.providers.platforms import Upload
 from shorts_assets.providers.sheets import STATUS_COLUMNS
 from shorts_assets.rows import IDEA_COLUMNS
+from shorts_assets.store import StoreResource
 
 # A shell starts a background job (`make test &`, nohup) with SIGINT ignored, and
 # every process inherits that; `dagster code-server` and `dagster dev` then ignore SIGTERM as well,
@@ -49,6 +50,11 @@ def video_env(fmt: OutputFormat) -> dict[str, str]:
 def small_settings(env: Mapping[str, str]) -> Settings:
     """Settings from exactly `env`, rendering small unless `env` names a size."""
     return Settings.from_env({**video_env(SMALL), **env})
+
+
+def local_store(folder: Path) -> StoreResource:
+    """A store in `folder`/store, its local copies in `folder`/cache."""
+    return StoreResource(root=str(folder / "store"), cache_dir=str(folder / "cache"))
 
 
 def platform_upload(video: Path, folder: Path) -> Upload:

@@ -75,6 +75,14 @@ def test_the_media_allowance_reaches_the_footage_and_the_sheet_check_and_a_bad_o
         build_resources(Settings.from_env({**env, "SHORTS_MEDIA_ALLOW_NETWORKS": "10.0.0.0/8,nas.local"}))
 
 
+def test_scenes_asked_at_once_default_to_four_and_reach_the_steps_and_the_kept_images():
+    assert build_resources(Settings.from_env({}))["policy"].scene_concurrency == 4
+    resources = build_resources(Settings.from_env({"SHORTS_SCENE_CONCURRENCY": "2", "SHORTS_FOOTAGE": "openai-images",
+                                                   "OPENAI_API_KEY": "k"}))
+    assert resources["policy"].scene_concurrency == 2
+    assert resources["footage"].openai_images.store is resources["store"]
+
+
 def test_the_output_format_is_configured_by_size_and_frame_rate():
     resources = build_resources(Settings.from_env({"SHORTS_VIDEO_SIZE": " 720x1280 ", "SHORTS_VIDEO_FPS": "25"}))
     assert resources["output"].format == OutputFormat(720, 1280, 25)
@@ -89,6 +97,8 @@ def test_the_output_format_is_configured_by_size_and_frame_rate():
         ({"SHORTS_VIDEO_SIZE": "16x16"}, "SHORTS_VIDEO_SIZE='16x16'.* of 64 to 4096 pixels"),
         ({"SHORTS_VIDEO_FPS": "29.97"}, "SHORTS_VIDEO_FPS='29.97' must be a whole number"),
         ({"SHORTS_VIDEO_FPS": "240"}, "SHORTS_VIDEO_FPS=240: 240 fps is outside 10 to 60"),
+        ({"SHORTS_SCENE_CONCURRENCY": "0"}, "SHORTS_SCENE_CONCURRENCY='0' must be a whole number of at least 1"),
+        ({"SHORTS_SCENE_CONCURRENCY": "two"}, "SHORTS_SCENE_CONCURRENCY='two' must be a whole number of at least 1"),
     ],
 )
 def test_a_bad_output_format_stops_loading_and_names_the_variable(env, message):

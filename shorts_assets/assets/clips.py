@@ -6,6 +6,7 @@ from ..media.format import OutputFormat
 from ..media.scenes import write_preview
 from ..models import Clip, Clips, Cost, Idea, MediaFile, Script
 from ..output import OutputResource
+from ..parallel import in_order
 from ..partitions import content_items
 from ..policy import Policy
 from ..providers import PermanentError
@@ -45,12 +46,16 @@ def clips(
     policy.hold_paid_work(context.instance, context.asset_key)
     made, costs = [], []
     with scratch_dir(context) as work:
-        for index, scene in enumerate(script.scenes):
-            request = ClipRequest(item_id=idea.item_id, index=index, scene=scene, folder=work,
-                                  media=idea.media[index] if index < len(idea.media) else "", topic=idea.topic,
-                                  language=idea.language, fmt=output.format)
-            with service_call():
-                clip, cost = scene_clip(footage, request, output.format)
+        requests = [
+            ClipRequest(item_id=idea.item_id, index=index, scene=scene, folder=work,
+                        media=idea.media[index] if index < len(idea.media) else "", topic=idea.topic,
+                        language=idea.language, fmt=output.format)
+            for index, scene in enumerate(script.scenes)
+        ]
+        with service_call():  # the scenes at once: the step waits for its slowest, not for their sum
+            results = in_order(lambda request: scene_clip(footage, request, output.format), requests,
+                               policy.scene_concurrency)
+        for clip, cost in results:
             made.append(clip)
             costs += [cost] if cost else []
     record = Clips(item_id=script.item_id, clips=made, provider=footage.name, costs=costs)

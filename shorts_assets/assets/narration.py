@@ -10,6 +10,7 @@ from ..languages import Language, language
 from ..media.probe import measure_loudness
 from ..models import MAX_VIDEO_SECONDS, Cost, Idea, MediaFile, Narration, Script, WordTiming
 from ..pacing import WORDS_PER_SECOND
+from ..parallel import in_order, one_at_a_time
 from ..partitions import content_items
 from ..policy import Policy
 from ..providers.voices import Speech, Voice
@@ -70,31 +71,35 @@ def join_speech(parts: list[Speech], out_path: Path) -> Speech:
 
 
 def speak_scenes(voice: Voice, store: StoreResource, scenes: list[str], name: str, spoken_in: Language,
-                 work: Path) -> tuple[Speech, list[Cost], int]:
+                 work: Path, at_once: int) -> tuple[Speech, list[Cost], int]:
     """The narration, and what it cost, and how many scenes were spoken anew.
 
-    A voice that charges is asked one scene at a time and each scene is kept under the hash
-    of its text and settings, so an edited script pays only for the scenes that changed. A
-    free voice (no cache key) speaks the whole narration at once.
+    A voice that charges is asked one scene at a time, `at_once` scenes together, and each
+    scene is kept under the hash of its text and settings, so an edited script pays only for
+    the scenes that changed. A free voice (no cache key) speaks the whole narration at once.
     """
     out_path = work / "narration.wav"
     if voice.cache_key(scenes[:1], name, spoken_in) is None:
         with service_call():
             speech = voice.speak(scenes, name, out_path, spoken_in)
         return speech, [speech.cost] if speech.cost else [], len(scenes)
-    parts, costs, spoken = [], [], 0
-    for index, text in enumerate(scenes):
-        key = voice.cache_key([text], name, spoken_in)
+
+    def scene(index: int) -> tuple[Speech, bool]:
+        """Scene `index` spoken, and whether it was spoken now (else it was kept)."""
+        key = voice.cache_key([scenes[index]], name, spoken_in)
         part_path = work / f"scene-{index:02d}.wav"
-        part = cached_speech(store, key, part_path)
-        if part is None:
-            with service_call():
-                part = voice.speak([text], name, part_path, spoken_in)
+        with one_at_a_time(key):
+            part = cached_speech(store, key, part_path)
+            if part is not None:
+                return part, False
+            part = voice.speak([scenes[index]], name, part_path, spoken_in)
             cache_speech(store, key, part)
-            costs += [part.cost] if part.cost else []
-            spoken += 1
-        parts.append(part)
-    return join_speech(parts, out_path), costs, spoken
+            return part, True
+
+    with service_call():
+        done = in_order(scene, range(len(scenes)), at_once)
+    costs = [part.cost for part, new in done if new and part.cost]
+    return join_speech([part for part, _ in done], out_path), costs, sum(new for _, new in done)
 
 
 def too_long(seconds: float, scenes: list[str], spoken_in: Language, name: str) -> str:
@@ -124,7 +129,7 @@ def narration(
     with service_call():  # a language this voice cannot speak fails here, before anything is spoken
         name = voice.voice_for(idea.voice, spoken_in)
     with scratch_dir(context) as work:
-        speech, costs, spoken = speak_scenes(voice, store, scenes, name, spoken_in, work)
+        speech, costs, spoken = speak_scenes(voice, store, scenes, name, spoken_in, work, policy.scene_concurrency)
         if speech.duration_s + TAIL_SECONDS > MAX_VIDEO_SECONDS:
             raise permanent(too_long(speech.duration_s, scenes, spoken_in, name))
         loudness = measure_loudness(speech.path)

@@ -120,7 +120,13 @@ class Face:
 
 @cache
 def _open(path: Path, index: int) -> TTFont:
-    return TTFont(path, fontNumber=index, lazy=True)
+    """The face, with the tables `Face` reads loaded now: a lazy table is read from the shared file
+    handle on first use, which two threads (scenes drawn at once) must not do together."""
+    font = TTFont(path, fontNumber=index, lazy=True)
+    for table in ("name", "cmap", "hmtx", "head", "OS/2"):
+        font[table]
+    font.getBestCmap()
+    return font
 
 
 CAPTION_FACE = Face(Path(font_roboto.font_directory) / "Roboto-Black.ttf")

@@ -1,6 +1,6 @@
 """Downloads for footage: the file behind a link, streamed with a size limit and kept in a
 cache by content hash, found again by a key (a Pexels file id, a URL), so a retried step or a
-second scene never downloads the same file twice. Only a file ffmpeg can decode is kept: a
+second scene never downloads the same file twice (nor two scenes at once). Only a file ffmpeg can decode is kept: a
 corrupt one is never served from the cache. The caller passes a client from `public_net`, so
 a link never reaches the factory's own network unless SHORTS_MEDIA_ALLOW_NETWORKS lets it.
 
@@ -26,6 +26,7 @@ import httpx
 
 from shorts_assets.media.ffmpeg import MediaError
 from shorts_assets.media.probe import check_decodes
+from shorts_assets.parallel import one_at_a_time
 from shorts_assets.providers import TransientError
 from shorts_assets.providers.http_errors import retry_after
 from shorts_assets.providers.public_net import PrivateAddress
@@ -87,7 +88,8 @@ class DownloadCache:
 
         `accept(content_type)` returns the MIME type to keep or raises `Unusable`.
         """
-        return self.lookup(key) or self._remember(key, self._download(client, url, max_bytes, accept))
+        with one_at_a_time(f"{self.root.absolute()}\x00{key}"):  # two scenes that need one file fetch it once
+            return self.lookup(key) or self._remember(key, self._download(client, url, max_bytes, accept))
 
     def lookup(self, key: str) -> Download | None:
         try:

@@ -5,18 +5,28 @@ The motion comes from the scene seed (sha256 of item id and scene index), so a s
 its motion across runs and neighbouring scenes usually differ. Title and call-to-action
 cards get a picture too (the captions carry the words); the prompt asks for no lettering,
 which image models draw badly.
+
+Each image is paid for once: it is kept in the store under the hash of its prompt, model and
+settings (`keys.image_cache`), as the voice cache keeps narrations, so a retried or
+rematerialized step draws only the scenes it has no picture for yet, and two scenes of one
+step that ask for the same picture wait for one drawing.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import json
 
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from .. import keys
 from ..media.scenes import MOTIONS
 from ..models import Cost, StillSource
+from ..parallel import one_at_a_time
+from ..store import StoreResource
 from . import PermanentError
 from .footage import ClipMade, ClipRequest, card_text, scene_file, scene_seed
 from .openai_errors import openai_client, openai_errors
@@ -56,9 +66,10 @@ class OpenAIImageFootage(ConfigurableResource):
     usd_per_image: float = Field(default=0.063, description="for the cost estimate (gpt-image-1, 1024x1536, medium)")
     max_retries: int = Field(default=2, description="the SDK's own retries before the step's RetryPolicy")
     timeout: float = Field(default=180.0, description="seconds per request; gpt-image-1 can take a minute")
+    store: StoreResource = Field(description="where each paid image is kept (cache/images/), so it is paid once")
 
     def make_clip(self, request: ClipRequest) -> ClipMade:
-        image, kind = self._image(request)
+        image, kind, paid = self._image(request)
         still = request.folder / f"image-{request.index:02d}.{kind}"
         still.parent.mkdir(parents=True, exist_ok=True)
         still.write_bytes(image)
@@ -66,11 +77,41 @@ class OpenAIImageFootage(ConfigurableResource):
         return ClipMade(
             picture=StillSource(media=scene_file(request, still, f"image/{kind}"), motion=motion),
             source=f"openai-images:{self.model} motion={motion}",
-            cost=Cost(service="openai-images", units={"images": 1}, usd=self.usd_per_image),
+            cost=Cost(service="openai-images", units={"images": 1}, usd=self.usd_per_image) if paid else None,
         )
 
-    def _image(self, request: ClipRequest) -> tuple[bytes, str]:
-        """The scene's picture and its file extension; anything but a real image is an error."""
+    def image_key(self, prompt: str) -> str:
+        """Everything that changes the picture, hashed: the same key means the same paid image."""
+        identity = {"service": "openai-images", "model": self.model, "size": self.size, "quality": self.quality,
+                    "prompt": prompt}
+        return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+    def _image(self, request: ClipRequest) -> tuple[bytes, str, bool]:
+        """The scene's picture, its file extension and whether it was paid for now (else it was kept)."""
+        prompt = image_prompt(request.scene.visual, request.topic)
+        key = self.image_key(prompt)
+        with one_at_a_time(key):
+            kept = self._kept(key)
+            if kept is not None:
+                return *kept, False
+            image, kind = self._draw(request, prompt)
+            store = self.store.open()
+            store.put_bytes(keys.image_cache(key, f"image.{kind}"), image, f"image/{kind}")
+            store.put_json(keys.image_cache(key, "image.json"),
+                           {"kind": kind, "sha256": hashlib.sha256(image).hexdigest(), "prompt": prompt})
+            return image, kind, True
+
+    def _kept(self, key: str) -> tuple[bytes, str] | None:
+        """The image kept under `key`, if the store has it whole (its record is written last)."""
+        store = self.store.open()
+        meta = store.read_json(keys.image_cache(key, "image.json"))
+        image = store.read_bytes(keys.image_cache(key, f"image.{meta['kind']}")) if meta else None
+        if image is None or hashlib.sha256(image).hexdigest() != meta["sha256"]:
+            return None
+        return image, meta["kind"]
+
+    def _draw(self, request: ClipRequest, prompt: str) -> tuple[bytes, str]:
+        """The picture OpenAI draws for `prompt`, and its file extension; anything but a real image is an error."""
         options = {"quality": self.quality} if self.quality else {}
         if not self.model.startswith("gpt-image"):
             # dall-e answers with a URL unless asked; the gpt-image models always send base64
@@ -79,7 +120,7 @@ class OpenAIImageFootage(ConfigurableResource):
         client = openai_client(self.api_key, self.base_url, self.max_retries, self.timeout)
         with openai_errors(f"draw scene {request.index} of {request.item_id}"), client:
             result = client.images.generate(
-                model=self.model, prompt=image_prompt(request.scene.visual, request.topic), size=self.size, n=1,
+                model=self.model, prompt=prompt, size=self.size, n=1,
                 **options,
             )
         encoded = result.data[0].b64_json if result.data else None

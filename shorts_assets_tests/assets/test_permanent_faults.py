@@ -138,13 +138,13 @@ def test_revoked_elevenlabs_key_fails_narration_once_and_names_the_variable(fact
     assert_fails_once(defs, instance, result, tmp_path, "narration",
                       "ElevenLabs says (401 invalid_api_key): Invalid API key. "
                       "Set ELEVENLABS_API_KEY to a valid key with text-to-speech access")
-    assert len(elevenlabs.calls("POST", TTS)) == 1
+    assert 1 <= len(elevenlabs.calls("POST", TTS)) <= 4  # the four scenes asked at once, each once at most
     assert "sk_revoked" not in read_sheet(tmp_path / "content_sheet.csv")[0]["error"]
 
 
 def test_openai_image_policy_refusal_fails_clips_once_and_says_what_to_reword(factory, tmp_path):
     env, openai, _, _ = factory
-    openai.fail_next(REFUSED, IMAGES, times=3)
+    openai.fail_next(REFUSED, IMAGES, body_has="short video: title text.")  # the title card, scene 0
     rows(tmp_path, {"refused-item": ""})
     defs, instance = definitions(env, "openai-images"), DagsterInstance.ephemeral()
     result = produce(defs, instance, "refused-item", upto="clips")
@@ -152,7 +152,7 @@ def test_openai_image_policy_refusal_fails_clips_once_and_says_what_to_reword(fa
                       "OpenAI's content policy rejected the request to draw scene 0 of refused-item: reword the "
                       "row's topic, facts or script. OpenAI said: Your request was rejected as a result of our "
                       "safety system.")
-    assert len(openai.calls("POST", IMAGES)) == 1
+    assert sum("title text" in c.json()["prompt"] for c in openai.calls("POST", IMAGES)) == 1  # refused, not retried
 
 
 @pytest.mark.parametrize("corrupt", ["truncated", "noise"])

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from dagster import AssetKey, DagsterInstance, build_sensor_context
+from dagster import AssetKey, DagsterEventType, DagsterInstance, build_sensor_context
 
 from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.definitions import build_definitions
@@ -19,6 +19,9 @@ from shorts_assets.text_rules import full_stop, units
 from shorts_assets_tests.assets.conftest import COLUMNS, ITEM, set_status
 from shorts_assets_tests.conftest import GOOD_ROW, small_settings, sync_sheet, write_sheet
 from shorts_assets_tests.fakes.elevenlabs_api import FakeElevenLabs
+from shorts_assets_tests.fakes.openai_api import error
+
+IMAGES = "/v1/images/generations"
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,7 +38,9 @@ def test_a_whole_item_through_the_real_clients_with_review_costs_and_one_upload(
                for key in ("script", "narration", "clips")}
     assert records["script"]["costs"][0]["service"] == "openai" and records["script"]["costs"][0]["usd"] > 0
     assert records["narration"]["costs"][0]["units"]["characters"] > 0
-    assert len(records["clips"]["costs"]) == len(records["clips"]["clips"])
+    asked = [request.json()["prompt"] for request in openai.calls("POST", IMAGES)]
+    assert len(records["clips"]["costs"]) == len(asked) == len(set(asked)) == len(records["clips"]["clips"]) - 1
+    # the fake writer gives both beats one visual prompt: one picture, paid once, shows in both
     metadata = {e.asset_key.path[0]: e.materialization.metadata for e in produced.get_asset_materialization_events()}
     paid = {key for key, values in metadata.items() if "cost_usd" in values and values["cost_usd"].value > 0}
     assert {"script", "narration", "clips"} <= paid
@@ -57,6 +62,28 @@ def test_a_whole_item_through_the_real_clients_with_review_costs_and_one_upload(
                                        asset_selection=[AssetKey("published_post")])
     assert again.success
     assert len(youtube.uploads) == 1  # the post ledger: no second upload
+
+
+def test_a_retried_clips_step_pays_only_for_the_pictures_it_had_not_drawn(services, tmp_path):
+    """The call-to-action picture is refused once (a 429 the SDK may not retry): Dagster retries the
+    step, which draws that picture alone; each distinct prompt is answered once in all."""
+    env, openai, elevenlabs, youtube, sheets = services
+    openai.fail_next(error(429, "Rate limit reached for images.", "rate_limit_exceeded", "requests",
+                           {"x-should-retry": "false", "Retry-After": "0"}), IMAGES,
+                    body_has="call_to_action text")  # the fake writer's call to action, the subject of its card
+    defs = build_definitions(small_settings(env))
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(content_items.name, [ITEM])
+    made = defs.resolve_job_def("produce_content").execute_in_process(
+        partition_key=ITEM, instance=instance, asset_selection=[AssetKey(name) for name in ("idea", "script", "clips")])
+    assert made.success
+    retries = [e for e in made.all_events if e.event_type == DagsterEventType.STEP_UP_FOR_RETRY]
+    assert [e.step_key for e in retries] == ["clips"]
+    asked = [request.json()["prompt"] for request in openai.calls("POST", IMAGES)]
+    assert len(asked) == len(set(asked)) + 1  # every prompt answered once, and the refused one asked again
+    record = json.loads((tmp_path / "store" / "clips" / ITEM / "record.json").read_text())["record"]
+    assert [c["units"] for c in record["costs"]] == [{"images": 1}]  # the retry drew the call to action alone
+    assert [clip["scene"] for clip in record["clips"]] == list(range(len(record["clips"])))
 
 
 @pytest.mark.slow

@@ -3,9 +3,10 @@
 Each fake is a real HTTP server on 127.0.0.1 that speaks its service's wire format, so the
 vendors' own client libraries are exercised as in production. Tests read `requests` to
 check what was sent and queue faults with `fail_next` to check retries and permanent errors.
-`chaos` makes a seeded share of all requests fail at random, the way services do. A fault
+`chaos` makes a seeded share of all requests fail at random, the way services do. `delay`
+holds each answer back, and `most_in_flight` counts how many requests it held at once. A fault
 answers instead of the service, so a faulted request never changes the fake's state.
-`latency` makes chosen requests take as long as the real service thinks (for the benchmarks).
+A `Latency` as the `delay` makes chosen requests take as long as the real service (the benchmarks).
 No test ever reaches the internet.
 """
 
@@ -17,6 +18,7 @@ import socket
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -99,6 +101,9 @@ class Latency:
     def __post_init__(self):
         self.random = random.Random(self.seed)
 
+    def __call__(self, request: Request) -> float:
+        return self.draw(request.method, request.path)
+
     def draw(self, method: str, path: str) -> float:
         for (verb, prefix), seconds in self.seconds.items():
             if verb == method and path.startswith(prefix):
@@ -147,9 +152,10 @@ class FakeServer(LocalServer):
 
     def __init__(self, host: str = "127.0.0.1"):
         self.requests: list[Request] = []
-        self.faults: list[tuple[str, Response]] = []
+        self.faults: list[tuple[str, Response, bytes]] = []
         self.chaos: Chaos | None = None
-        self.latency: Latency | None = None
+        self.delay: Callable[[Request], float] | None = None  # seconds before each answer (a Latency, say)
+        self.in_flight = self.most_in_flight = 0
         self.lock = threading.Lock()
         fake = self
 
@@ -166,14 +172,20 @@ class FakeServer(LocalServer):
                 request = Request(self.command, url.path, parse_qs(url.query), dict(self.headers.items()), body)
                 with fake.lock:
                     fake.requests.append(request)
-                    fault = next((f for f in fake.faults if url.path.startswith(f[0])), None)
+                    fault = next((f for f in fake.faults if url.path.startswith(f[0]) and f[2] in body), None)
                     if fault:
                         fake.faults.remove(fault)
                     elif fake.chaos is not None and (kind := fake.chaos.draw()):
                         fault = (url.path, fake.chaos.response(kind))
-                    wait = fake.latency.draw(self.command, url.path) if fake.latency and not fault else 0.0
-                time.sleep(wait)
-                response = fault[1] if fault else fake.handle(request)
+                    fake.in_flight += 1
+                    fake.most_in_flight = max(fake.most_in_flight, fake.in_flight)
+                try:
+                    if fake.delay is not None:
+                        time.sleep(fake.delay(request))
+                    response = fault[1] if fault else fake.handle(request)
+                finally:
+                    with fake.lock:
+                        fake.in_flight -= 1
                 if response.drop:
                     time.sleep(response.hang_s)
                     self.close_connection = True
@@ -191,10 +203,11 @@ class FakeServer(LocalServer):
 
         self.serve(IPv6Server((host, 0), Handler) if ":" in host else ThreadingHTTPServer((host, 0), Handler))
 
-    def fail_next(self, response: Response, path_prefix: str = "/", times: int = 1) -> None:
-        """The next `times` requests under `path_prefix` get `response` instead of an answer."""
+    def fail_next(self, response: Response, path_prefix: str = "/", times: int = 1, body_has: str = "") -> None:
+        """The next `times` requests under `path_prefix` (whose body holds `body_has`) get `response`
+        instead of an answer."""
         with self.lock:
-            self.faults.extend((path_prefix, response) for _ in range(times))
+            self.faults.extend((path_prefix, response, body_has.encode()) for _ in range(times))
 
     def handle(self, request: Request) -> Response:
         raise NotImplementedError

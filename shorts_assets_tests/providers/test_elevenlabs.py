@@ -195,6 +195,30 @@ def test_the_narration_asset_pays_once_per_scene_text(fake, tmp_path):
     assert edited.value.words[0] == first.value.words[0]  # the hook as it was heard before
 
 
+@pytest.mark.parametrize("at_once", [4, 2])
+def test_scenes_are_spoken_at_once_within_the_bound_and_heard_in_scene_order(fake, tmp_path, at_once):
+    """Six scenes, the first answered last: the fake holds `at_once` requests together, never more,
+    and the narration still runs hook to call to action."""
+    texts = ["Do bees dance?", *(f"Beat number {n} of the story." for n in range(1, 5)), "Follow for more."]
+    fake.delay = lambda request: 1.2 if texts[0] in request.json()["text"] else 0.8
+    store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path / "cache"))
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("content_item", ["bees-test"])
+    script = Script(item_id="bees-test", title="Bees", hook=texts[0], call_to_action=texts[-1],
+                    beats=[Scene(narration=text, visual="bees") for text in texts[1:-1]], description="b", writer="t")
+    with build_asset_context(partition_key="bees-test", instance=instance, resources={
+            "store": store, "policy": Policy(review_required=False, scene_concurrency=at_once),
+            "voice": make_voice(fake)}) as context:
+        spoken = next(iter(narration(context=context, idea=Idea(item_id="bees-test", row=1, topic="bees"),
+                                     script=script))).value
+    assert fake.most_in_flight == at_once
+    assert len(fake.calls("POST", TTS)) == len(spoken.costs) == 6
+    assert [w.word for w in spoken.words] == [word for text in texts for word in text.split()]
+    assert [w.scene for w in spoken.words] == [index for index, text in enumerate(texts) for _ in text.split()]
+    starts = [w.start for w in spoken.words]
+    assert starts == sorted(starts) and spoken.scene_starts == sorted(set(spoken.scene_starts))
+
+
 # --------------------------------------------------------------------------------------------
 # The row's language
 

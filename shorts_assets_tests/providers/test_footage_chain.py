@@ -13,7 +13,7 @@ from shorts_assets.providers.footage_chain import FootageChain
 from shorts_assets.providers.openai_footage import OpenAIImageFootage
 from shorts_assets.providers.procedural_footage import ProceduralFootage
 from shorts_assets.providers.stock_footage import PexelsFootage, RowMediaFootage
-from shorts_assets_tests.conftest import SMALL
+from shorts_assets_tests.conftest import SMALL, local_store
 from shorts_assets_tests.fakes.pexels_api import API_KEY, FakePexels
 
 
@@ -62,13 +62,13 @@ def test_chain_stops_at_a_permanent_error(pexels, tmp_path):
         chain.make_clip(_request(tmp_path))
 
 
-def test_chain_refuses_an_order_it_cannot_serve():
+def test_chain_refuses_an_order_it_cannot_serve(tmp_path):
     with pytest.raises(ValueError, match="names 'pexels' but no pexels footage provider is configured"):
         FootageChain(order=["pexels", "procedural"], procedural=ProceduralFootage())
     with pytest.raises(ValueError, match="choose from"):
         FootageChain(order=["stock"], procedural=ProceduralFootage())
-    FootageChain(order=["openai-images", "procedural"], openai_images=OpenAIImageFootage(api_key="k"),
-                 procedural=ProceduralFootage())
+    FootageChain(order=["openai-images", "procedural"], procedural=ProceduralFootage(),
+                 openai_images=OpenAIImageFootage(api_key="k", store=local_store(tmp_path)))
 
 
 def test_chain_is_a_dagster_resource_with_env_vars_in_its_providers(monkeypatch, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import time
 import types
+from pathlib import Path
 
 import openai._base_client
 import pytest
@@ -14,9 +15,9 @@ from shorts_assets.media.probe import probe
 from shorts_assets.providers import PermanentError, TransientError
 from shorts_assets.providers.footage import ClipRequest, Footage
 from shorts_assets.providers.http_errors import retry_after
-from shorts_assets.providers.openai_footage import MOTIONS, OpenAIImageFootage, motion_for
+from shorts_assets.providers.openai_footage import MOTIONS, OpenAIImageFootage, image_prompt, motion_for
 from shorts_assets.providers.openai_writer import OpenAIWriter, user_prompt
-from shorts_assets_tests.conftest import SMALL
+from shorts_assets_tests.conftest import SMALL, local_store
 from shorts_assets_tests.fakes import Response
 from shorts_assets_tests.fakes.openai_api import FakeOpenAI, bearer, error
 
@@ -45,8 +46,14 @@ def writer(fake, **fields) -> OpenAIWriter:
     return OpenAIWriter(**{"api_key": fake.api_key, "base_url": fake.url + "/v1", **fields})
 
 
-def footage(fake, **fields) -> OpenAIImageFootage:
-    return OpenAIImageFootage(**{"api_key": fake.api_key, "base_url": fake.url + "/v1", **fields})
+@pytest.fixture
+def store(tmp_path_factory):
+    """Where the image footage keeps what it paid for: apart from the clips a test makes."""
+    return local_store(tmp_path_factory.mktemp("kept"))
+
+
+def footage(fake, store, **fields) -> OpenAIImageFootage:
+    return OpenAIImageFootage(**{"api_key": fake.api_key, "base_url": fake.url + "/v1", "store": store, **fields})
 
 
 def request(tmp_path, visual="bees dancing on a honeycomb, macro", index=1) -> ClipRequest:
@@ -191,11 +198,11 @@ def test_retry_after_reads_milliseconds_seconds_and_dates():
 
 
 def test_is_footage():
-    assert isinstance(OpenAIImageFootage(api_key="x"), Footage)
+    assert isinstance(OpenAIImageFootage(api_key="x", store=local_store(Path("unused"))), Footage)
 
 
-def test_an_image_scene_is_the_generated_still_moved_by_its_scene_motion(fake, tmp_path):
-    made = footage(fake).make_clip(request(tmp_path))
+def test_an_image_scene_is_the_generated_still_moved_by_its_scene_motion(fake, store, tmp_path):
+    made = footage(fake, store).make_clip(request(tmp_path))
 
     (sent,) = fake.calls("POST", IMAGES)
     body = sent.json()
@@ -211,11 +218,33 @@ def test_an_image_scene_is_the_generated_still_moved_by_its_scene_motion(fake, t
     assert made.cost == models.Cost(service="openai-images", units={"images": 1}, usd=0.063)
 
 
-def test_dall_e_is_asked_for_base64_and_cards_become_cover_pictures(fake, tmp_path):
-    footage(fake, model="dall-e-3", quality="").make_clip(request(tmp_path, visual="title card: Honeybees", index=0))
+def test_dall_e_is_asked_for_base64_and_cards_become_cover_pictures(fake, store, tmp_path):
+    card = request(tmp_path, visual="title card: Honeybees", index=0)
+    footage(fake, store, model="dall-e-3", quality="").make_clip(card)
     body = fake.calls("POST", IMAGES)[0].json()
     assert body["response_format"] == "b64_json" and "quality" not in body
     assert body["prompt"].startswith("An eye-catching cover picture for a short video: Honeybees.")
+
+
+def test_an_image_is_paid_once_per_prompt_model_and_settings(fake, store, tmp_path):
+    """Kept under cache/images/<hash>/: the same prompt again (another scene, a retried step) is
+    drawn from the store and costs nothing; another model or quality is another picture."""
+    first = footage(fake, store).make_clip(request(tmp_path, index=1))
+    again = footage(fake, store).make_clip(request(tmp_path, index=2))
+    assert len(fake.calls("POST", IMAGES)) == 1
+    assert first.cost.units == {"images": 1} and again.cost is None
+    assert again.picture.media.local().read_bytes() == first.picture.media.local().read_bytes() == fake.image
+    kept = footage(fake, store).image_key(image_prompt("bees dancing on a honeycomb, macro"))
+    assert (Path(store.root) / "cache" / "images" / kept / "image.png").read_bytes() == fake.image
+
+    footage(fake, store, quality="high").make_clip(request(tmp_path))
+    footage(fake, store, model="dall-e-3").make_clip(request(tmp_path))
+    footage(fake, store).make_clip(request(tmp_path, visual="a honeycomb at dawn"))
+    assert len(fake.calls("POST", IMAGES)) == 4
+
+    (Path(store.root) / "cache" / "images" / kept / "image.png").write_bytes(b"cut short")
+    assert footage(fake, store).make_clip(request(tmp_path)).cost is not None  # a damaged copy is drawn anew
+    assert len(fake.calls("POST", IMAGES)) == 5
 
 
 def test_motion_is_stable_per_scene_and_varies_across_scenes():
@@ -224,31 +253,31 @@ def test_motion_is_stable_per_scene_and_varies_across_scenes():
     assert set(motions) <= set(MOTIONS) and len(set(motions)) > 2
 
 
-def test_image_500_then_success(fake, sleeps, tmp_path):
+def test_image_500_then_success(fake, store, sleeps, tmp_path):
     fake.fail_next(error(500, "The server had an error.", kind="server_error"), IMAGES)
-    made = footage(fake).make_clip(request(tmp_path))
+    made = footage(fake, store).make_clip(request(tmp_path))
     assert len(fake.calls("POST", IMAGES)) == 2 and len(sleeps) == 1
     assert made.picture.media.local().is_file()
 
 
 @pytest.mark.parametrize("code", ["content_policy_violation", "moderation_blocked"])
-def test_content_policy_is_permanent(fake, tmp_path, code):
+def test_content_policy_is_permanent(fake, store, tmp_path, code):
     fake.fail_next(error(400, "Your request was rejected by the safety system.", code), IMAGES)
     with pytest.raises(PermanentError, match="content policy rejected the request to draw scene 1 of honeybees-1"):
-        footage(fake).make_clip(request(tmp_path))
+        footage(fake, store).make_clip(request(tmp_path))
 
 
-def test_bad_key_for_images_names_the_variable(fake, tmp_path):
+def test_bad_key_for_images_names_the_variable(fake, store, tmp_path):
     with pytest.raises(PermanentError, match="OPENAI_API_KEY") as caught:
-        footage(fake, api_key="sk-nope-42").make_clip(request(tmp_path))
+        footage(fake, store, api_key="sk-nope-42").make_clip(request(tmp_path))
     assert "sk-nope-42" not in str(caught.value)
 
 
 @pytest.mark.parametrize(
     "b64", [base64.b64encode(b"<html>not an image</html>").decode(), "%%% not base64 %%%"]
 )
-def test_corrupt_image_is_permanent(fake, tmp_path, b64):
+def test_corrupt_image_is_permanent(fake, store, tmp_path, b64):
     fake.fail_next(Response(200, {"created": 1, "data": [{"b64_json": b64}]}), IMAGES)
     with pytest.raises(PermanentError, match="corrupt image"):
-        footage(fake).make_clip(request(tmp_path))
+        footage(fake, store).make_clip(request(tmp_path))
     assert list(tmp_path.iterdir()) == []  # nothing kept of it
