@@ -20,6 +20,7 @@ from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance
 
+from bench import save
 from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.partitions import content_items
@@ -110,9 +111,7 @@ def measure() -> dict:
 
 def main() -> None:
     figures = measure()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
-    print(json.dumps(figures, indent=2))
+    save(RESULTS, figures)
 
 
 if __name__ == "__main__":

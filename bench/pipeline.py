@@ -33,6 +33,7 @@ from dagster import (
     build_sensor_context,
 )
 
+from bench import save
 from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.automation.schedules import analytics_schedule
 from shorts_assets.demo import SAMPLE_SHEET
@@ -169,9 +170,7 @@ def measure(items: int = 6) -> dict:
 
 def main() -> None:
     figures = measure()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "pipeline.json").write_text(json.dumps(figures, indent=2) + "\n")
-    print(json.dumps(figures, indent=2))
+    save(RESULTS / "pipeline.json", figures)
 
 
 if __name__ == "__main__":

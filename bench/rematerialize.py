@@ -11,7 +11,6 @@ every request the services receive.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from dagster import AssetKey, DagsterInstance
 
+from bench import save
 from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.partitions import content_items
@@ -91,9 +91,7 @@ def measure() -> dict:
 
 def main() -> None:
     figures = measure()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
-    print(json.dumps(figures, indent=2))
+    save(RESULTS, figures)
 
 
 if __name__ == "__main__":

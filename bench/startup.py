@@ -12,7 +12,6 @@ queue, one run at a time, a fresh process per run).
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance, RunsFilter
 
+from bench import save
 from shorts_assets.automation.jobs import content_pipeline
 from shorts_assets.demo import Progress, ensure_home, start_daemon, stop_group, wait_for_items
 from shorts_assets.providers.sheets import CsvSheet
@@ -107,9 +107,7 @@ def run_gap(items: int = 3) -> dict:
 
 def main() -> None:
     figures = {"import": import_time(), "gap_between_runs": run_gap()}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
-    print(json.dumps(figures, indent=2))
+    save(RESULTS, figures)
 
 
 if __name__ == "__main__":
