@@ -7,6 +7,9 @@ jitter of +-20 %). The item's wall time is set against
   (what the item must wait for however its calls are arranged), and
 - the sum of all calls: every wait of the services plus the render (calls made one after another).
 
+It runs twice: with every scene asked at once (SHORTS_SCENE_CONCURRENCY=6, what the critical path
+assumes) and at the default bound of 4, where six pictures take two rounds.
+
     .venv/bin/python -m bench.latency
 """
 
@@ -24,6 +27,7 @@ from bench import save
 from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.partitions import content_items
+from shorts_assets.policy import Policy
 from shorts_assets_tests.conftest import GOOD_ROW, write_sheet
 from shorts_assets_tests.fakes import Latency
 from shorts_assets_tests.fakes.elevenlabs_api import FakeElevenLabs
@@ -64,7 +68,7 @@ def step_seconds(instance: DagsterInstance, run_id: str) -> dict[str, float]:
     return took
 
 
-def measure() -> dict:
+def measure(at_once: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as folder, FakeOpenAI() as openai, \
             FakeElevenLabs() as elevenlabs, FakeYouTube() as youtube, DagsterInstance.ephemeral() as instance:
         latency = Latency(SECONDS, jitter=0.2, seed=15)
@@ -78,7 +82,7 @@ def measure() -> dict:
                "OPENAI_API_KEY": openai.api_key, "OPENAI_BASE_URL": f"{openai.url}/v1",
                "ELEVENLABS_API_KEY": elevenlabs.api_key, "ELEVENLABS_BASE_URL": elevenlabs.url,
                "YOUTUBE_AUTHORIZED_USER_FILE": str(youtube.authorized_user_file(Path(folder) / "yt.json")),
-               "YOUTUBE_API_ROOT": f"{youtube.url}/"}
+               "YOUTUBE_API_ROOT": f"{youtube.url}/", "SHORTS_SCENE_CONCURRENCY": str(at_once)}
         os.environ.update(env)  # secrets are EnvVars, read when the run starts
         job = build_definitions(Settings.from_env(env)).resolve_job_def("content_pipeline")
         instance.add_dynamic_partitions(content_items.name, [ITEM])
@@ -94,6 +98,7 @@ def measure() -> dict:
         called = sum(seconds for _, seconds in latency.waited) + render
         return {
             "scenes": len(waits(latency, IMAGE)),
+            "scenes_at_once": at_once,
             "calls": {name: len(waits(latency, call)) for name, call in
                       (("writer", WRITER), ("voice", VOICE), ("image", IMAGE), ("upload", UPLOAD))},
             "service_seconds": {name: round(sum(waits(latency, call)), 1) for name, call in
@@ -110,8 +115,8 @@ def measure() -> dict:
 
 
 def main() -> None:
-    figures = measure()
-    save(RESULTS, figures)
+    save(RESULTS, {"every_scene_at_once": measure(len(SCRIPT["beats"]) + 2),
+                   "default_bound": measure(Policy.model_fields["scene_concurrency"].default)})
 
 
 if __name__ == "__main__":

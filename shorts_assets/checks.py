@@ -6,7 +6,7 @@ rendering step's word for what it made."""
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetIn, asset_check
 
 from .assets import TAIL_SECONDS
-from .assets.narration import narration as narration_asset
+from .assets.narration import NARRATION
 from .assets.video import rendered_video
 from .media.ass import parse_dialogue_times
 from .media.fonts import UnreadableText, check_burned_in
@@ -57,7 +57,7 @@ def video_problems(video: RenderedVideo, narration_s: float, fmt: OutputFormat) 
     asset=rendered_video,
     blocking=True,
     partitions_def=content_items,
-    additional_ins={"narration": AssetIn(key=narration_asset.key)},
+    additional_ins={"narration": AssetIn(key=NARRATION)},
 )
 def rendered_video_meets_spec(
     rendered_video: RenderedVideo, narration: Narration, output: OutputResource

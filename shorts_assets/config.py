@@ -21,8 +21,8 @@ from pathlib import Path
 from dagster import AssetKey, EnvVar
 
 from .assets.analytics import channel_analytics
-from .assets.clips import clips
-from .assets.narration import narration
+from .assets.clips import CLIPS
+from .assets.narration import NARRATION
 from .assets.proposals import idea_proposals
 from .assets.script import script
 from .media.format import PRODUCTION, OutputFormat
@@ -66,7 +66,7 @@ REQUIRED = {
 
 
 # The assets whose metadata carries `cost_usd`: what the daily budget adds up.
-COSTED = (script, narration, clips, channel_analytics, idea_proposals)
+COSTED = (script.key, NARRATION, CLIPS, channel_analytics.key, idea_proposals.key)
 
 FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
@@ -163,9 +163,9 @@ class Settings:
 
     def paid_assets(self) -> list[AssetKey]:
         """The assets whose selected service charges: what the daily budget holds back."""
-        return [asset.key for asset, paid in (
-            (script, self.writer == "openai"), (narration, self.voice == "elevenlabs"),
-            (clips, "openai-images" in self.footage)) if paid]
+        return [asset for asset, paid in (
+            (script.key, self.writer == "openai"), (NARRATION, self.voice == "elevenlabs"),
+            (CLIPS, "openai-images" in self.footage)) if paid]
 
     def flag(self, name: str, default: bool) -> bool:
         value = self.option(name, str(default)).lower()
@@ -325,7 +325,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
             scene_concurrency=settings.number("SHORTS_SCENE_CONCURRENCY", 4, least=1),
             daily_budget_usd=settings.amount("SHORTS_DAILY_BUDGET_USD"),
             paid_assets=[key.to_user_string() for key in settings.paid_assets()],
-            costed_assets=[asset.key.to_user_string() for asset in COSTED],
+            costed_assets=[asset.to_user_string() for asset in COSTED],
             allow_networks=allow_networks(settings),
             writer_adapts=settings.writer == "openai",
         ),

@@ -9,11 +9,15 @@ to the item's row; `deferred_sensor` launches the item's missing assets once `un
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from . import keys
 from .providers import Deferred
 from .store import Store
+
+T = TypeVar("T")
 
 
 def save_deferral(store: Store, item_id: str, asset: str, deferral: Deferred) -> None:
@@ -36,20 +40,28 @@ def clear_deferral(store: Store, item_id: str, asset: str) -> None:
         store.put_json(keys.deferral(item_id), {**deferral, "done_at": datetime.now(UTC).isoformat()})
 
 
+def unless_deferred(context, asset: str, compute: Callable[[], T]) -> T | None:
+    """What `compute()` makes for `asset`, or None with the reason kept when its work is `Deferred`."""
+    store, item = context.resources.store.open(), context.partition_key
+    try:
+        made = compute()
+    except Deferred as deferral:
+        save_deferral(store, item, asset, deferral)
+        context.log.warning(f"{asset} of {item} is deferred: {deferral}")
+        return None
+    clear_deferral(store, item, asset)
+    return made
+
+
 def deferrable(compute):
     """Make an asset (declared with `output_required=False`) yield nothing and record why when
     its work is `Deferred`; otherwise it yields what `compute` returns and clears its deferral."""
 
     @functools.wraps(compute)
     def run(context, *args, **kwargs):
-        store, item, asset = context.resources.store.open(), context.partition_key, context.asset_key.to_user_string()
-        try:
-            output = compute(context, *args, **kwargs)
-        except Deferred as deferral:
-            save_deferral(store, item, asset, deferral)
-            context.log.warning(f"{asset} of {item} is deferred: {deferral}")
-            return
-        clear_deferral(store, item, asset)
-        yield output
+        output = unless_deferred(context, context.asset_key.to_user_string(),
+                                 lambda: compute(context, *args, **kwargs))
+        if output is not None:
+            yield output
 
     return run

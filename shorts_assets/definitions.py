@@ -3,7 +3,7 @@
 from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
 
 from . import checks
-from .assets import analytics, clips, idea, metrics, narration, post, proposals, retraction, script, strategy, video
+from .assets import analytics, idea, metrics, post, proposals, retraction, scenes, script, strategy, video
 from .automation.intake import content_sheet_sensor
 from .automation.jobs import analytics_cycle, content_pipeline, produce_content, publish_content, retract_content
 from .automation.schedules import analytics_schedule
@@ -14,7 +14,7 @@ from .config import Settings, build_resources
 def build_definitions(settings: Settings) -> Definitions:
     return Definitions(
         assets=load_assets_from_modules(
-            [idea, script, narration, clips, video, post, metrics, retraction, analytics, strategy, proposals]),
+            [idea, script, scenes, video, post, metrics, retraction, analytics, strategy, proposals]),
         asset_checks=load_asset_checks_from_modules([checks]),
         jobs=[content_pipeline, produce_content, publish_content, retract_content, analytics_cycle],
         schedules=[analytics_schedule(settings.option("SHORTS_ANALYTICS_CRON", "0 * * * *"))],

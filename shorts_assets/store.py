@@ -259,11 +259,12 @@ SCRATCH_PREFIX = "shorts-scratch-"
 
 
 @contextmanager
-def scratch_dir(context) -> Iterator[Path]:
-    """A fresh folder for a step's media. The I/O manager removes it once it has stored what the
-    step made; a step that fails removes it here."""
+def scratch_dir(context, asset: AssetKey | None = None) -> Iterator[Path]:
+    """A fresh folder for a step's media (for `asset`, where the step makes several). The I/O
+    manager removes it once it has stored what the step made; a step that fails removes it here."""
     partition = context.partition_key if context.has_partition_key else "all"
-    path = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{context.asset_key.to_python_identifier()}-{partition}-"))
+    named = (asset or context.asset_key).to_python_identifier()
+    path = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{named}-{partition}-"))
     try:
         yield path
     except BaseException:

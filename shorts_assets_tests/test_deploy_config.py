@@ -20,7 +20,7 @@ from shorts_assets.prod_local import DEPLOY, ROOT
 ENV = {"DAGSTER_PG_USERNAME": "dagster", "DAGSTER_PG_PASSWORD": "secret", "DAGSTER_PG_HOST": "db.internal",
        "DAGSTER_PG_DB": "dagster", "DAGSTER_PG_PORT": "5432", "DAGSTER_COMPUTE_LOGS_BUCKET": "logs",
        "S3_ENDPOINT_URL": "https://s3.eu-west-1.amazonaws.com", "DAGSTER_K8S_NAMESPACE": "shorts"}
-POOLS = {"llm", "tts", "footage", "render", "upload", "analytics"}
+POOLS = {"llm", "scenes", "render", "upload", "analytics"}
 
 
 def compose(launcher: str) -> str:

@@ -503,7 +503,7 @@ def test_media_outside_the_media_root_is_refused_and_never_opened(tmp_path):
         if verdict.startswith("rejected: "):
             assert row["status"].startswith(verdict), (link, row["status"])
         else:
-            assert row["status"] == "failed" and row["error"].startswith("clips: the row's media"), (link, row)
+            assert row["status"] == "failed" and row["error"].startswith("scenes: the row's media"), (link, row)
             assert verdict in row["error"] and verdict in failures[keys.index(row["item_id"])]
     files = [Path(os.path.realpath(path)) for event, path in watched if event in ("open", "write")]
     assert len(files) > 10 and [f for f in files if f.is_relative_to(outside.resolve())] == []  # the canary
@@ -521,7 +521,7 @@ def clips_failure(defs, instance, key: str) -> str:
     result = defs.resolve_job_def("content_pipeline").execute_in_process(
         partition_key=key, instance=instance, raise_on_error=False,
         asset_selection=[AssetKey("idea"), AssetKey("script"), AssetKey("clips")])
-    events = [e for e in result.all_events if e.step_key == "clips"]
+    events = [e for e in result.all_events if e.step_key == "scenes"]
     assert [e.event_type for e in events if e.is_step_failure or e.is_step_up_for_retry] == \
         [DagsterEventType.STEP_FAILURE]
     sync_sheet(defs, instance)

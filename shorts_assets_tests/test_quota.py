@@ -105,7 +105,7 @@ def spend(instance: DagsterInstance, asset: str, usd: float, item: str = "a-1") 
 
 
 def budget_deferral(instance, cap_usd: float, now=None):
-    return costed_deferral(instance, cap_usd, [asset.key for asset in COSTED], now=now)
+    return costed_deferral(instance, cap_usd, list(COSTED), now=now)
 
 
 def test_the_daily_budget_adds_up_todays_cost_metadata():

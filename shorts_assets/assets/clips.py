@@ -1,18 +1,18 @@
-from dagster import AssetExecutionContext, Output, ResourceParam, asset
+from dagster import AssetExecutionContext, AssetKey, Output
 
-from ..deferrals import deferrable
 from ..media.ffmpeg import MediaError
 from ..media.format import OutputFormat
 from ..media.scenes import write_preview
 from ..models import Clip, Clips, Cost, Idea, MediaFile, Script
 from ..output import OutputResource
 from ..parallel import in_order
-from ..partitions import content_items
 from ..policy import Policy
 from ..providers import PermanentError
 from ..providers.footage import ClipRequest, Footage
-from ..store import StoreResource, media_files, scratch_dir
-from . import SERVICE_RETRY, cost_metadata, service_call
+from ..store import media_files, scratch_dir
+from . import cost_metadata, service_call
+
+CLIPS = AssetKey("clips")
 
 
 def clip_seconds(text: str) -> float:
@@ -33,19 +33,16 @@ def scene_clip(footage: Footage, request: ClipRequest, fmt: OutputFormat) -> tup
                 path=preview), source=made.source, credit=made.credit), made.cost
 
 
-@asset(partitions_def=content_items, group_name="production", pool="footage", retry_policy=SERVICE_RETRY,
-       output_required=False)
-@deferrable
-def clips(
-    context: AssetExecutionContext, idea: Idea, script: Script, footage: ResourceParam[Footage], policy: Policy,
-    store: StoreResource, output: OutputResource,
+def draw_clips(
+    context: AssetExecutionContext, idea: Idea, script: Script, footage: Footage, policy: Policy,
+    output: OutputResource,
 ) -> Output[Clips]:
-    """What each scene shows, from the row's own media or the scene's visual cue: its source and
-    how it fits the frame, with a small preview; the render draws the pictures. Waits when the
-    day's budget is spent (the store keeps why)."""
-    policy.hold_paid_work(context.instance, context.asset_key)
+    """The `clips` asset: what each scene shows, from the row's own media or the scene's visual cue:
+    its source and how it fits the frame, with a small preview; the render draws the pictures.
+    Waits when the day's budget is spent (the store keeps why)."""
+    policy.hold_paid_work(context.instance, CLIPS)
     made, costs = [], []
-    with scratch_dir(context) as work:
+    with scratch_dir(context, CLIPS) as work:
         requests = [
             ClipRequest(item_id=idea.item_id, index=index, scene=scene, folder=work,
                         media=idea.media[index] if index < len(idea.media) else "", topic=idea.topic,
@@ -61,6 +58,7 @@ def clips(
     record = Clips(item_id=script.item_id, clips=made, provider=footage.name, costs=costs)
     return Output(
         record,
+        output_name=CLIPS.to_python_identifier(),
         metadata={
             "clips": len(made),
             "megabytes": round(sum(media.local().stat().st_size for media in media_files(record)) / 1e6, 2),

@@ -2,21 +2,21 @@ import shutil
 import wave
 from pathlib import Path
 
-from dagster import AssetExecutionContext, Output, ResourceParam, asset
+from dagster import AssetExecutionContext, AssetKey, Output
 
 from .. import keys
-from ..deferrals import deferrable
 from ..languages import Language, language
 from ..media.probe import measure_loudness
 from ..models import MAX_VIDEO_SECONDS, Cost, Idea, MediaFile, Narration, Script, WordTiming
 from ..pacing import WORDS_PER_SECOND
 from ..parallel import in_order, one_at_a_time
-from ..partitions import content_items
 from ..policy import Policy
 from ..providers.voices import Speech, Voice
 from ..store import StoreResource, scratch_dir, sha256_file
 from ..text_rules import units
-from . import SERVICE_RETRY, TAIL_SECONDS, cost_metadata, permanent, service_call
+from . import TAIL_SECONDS, cost_metadata, permanent, service_call
+
+NARRATION = AssetKey("narration")
 
 
 def scene_starts(words, scenes: int) -> list[float]:
@@ -114,21 +114,17 @@ def too_long(seconds: float, scenes: list[str], spoken_in: Language, name: str) 
     return f"{said}: shorten the script or the facts"
 
 
-@asset(partitions_def=content_items, group_name="production", pool="tts", retry_policy=SERVICE_RETRY,
-       output_required=False)
-@deferrable
-def narration(
-    context: AssetExecutionContext, idea: Idea, script: Script, voice: ResourceParam[Voice], store: StoreResource,
-    policy: Policy,
+def narrate(
+    context: AssetExecutionContext, idea: Idea, script: Script, voice: Voice, store: StoreResource, policy: Policy,
 ) -> Output[Narration]:
-    """The script spoken, with a timing for every word and the loudness the render needs.
-    Waits when the day's budget is spent."""
-    policy.hold_paid_work(context.instance, context.asset_key)
+    """The `narration` asset: the script spoken, with a timing for every word and the loudness the
+    render needs. Waits when the day's budget is spent."""
+    policy.hold_paid_work(context.instance, NARRATION)
     scenes = [s.narration for s in script.scenes]
     spoken_in = language(idea.language)
     with service_call():  # a language this voice cannot speak fails here, before anything is spoken
         name = voice.voice_for(idea.voice, spoken_in)
-    with scratch_dir(context) as work:
+    with scratch_dir(context, NARRATION) as work:
         speech, costs, spoken = speak_scenes(voice, store, scenes, name, spoken_in, work, policy.scene_concurrency)
         if speech.duration_s + TAIL_SECONDS > MAX_VIDEO_SECONDS:
             raise permanent(too_long(speech.duration_s, scenes, spoken_in, name))
@@ -147,6 +143,7 @@ def narration(
     )
     return Output(
         record,
+        output_name=NARRATION.to_python_identifier(),
         metadata={
             "duration_s": record.duration_s,
             "words": len(record.words),

@@ -8,18 +8,17 @@ RENDERS, so the production queue can cap them apart from the rest.
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
 from ..assets.analytics import channel_analytics
-from ..assets.clips import clips
 from ..assets.idea import idea
 from ..assets.metrics import post_metrics
-from ..assets.narration import narration
 from ..assets.post import published_post
 from ..assets.proposals import idea_proposals
 from ..assets.retraction import retracted_post
+from ..assets.scenes import scenes
 from ..assets.script import script
 from ..assets.strategy import content_strategy
 from ..assets.video import rendered_video
 
-PRODUCE_ASSETS = (idea, script, narration, clips, rendered_video)
+PRODUCE_ASSETS = (idea, script, scenes, rendered_video)
 PUBLISH_ASSETS = (published_post,)
 LEARNING_ASSETS = (channel_analytics, content_strategy, idea_proposals)
 PRODUCE = AssetSelection.assets(*PRODUCE_ASSETS)

@@ -4,7 +4,7 @@ the fake holds each answer back and counts the requests it holds together."""
 import pytest
 from dagster import DagsterInstance, build_asset_context
 
-from shorts_assets.assets.clips import clips
+from shorts_assets.assets.clips import draw_clips
 from shorts_assets.models import Idea, Scene, Script
 from shorts_assets.output import OutputResource
 from shorts_assets.policy import Policy
@@ -37,10 +37,9 @@ def make_clips(fake, store, scene_concurrency: int | None = None):
     policy = Policy(review_required=False, **({"scene_concurrency": scene_concurrency} if scene_concurrency else {}))
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("content_item", [ITEM])
-    resources = {"store": store, "policy": policy, "footage": footage,
-                 "output": OutputResource(width=SMALL.width, height=SMALL.height, fps=SMALL.fps)}
-    with build_asset_context(partition_key=ITEM, instance=instance, resources=resources) as context:
-        return next(iter(clips(context=context, idea=IDEA, script=SCRIPT))).value
+    output = OutputResource(width=SMALL.width, height=SMALL.height, fps=SMALL.fps)
+    with build_asset_context(partition_key=ITEM, instance=instance) as context:
+        return draw_clips(context, IDEA, SCRIPT, footage, policy, output).value
 
 
 def prompts(requests) -> list[str]:

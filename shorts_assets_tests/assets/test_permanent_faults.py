@@ -135,7 +135,7 @@ def test_revoked_elevenlabs_key_fails_narration_once_and_names_the_variable(fact
     rows(tmp_path, {"revoked-item": ""})
     defs, instance = definitions(env, "procedural"), DagsterInstance.ephemeral()
     result = produce(defs, instance, "revoked-item", upto="narration")
-    assert_fails_once(defs, instance, result, tmp_path, "narration",
+    assert_fails_once(defs, instance, result, tmp_path, "scenes",
                       "ElevenLabs says (401 invalid_api_key): Invalid API key. "
                       "Set ELEVENLABS_API_KEY to a valid key with text-to-speech access")
     assert 1 <= len(elevenlabs.calls("POST", TTS)) <= 4  # the four scenes asked at once, each once at most
@@ -148,7 +148,7 @@ def test_openai_image_policy_refusal_fails_clips_once_and_says_what_to_reword(fa
     rows(tmp_path, {"refused-item": ""})
     defs, instance = definitions(env, "openai-images"), DagsterInstance.ephemeral()
     result = produce(defs, instance, "refused-item", upto="clips")
-    assert_fails_once(defs, instance, result, tmp_path, "clips",
+    assert_fails_once(defs, instance, result, tmp_path, "scenes",
                       "OpenAI's content policy rejected the request to draw scene 0 of refused-item: reword the "
                       "row's topic, facts or script. OpenAI said: Your request was rejected as a result of our "
                       "safety system.")
@@ -162,7 +162,7 @@ def test_a_corrupt_row_media_file_fails_clips_once_and_asks_to_fix_the_media_col
     rows(tmp_path, {"broken-media": link})
     defs, instance = definitions(env, "row-media,procedural"), DagsterInstance.ephemeral()
     result = produce(defs, instance, "broken-media", upto="clips")
-    assert_fails_once(defs, instance, result, tmp_path, "clips",
+    assert_fails_once(defs, instance, result, tmp_path, "scenes",
                       f"the row's media link {link} is not a playable video or image (ffmpeg cannot decode it): "
                       "fix it or remove it from the row's media column")
     assert len(pexels.calls("GET", "/download/")) == 1
@@ -180,7 +180,7 @@ def test_a_row_link_into_the_factorys_network_fails_once_at_the_sheet_check_or_t
     assert_fails_once(defs, instance, produce(defs, instance, "metadata-link", upto="clips"), tmp_path, "idea",
                       "row 1: media 1 links 169.254.169.254, a link-local address inside the factory's network "
                       "(the cloud metadata service lives there): give a public link")
-    assert_fails_once(defs, instance, produce(defs, instance, "private-name", upto="clips"), tmp_path, "clips",
+    assert_fails_once(defs, instance, produce(defs, instance, "private-name", upto="clips"), tmp_path, "scenes",
                       "the row's media link http://media.example.org/bees.mp4 leads to media.example.org (10.0.0.7), "
                       "a private address inside the factory's network, which only SHORTS_MEDIA_ALLOW_NETWORKS can "
                       "let through: fix it or remove it from the row's media column")
@@ -197,7 +197,7 @@ def test_a_corrupt_stock_file_is_skipped_for_the_next_result_without_a_retry(fac
     rows(tmp_path, {"stock-item": ""})
     defs, instance = definitions(env, "pexels,procedural"), DagsterInstance.ephemeral()
     result = produce(defs, instance, "stock-item", upto="clips")
-    assert result.success and attempts(result, "clips") == 1
+    assert result.success and attempts(result, "scenes") == 1
     clips = json.loads((tmp_path / "store" / "clips" / "stock-item" / "record.json").read_text())["record"]["clips"]
     assert [clips[i]["source"].split(" file ")[0] for i in beats] == ["pexels:video 2"] * 2
     assert len(pexels.calls("GET", "/download/truncated")) == len(broken_first)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DagsterInstance
 
-from shorts_assets.assets.narration import narration
+from shorts_assets.assets.narration import NARRATION
 from shorts_assets.assets.video import rendered_video
 from shorts_assets.checks import video_problems
 from shorts_assets.config import Settings
@@ -60,7 +60,7 @@ def test_the_gate_measures_against_the_configured_format(produced):
     video = load_record(store, rendered_video.key, ITEM)
     for media in (video.video, video.thumbnail, video.captions):
         media.path = store.path(media.key)
-    narration_s = load_record(store, narration.key, ITEM).duration_s
+    narration_s = load_record(store, NARRATION, ITEM).duration_s
     problems, _ = video_problems(video, narration_s, SMALL)
     assert problems == ["size is 1080x1920, not 270x480", "thumbnail is not 270x480"]
 

@@ -78,7 +78,7 @@ def test_a_retried_clips_step_pays_only_for_the_pictures_it_had_not_drawn(servic
         partition_key=ITEM, instance=instance, asset_selection=[AssetKey(name) for name in ("idea", "script", "clips")])
     assert made.success
     retries = [e for e in made.all_events if e.event_type == DagsterEventType.STEP_UP_FOR_RETRY]
-    assert [e.step_key for e in retries] == ["clips"]
+    assert [e.step_key for e in retries] == ["scenes"]
     asked = [request.json()["prompt"] for request in openai.calls("POST", IMAGES)]
     assert len(asked) == len(set(asked)) + 1  # every prompt answered once, and the refused one asked again
     record = json.loads((tmp_path / "store" / "clips" / ITEM / "record.json").read_text())["record"]

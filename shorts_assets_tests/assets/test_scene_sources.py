@@ -9,7 +9,7 @@ import ffmpeg
 import pytest
 from dagster import DagsterInstance
 
-from shorts_assets.assets.clips import clips as clips_asset
+from shorts_assets.assets.clips import CLIPS
 from shorts_assets.media import ffmpeg as media_ffmpeg
 from shorts_assets.media.probe import probe
 from shorts_assets.models import CardSource, ProceduralSource, StillSource, VideoSource
@@ -79,7 +79,7 @@ def test_every_source_kind_is_drawn_by_the_render_alone_and_meets_the_spec(kind,
     assert {"video.mp4", "thumbnail.jpg"} <= {arg.rsplit("/", 1)[-1] for arg in encodes[0]}  # it is the render
 
     store = LocalStore(tmp_path / "store")
-    clips = load_record(store, clips_asset.key, item).clips
+    clips = load_record(store, CLIPS, item).clips
     assert [type(clip.picture) for clip in clips[:2]] == expected
     for clip in clips:
         preview = probe(store.path(clip.preview.key))
@@ -93,6 +93,6 @@ def test_a_corrupt_source_is_refused_at_clips_before_any_render(services, ffmpeg
     rows(tmp_path, {"corrupt-item": "own/cut.mp4"})
     result = produce(definitions(services, "row-media,procedural"), DagsterInstance.ephemeral(), "corrupt-item",
                      upto="rendered_video")
-    assert not result.success and attempts(result, "clips") == 1
-    assert failure(result, "clips").startswith("the row's media 'own/cut.mp4' is not a video or image ffmpeg can read")
+    assert not result.success and attempts(result, "scenes") == 1
+    assert failure(result, "scenes").startswith("the row's media 'own/cut.mp4' is not a video or image ffmpeg can read")
     assert not [call for call in ffmpeg_calls if "libx264" in call]  # no render was tried

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from dagster import DagsterInstance
 
-from shorts_assets.assets.narration import narration
+from shorts_assets.assets.narration import NARRATION
 from shorts_assets.assets.video import rendered_video
 from shorts_assets.checks import video_problems
 from shorts_assets.definitions import build_definitions
@@ -57,7 +57,7 @@ def test_a_row_no_bundled_font_can_draw_fails_the_render_naming_the_characters(m
     _, results = made
     result = results["scripts-tifinagh"]
     failures = [e for e in result.all_events if e.is_step_failure]
-    assert not result.success and [e.step_key for e in failures] == ["clips"]  # the title card, before drawing
+    assert not result.success and [e.step_key for e in failures] == ["scenes"]  # the title card, before drawing
     why = failures[0].step_failure_data.user_failure_data.description
     assert "'ⵜ' (U+2D5C, Tifinagh)" in why and "remove those characters" in why, why
 
@@ -68,7 +68,7 @@ def test_the_gate_fails_stored_captions_with_characters_no_font_has(made):
     video = load_record(store, rendered_video.key, "scripts-ka")
     for media in (video.video, video.thumbnail, video.captions):
         media.path = store.path(media.key)
-    narration_s = load_record(store, narration.key, "scripts-ka").duration_s
+    narration_s = load_record(store, NARRATION, "scripts-ka").duration_s
     assert video_problems(video, narration_s, SMALL)[0] == []
     captions = video.captions.local()
     captions.write_text(captions.read_text(encoding="utf-8") + comment("title", "ᏣᎳᎩ") + "\n", encoding="utf-8")

@@ -10,7 +10,7 @@ import pytest
 from dagster import DagsterInstance, build_asset_context
 from elevenlabs.core import http_client
 
-from shorts_assets.assets.narration import cached_speech, narration
+from shorts_assets.assets.narration import cached_speech, narrate
 from shorts_assets.languages import language
 from shorts_assets.models import Idea, Scene, Script
 from shorts_assets.policy import Policy
@@ -174,9 +174,8 @@ def test_the_narration_asset_pays_once_per_scene_text(fake, tmp_path):
     def materialize(scenes):
         script = Script(item_id="bees-test", title="Bees", hook=scenes[0], call_to_action=scenes[2],
                         beats=[Scene(narration=scenes[1], visual="bees")], description="bees", writer="test")
-        with build_asset_context(partition_key="bees-test", instance=instance, resources={
-                "store": store, "policy": Policy(review_required=False), "voice": voice}) as context:
-            return next(iter(narration(context=context, idea=idea, script=script)))
+        with build_asset_context(partition_key="bees-test", instance=instance) as context:
+            return narrate(context, idea, script, voice, store, Policy(review_required=False))
 
     first, second = materialize(SCENES), materialize(SCENES)
     assert len(fake.calls("POST", TTS)) == len(SCENES)
@@ -206,11 +205,9 @@ def test_scenes_are_spoken_at_once_within_the_bound_and_heard_in_scene_order(fak
     instance.add_dynamic_partitions("content_item", ["bees-test"])
     script = Script(item_id="bees-test", title="Bees", hook=texts[0], call_to_action=texts[-1],
                     beats=[Scene(narration=text, visual="bees") for text in texts[1:-1]], description="b", writer="t")
-    with build_asset_context(partition_key="bees-test", instance=instance, resources={
-            "store": store, "policy": Policy(review_required=False, scene_concurrency=at_once),
-            "voice": make_voice(fake)}) as context:
-        spoken = next(iter(narration(context=context, idea=Idea(item_id="bees-test", row=1, topic="bees"),
-                                     script=script))).value
+    with build_asset_context(partition_key="bees-test", instance=instance) as context:
+        spoken = narrate(context, Idea(item_id="bees-test", row=1, topic="bees"), script, make_voice(fake), store,
+                         Policy(review_required=False, scene_concurrency=at_once)).value
     assert fake.most_in_flight == at_once
     assert len(fake.calls("POST", TTS)) == len(spoken.costs) == 6
     assert [w.word for w in spoken.words] == [word for text in texts for word in text.split()]

@@ -9,7 +9,7 @@ from itertools import pairwise
 import pytest
 from dagster import DagsterInstance, Failure, build_asset_context
 
-from shorts_assets.assets.narration import narration, too_long
+from shorts_assets.assets.narration import narrate, too_long
 from shorts_assets.languages import language
 from shorts_assets.models import Idea, Scene, Script
 from shorts_assets.policy import Policy
@@ -215,10 +215,9 @@ def test_the_narration_step_fails_for_good_with_the_same_message(tmp_path):
     store = StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path / "cache"))
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("content_item", [idea.item_id])
-    resources = {"store": store, "policy": Policy(review_required=False), "voice": EspeakVoice()}
-    with build_asset_context(partition_key=idea.item_id, instance=instance, resources=resources) as context, \
+    with build_asset_context(partition_key=idea.item_id, instance=instance) as context, \
             pytest.raises(Failure) as failed:
-        next(iter(narration(context=context, idea=idea, script=script)))
+        narrate(context, idea, script, EspeakVoice(), store, Policy(review_required=False))
     assert failed.value.description == voices.cannot_speak(language("ja")) and not failed.value.allow_retries
 
 
