@@ -6,6 +6,7 @@ from ..media.format import OutputFormat
 from ..media.scenes import write_preview
 from ..models import Clip, Clips, Cost, Idea, MediaFile, Script
 from ..output import OutputResource
+from ..pacing import clip_seconds
 from ..parallel import in_order
 from ..partitions import content_items
 from ..policy import Policy
@@ -13,11 +14,6 @@ from ..providers import PermanentError
 from ..providers.footage import ClipRequest, Footage
 from ..store import StoreResource, media_files, scratch_dir
 from . import SERVICE_RETRY, cost_metadata, service_call
-
-
-def clip_seconds(text: str) -> float:
-    """About how long the scene runs at a slow speaking pace (the narration decides exactly)."""
-    return round(len(text.split()) / 2.2 + 1.0, 1)
 
 
 def scene_clip(footage: Footage, request: ClipRequest, fmt: OutputFormat) -> tuple[Clip, Cost | None]:

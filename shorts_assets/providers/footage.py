@@ -21,6 +21,7 @@ from shorts_assets import models
 from shorts_assets.media.format import PRODUCTION, OutputFormat
 
 CARD_PREFIXES = ("title card:", "call to action card:")
+STYLE = "Vertical 9:16 picture, cinematic, rich detail. No text, letters, captions or logos anywhere in the image."
 
 
 @dataclass(frozen=True)
@@ -78,3 +79,11 @@ def card_text(visual: str) -> str | None:
         if lowered.startswith(prefix):
             return visual.lstrip()[len(prefix):].strip()
     return None
+
+
+def generation_prompt(request: ClipRequest) -> str:
+    """What a generator is asked to draw for the scene: its visual cue (a card's text as a cover picture)."""
+    visual, text = request.scene.visual, card_text(request.scene.visual)
+    subject = visual.strip() if text is None else f"An eye-catching cover picture for a short video: {text}"
+    about = f" The video is about {request.topic}." if request.topic else ""
+    return f"{subject}.{about} {STYLE}"
