@@ -3,8 +3,8 @@
 `Footage` decides one scene's picture from a `ClipRequest`: its source (a file it fetched or
 made, or a procedural recipe) and how to fit it; the render draws it, so no provider encodes
 video. `NoFootage` says "nothing here, try the next one". The implementations:
-`procedural_footage` (the offline default), `openai_footage`, `stock_footage` (Pexels and the
-row's own media); `footage_chain` tries those SHORTS_FOOTAGE names in order. Every
+`procedural_footage` (the offline default), `openai_footage`, `runway_footage`, `stock_footage`
+(Pexels and the row's own media); `footage_chain` tries those SHORTS_FOOTAGE names in order. Every
 implementation seeds its choices with `scene_seed` and treats a `card_text` visual (a title
 or call-to-action card) the same way.
 """
