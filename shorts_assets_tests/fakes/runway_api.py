@@ -23,7 +23,7 @@ import ffmpeg
 
 from shorts_assets.media.ffmpeg import run
 
-from . import FakeServer, Request, Response
+from . import FakeServer, Request, Response, quiet_disconnects
 
 API_KEY = "key_runway-test-not-a-secret"
 CREDITS_PER_SECOND = 12  # gen4.5
@@ -61,6 +61,7 @@ class FakeRunway(FakeServer):
         self.refusals: list[tuple[str, str, str]] = []
         self.clips: dict[tuple[int, int], bytes] = {}
         self.clip_lock = threading.Lock()
+        self.server.handle_error = quiet_disconnects(self.server.handle_error)
 
     def refuse(self, prompt_has: str, failure: str = "The prompt did not pass content moderation.",
                code: str = "SAFETY.INPUT.TEXT") -> None:
