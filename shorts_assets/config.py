@@ -146,10 +146,11 @@ class Settings:
         """A non-secret setting (an endpoint, a model name): read now, shown in the UI."""
         return self.env.get(name, "").strip() or default
 
-    def number(self, name: str, default: int, least: int = 0) -> int:
+    def number(self, name: str, default: int, least: int = 0, most: int | None = None) -> int:
         value = self.option(name, str(default))
-        if not value.isdigit() or int(value) < least:
-            raise ConfigError(f"{name}={value!r} must be a whole number" + (f" of at least {least}" if least else ""))
+        if not value.isdigit() or int(value) < least or (most is not None and int(value) > most):
+            bound = f" from {least} to {most}" if most is not None else f" of at least {least}" if least else ""
+            raise ConfigError(f"{name}={value!r} must be a whole number{bound}")
         return int(value)
 
     def amount(self, name: str, default: float = 0.0) -> float:
@@ -261,7 +262,7 @@ def footage(s: Settings, store: StoreResource) -> FootageChain:
         runway=RunwayFootage(
             api_key=s.secret("RUNWAYML_API_SECRET"), base_url=s.option("RUNWAYML_BASE_URL"),
             model=s.option("SHORTS_RUNWAY_MODEL", "gen4.5"), ratio=s.option("SHORTS_RUNWAY_RATIO", "720:1280"),
-            max_seconds=s.number("SHORTS_RUNWAY_MAX_SECONDS", 5, least=2),
+            max_seconds=s.number("SHORTS_RUNWAY_MAX_SECONDS", 5, least=2, most=10),
             usd_per_second=s.amount("SHORTS_RUNWAY_USD_PER_SECOND", 0.12),
             max_wait_s=s.amount("SHORTS_RUNWAY_MAX_WAIT_S", 600.0), cache_dir=downloads,
             allow_networks=allow_networks(s), store=store, **timed(s))
