@@ -95,17 +95,17 @@ class RunwayFootage(ConfigurableResource):
         key = self.clip_key(prompt, seconds)
         clips = PaidMedia(self.store.open(), keys.video_cache, "clip")
         with one_at_a_time(key):
-            kept = clips.kept(key)
-            if kept is None:
+            if kept := clips.kept(key):
+                (data, record), cost = kept, None
+                task_id = record["task"]
+            else:  # counted when the clip is first kept: a failed step's materialization never counted it
                 data, task_id, credits = self._generate(request, prompt, seconds, key)
                 clips.keep(key, data, "mp4", "video/mp4", prompt=prompt, task=task_id, credits=credits)
-            else:
-                data, task_id = kept[0], kept[1]["task"]
+                cost = Cost(service="runway", units={"seconds": seconds, "credits": credits},
+                            usd=round(seconds * self.usd_per_second, 6))
         path = request.folder / f"runway-{request.index:02d}.mp4"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-        cost = Cost(service="runway", units={"seconds": seconds, "credits": credits},
-                    usd=round(seconds * self.usd_per_second, 6)) if kept is None else None
         return ClipMade(picture=VideoSource(media=scene_file(request, path, "video/mp4")),
                         source=f"runway:{self.model} {self.ratio} {seconds}s task {task_id}", cost=cost)
 
@@ -140,7 +140,7 @@ class RunwayFootage(ConfigurableResource):
                                                       duration=seconds)
                 store.put_json(task_key, {"id": created.id, "prompt": prompt})
                 finished = self._wait(client, created.id, what)
-        if finished.status != "SUCCEEDED":  # kept, so a refusal is not sent again; any other failure is
+        if finished.status != "SUCCEEDED":  # kept: a refusal is never sent again, another failure is asked again
             failure = getattr(finished, "failure", None) or "the task was cancelled"
             code = getattr(finished, "failure_code", None) or ""
             store.put_json(task_key, {"id": finished.id, "prompt": prompt, "failure": failure, "failure_code": code})
