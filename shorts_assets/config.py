@@ -36,6 +36,7 @@ from .providers.openai_footage import OpenAIImageFootage
 from .providers.platforms import SandboxChannel
 from .providers.procedural_footage import ProceduralFootage
 from .providers.public_net import ALLOW_SETTING, allowance
+from .providers.runway_footage import RunwayFootage
 from .providers.sheets import CsvSheet
 from .providers.stock_footage import PexelsFootage, RowMediaFootage
 from .providers.tiktok import TikTokChannel
@@ -46,7 +47,7 @@ from .store import StoreIOManager, StoreResource
 CHOICES = {
     "SHORTS_WRITER": ("byo", "openai"),
     "SHORTS_VOICE": ("espeak", "elevenlabs"),
-    "SHORTS_FOOTAGE": ("procedural", "row-media", "pexels", "openai-images"),
+    "SHORTS_FOOTAGE": ("procedural", "row-media", "pexels", "openai-images", "runway"),
     "SHORTS_PLATFORMS": ("sandbox", "youtube", "tiktok", "instagram"),
     "SHORTS_SHEET": ("csv", "google"),
 }
@@ -58,6 +59,7 @@ REQUIRED = {
     "elevenlabs": ["ELEVENLABS_API_KEY"],
     "openai-images": ["OPENAI_API_KEY"],
     "pexels": ["PEXELS_API_KEY"],
+    "runway": ["RUNWAYML_API_SECRET"],
     "youtube": ["YOUTUBE_AUTHORIZED_USER_FILE"],
     "tiktok": ["TIKTOK_ACCESS_TOKEN"],
     "instagram": ["INSTAGRAM_ACCESS_TOKEN", "INSTAGRAM_USER_ID"],
@@ -144,10 +146,11 @@ class Settings:
         """A non-secret setting (an endpoint, a model name): read now, shown in the UI."""
         return self.env.get(name, "").strip() or default
 
-    def number(self, name: str, default: int, least: int = 0) -> int:
+    def number(self, name: str, default: int, least: int = 0, most: int | None = None) -> int:
         value = self.option(name, str(default))
-        if not value.isdigit() or int(value) < least:
-            raise ConfigError(f"{name}={value!r} must be a whole number" + (f" of at least {least}" if least else ""))
+        if not value.isdigit() or int(value) < least or (most is not None and int(value) > most):
+            bound = f" from {least} to {most}" if most is not None else f" of at least {least}" if least else ""
+            raise ConfigError(f"{name}={value!r} must be a whole number{bound}")
         return int(value)
 
     def amount(self, name: str, default: float = 0.0) -> float:
@@ -165,7 +168,7 @@ class Settings:
         """The assets whose selected service charges: what the daily budget holds back."""
         return [asset for asset, paid in (
             (script.key, self.writer == "openai"), (NARRATION, self.voice == "elevenlabs"),
-            (CLIPS, "openai-images" in self.footage)) if paid]
+            (CLIPS, bool({"openai-images", "runway"} & set(self.footage)))) if paid]
 
     def flag(self, name: str, default: bool) -> bool:
         value = self.option(name, str(default)).lower()
@@ -214,7 +217,7 @@ def output(s: Settings) -> OutputResource:
 
 
 # The services' modules are imported where they are selected: their SDKs (gspread and google-auth,
-# elevenlabs, openai) cost a run worker seconds at start-up when nothing uses them.
+# elevenlabs, openai, runwayml) cost a run worker seconds at start-up when nothing uses them.
 
 
 def writer(s: Settings):
@@ -256,6 +259,14 @@ def footage(s: Settings, store: StoreResource) -> FootageChain:
             model=s.option("SHORTS_OPENAI_IMAGE_MODEL", "gpt-image-1"),
             quality=s.option("SHORTS_OPENAI_IMAGE_QUALITY", "medium"), store=store, **timed(s))
         if "openai-images" in s.footage else None,
+        runway=RunwayFootage(
+            api_key=s.secret("RUNWAYML_API_SECRET"), base_url=s.option("RUNWAYML_BASE_URL"),
+            model=s.option("SHORTS_RUNWAY_MODEL", "gen4.5"), ratio=s.option("SHORTS_RUNWAY_RATIO", "720:1280"),
+            max_seconds=s.number("SHORTS_RUNWAY_MAX_SECONDS", 5, least=2, most=10),
+            usd_per_second=s.amount("SHORTS_RUNWAY_USD_PER_SECOND", 0.12),
+            max_wait_s=s.amount("SHORTS_RUNWAY_MAX_WAIT_S", 600.0), cache_dir=downloads,
+            allow_networks=allow_networks(s), store=store, **timed(s))
+        if "runway" in s.footage else None,
     )
 
 

@@ -2,7 +2,7 @@
 
 Store keys: an asset's record and media live in its folder, `<asset>/<content_item>/` (or
 `<asset>/` when unpartitioned); the post ledger and each upload's progress sit inside
-`published_post`'s folder; deferrals, quota ledgers and the caches of paid voices and images have
+`published_post`'s folder; deferrals, quota ledgers and the caches of paid voices, images and videos have
 folders of their own. Assets are named by their `AssetKey`, never by a string, so a rename cannot
 leave a key behind.
 """
@@ -56,6 +56,12 @@ def voice_cache(speech_hash: str, name: str) -> str:
 def image_cache(image_hash: str, name: str) -> str:
     """A paid still kept by the hash of its prompt, model and settings (`image.<png|jpg|webp>`, `image.json`)."""
     return f"cache/images/{image_hash}/{name}"
+
+
+def video_cache(video_hash: str, name: str) -> str:
+    """A paid clip kept by the hash of its prompt, model, ratio and length (`clip.mp4`, `clip.json`),
+    beside the task that makes it (`task.json`)."""
+    return f"cache/videos/{video_hash}/{name}"
 
 
 class RowStatus(StrEnum):

@@ -53,6 +53,7 @@ def test_every_real_service_is_selected_in_order_and_secrets_stay_env_vars():
         ({"SHORTS_PLATFORMS": " , "}, "SHORTS_PLATFORMS"),
         ({"SHORTS_WRITER": "openai"}, "SHORTS_WRITER=openai needs OPENAI_API_KEY"),
         ({"SHORTS_FOOTAGE": "procedural,pexels"}, "SHORTS_FOOTAGE=pexels needs PEXELS_API_KEY"),
+        ({"SHORTS_FOOTAGE": "runway,procedural"}, "SHORTS_FOOTAGE=runway needs RUNWAYML_API_SECRET"),
         ({"SHORTS_PLATFORMS": "instagram", "INSTAGRAM_ACCESS_TOKEN": "x"}, "needs INSTAGRAM_USER_ID"),
         ({"SHORTS_SHEET": "google", "SHORTS_GOOGLE_SHEET_KEY": "k"},
          "needs GOOGLE_APPLICATION_CREDENTIALS or SHORTS_GOOGLE_CREDENTIALS_JSON"),
@@ -81,6 +82,23 @@ def test_scenes_asked_at_once_default_to_four_and_reach_the_steps_and_the_kept_i
                                                    "OPENAI_API_KEY": "k"}))
     assert resources["policy"].scene_concurrency == 2
     assert resources["footage"].openai_images.store is resources["store"]
+
+
+def test_runway_footage_is_configured_paid_and_keeps_its_clips_in_the_store():
+    env = {"SHORTS_FOOTAGE": "runway,pexels,procedural", "RUNWAYML_API_SECRET": "key_s3cr3t-value",
+           "PEXELS_API_KEY": "k", "RUNWAYML_BASE_URL": "http://127.0.0.1:9", "SHORTS_RUNWAY_MAX_SECONDS": "8",
+           "SHORTS_RUNWAY_USD_PER_SECOND": "0.4", "SHORTS_RUNWAY_MODEL": "veo3.1"}
+    settings = Settings.from_env(env)
+    resources = build_resources(settings)
+    runway = resources["footage"].runway
+    assert resources["footage"].order == ["runway", "pexels", "procedural"]
+    assert isinstance(runway.api_key, EnvVar) and "s3cr3t" not in repr(resources["footage"])
+    assert (runway.base_url, runway.model, runway.ratio) == ("http://127.0.0.1:9", "veo3.1", "720:1280")
+    assert (runway.max_seconds, runway.usd_per_second, runway.max_wait_s) == (8, 0.4, 600.0)
+    assert runway.store is resources["store"]
+    assert resources["policy"].paid_assets == ["clips"]  # the daily budget holds it back
+    with pytest.raises(ConfigError, match="SHORTS_RUNWAY_MAX_SECONDS='11' must be a whole number from 2 to 10"):
+        build_resources(Settings.from_env({**env, "SHORTS_RUNWAY_MAX_SECONDS": "11"}))
 
 
 def test_the_output_format_is_configured_by_size_and_frame_rate():

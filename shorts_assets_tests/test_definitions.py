@@ -62,8 +62,10 @@ def test_the_graph_shows_that_scripts_read_the_strategy(tmp_path):
 
 # What a run worker with the offline providers must not import: each costs start-up time, and
 # is imported where its service (or the analytics run, or a store on S3) is used.
-SELECTED_ONLY = ("openai", "elevenlabs", "googleapiclient", "gspread", "google.auth", "pandas", "dagster_aws")
-SELECTING = ("SHORTS_", "OPENAI_", "ELEVENLABS_", "PEXELS_", "YOUTUBE_", "TIKTOK_", "INSTAGRAM_", "GOOGLE_", "S3_")
+SELECTED_ONLY = ("openai", "elevenlabs", "runwayml", "googleapiclient", "gspread", "google.auth", "pandas",
+                 "dagster_aws")
+SELECTING = ("SHORTS_", "OPENAI_", "ELEVENLABS_", "RUNWAYML_", "PEXELS_", "YOUTUBE_", "TIKTOK_", "INSTAGRAM_",
+             "GOOGLE_", "S3_")
 
 
 def test_the_offline_definitions_import_no_vendor_sdk_pandas_or_aws(tmp_path):

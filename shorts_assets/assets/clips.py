@@ -5,6 +5,7 @@ from ..media.format import OutputFormat
 from ..media.scenes import write_preview
 from ..models import Clip, Clips, Cost, Idea, MediaFile, Script
 from ..output import OutputResource
+from ..pacing import clip_seconds
 from ..parallel import in_order
 from ..policy import Policy
 from ..providers import PermanentError
@@ -13,11 +14,6 @@ from ..store import media_files, scratch_dir
 from . import cost_metadata, service_call
 
 CLIPS = AssetKey("clips")
-
-
-def clip_seconds(text: str) -> float:
-    """About how long the scene runs at a slow speaking pace (the narration decides exactly)."""
-    return round(len(text.split()) / 2.2 + 1.0, 1)
 
 
 def scene_clip(footage: Footage, request: ClipRequest, fmt: OutputFormat) -> tuple[Clip, Cost | None]:

@@ -3,8 +3,8 @@
 `Footage` decides one scene's picture from a `ClipRequest`: its source (a file it fetched or
 made, or a procedural recipe) and how to fit it; the render draws it, so no provider encodes
 video. `NoFootage` says "nothing here, try the next one". The implementations:
-`procedural_footage` (the offline default), `openai_footage`, `stock_footage` (Pexels and the
-row's own media); `footage_chain` tries those SHORTS_FOOTAGE names in order. Every
+`procedural_footage` (the offline default), `openai_footage`, `runway_footage`, `stock_footage`
+(Pexels and the row's own media); `footage_chain` tries those SHORTS_FOOTAGE names in order. Every
 implementation seeds its choices with `scene_seed` and treats a `card_text` visual (a title
 or call-to-action card) the same way.
 """
@@ -21,6 +21,7 @@ from shorts_assets import models
 from shorts_assets.media.format import PRODUCTION, OutputFormat
 
 CARD_PREFIXES = ("title card:", "call to action card:")
+STYLE = "Vertical 9:16 picture, cinematic, rich detail. No text, letters, captions or logos anywhere in the image."
 
 
 @dataclass(frozen=True)
@@ -78,3 +79,11 @@ def card_text(visual: str) -> str | None:
         if lowered.startswith(prefix):
             return visual.lstrip()[len(prefix):].strip()
     return None
+
+
+def generation_prompt(request: ClipRequest) -> str:
+    """What a generator is asked to draw for the scene: its visual cue (a card's text as a cover picture)."""
+    visual, text = request.scene.visual, card_text(request.scene.visual)
+    subject = visual.strip() if text is None else f"An eye-catching cover picture for a short video: {text}"
+    about = f" The video is about {request.topic}." if request.topic else ""
+    return f"{subject}.{about} {STYLE}"

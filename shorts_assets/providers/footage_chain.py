@@ -13,6 +13,7 @@ from shorts_assets.providers import PermanentError
 from shorts_assets.providers.footage import ClipMade, ClipRequest, NoFootage
 from shorts_assets.providers.openai_footage import OpenAIImageFootage
 from shorts_assets.providers.procedural_footage import ProceduralFootage
+from shorts_assets.providers.runway_footage import RunwayFootage
 from shorts_assets.providers.selection import Selection
 from shorts_assets.providers.stock_footage import PexelsFootage, RowMediaFootage
 
@@ -29,12 +30,14 @@ class FootageChain(Selection):
     KIND: ClassVar[str] = "footage provider"
     FIELDS: ClassVar[dict[str, str]] = {
         "procedural": "procedural", "row-media": "row_media", "pexels": "pexels", "openai-images": "openai_images",
+        "runway": "runway",
     }
 
     procedural: ProceduralFootage | None = None
     row_media: RowMediaFootage | None = None
     pexels: PexelsFootage | None = None
     openai_images: OpenAIImageFootage | None = None
+    runway: RunwayFootage | None = None
 
     @property
     def name(self) -> str:

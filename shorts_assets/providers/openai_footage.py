@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import json
 
 from dagster import ConfigurableResource
 from pydantic import Field
@@ -28,19 +26,11 @@ from ..models import Cost, StillSource
 from ..parallel import one_at_a_time
 from ..store import StoreResource
 from . import PermanentError
-from .footage import ClipMade, ClipRequest, card_text, scene_file, scene_seed
+from .footage import ClipMade, ClipRequest, generation_prompt, scene_file, scene_seed
 from .openai_errors import openai_client, openai_errors
+from .paid_media import PaidMedia, identity_hash
 
-STYLE = "Vertical 9:16 picture, cinematic, rich detail. No text, letters, captions or logos anywhere in the image."
 IMAGE_KINDS = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpeg"}
-
-
-def image_prompt(visual: str, topic: str = "") -> str:
-    """The scene's visual cue as an image prompt; a card's text becomes its subject."""
-    text = card_text(visual)
-    subject = visual.strip() if text is None else f"An eye-catching cover picture for a short video: {text}"
-    about = f" The video is about {topic}." if topic else ""
-    return f"{subject}.{about} {STYLE}"
 
 
 def image_kind(data: bytes) -> str | None:
@@ -82,33 +72,20 @@ class OpenAIImageFootage(ConfigurableResource):
 
     def image_key(self, prompt: str) -> str:
         """Everything that changes the picture, hashed: the same key means the same paid image."""
-        identity = {"service": "openai-images", "model": self.model, "size": self.size, "quality": self.quality,
-                    "prompt": prompt}
-        return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+        return identity_hash({"service": "openai-images", "model": self.model, "size": self.size,
+                              "quality": self.quality, "prompt": prompt})
 
     def _image(self, request: ClipRequest) -> tuple[bytes, str, bool]:
         """The scene's picture, its file extension and whether it was paid for now (else it was kept)."""
-        prompt = image_prompt(request.scene.visual, request.topic)
+        prompt = generation_prompt(request)
         key = self.image_key(prompt)
+        images = PaidMedia(self.store.open(), keys.image_cache, "image")
         with one_at_a_time(key):
-            kept = self._kept(key)
-            if kept is not None:
-                return *kept, False
+            if kept := images.kept(key):
+                return kept[0], kept[1]["kind"], False
             image, kind = self._draw(request, prompt)
-            store = self.store.open()
-            store.put_bytes(keys.image_cache(key, f"image.{kind}"), image, f"image/{kind}")
-            store.put_json(keys.image_cache(key, "image.json"),
-                           {"kind": kind, "sha256": hashlib.sha256(image).hexdigest(), "prompt": prompt})
+            images.keep(key, image, kind, f"image/{kind}", prompt=prompt)
             return image, kind, True
-
-    def _kept(self, key: str) -> tuple[bytes, str] | None:
-        """The image kept under `key`, if the store has it whole (its record is written last)."""
-        store = self.store.open()
-        meta = store.read_json(keys.image_cache(key, "image.json"))
-        image = store.read_bytes(keys.image_cache(key, f"image.{meta['kind']}")) if meta else None
-        if image is None or hashlib.sha256(image).hexdigest() != meta["sha256"]:
-            return None
-        return image, meta["kind"]
 
     def _draw(self, request: ClipRequest, prompt: str) -> tuple[bytes, str]:
         """The picture OpenAI draws for `prompt`, and its file extension; anything but a real image is an error."""

@@ -81,7 +81,7 @@ def best_file(files: list[dict], fmt: OutputFormat) -> dict:
                                      f["width"] * f["height"], f.get("id", 0)))
 
 
-def _accept_mp4(content_type: str) -> str:
+def accept_mp4(content_type: str) -> str:
     if content_type in ("video/mp4", "application/octet-stream", "binary/octet-stream"):
         return "video/mp4"
     raise Unusable(f"the file is {content_type or 'of no stated type'}, not video/mp4")
@@ -134,7 +134,7 @@ class PexelsFootage(dg.ConfigurableResource):
                 try:
                     download = partial(DownloadCache(self.cache_dir).fetch, client, chosen["link"],
                                        f"pexels:{video['id']}:{chosen.get('id')}", int(self.max_download_mb * MB),
-                                       _accept_mp4)
+                                       accept_mp4)
                     return video, chosen, retried(download, f"Pexels download of video {video['id']}")
                 except Unusable as error:
                     unusable.append(f"Pexels video {video['id']}: {error}")

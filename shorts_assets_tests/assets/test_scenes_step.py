@@ -47,7 +47,8 @@ def run_scenes(fakes, store, selected=(NARRATION, CLIPS)) -> tuple[dict, str | N
     openai, elevenlabs = fakes
     footage = FootageChain(order=["openai-images"], openai_images=OpenAIImageFootage(
         api_key=openai.api_key, base_url=f"{openai.url}/v1", store=store, max_retries=0))
-    resources = {"store": store, "io_manager": StoreIOManager(store=store), "policy": Policy(review_required=False), "footage": footage,
+    resources = {"store": store, "io_manager": StoreIOManager(store=store), "footage": footage,
+                 "policy": Policy(review_required=False),
                  "voice": ElevenLabsVoice(api_key=elevenlabs.api_key, base_url=elevenlabs.url, max_retries=0),
                  "output": OutputResource(width=SMALL.width, height=SMALL.height, fps=SMALL.fps)}
     instance = DagsterInstance.ephemeral()
@@ -65,18 +66,21 @@ def test_the_voice_and_the_pictures_are_asked_for_at_the_same_time(fakes, tmp_pa
     """A voice request and an image request meet: each waits (up to 10 s) for the other to arrive,
     which they only can when the step asks both services at once."""
     openai, elevenlabs = fakes
-    meeting = threading.Barrier(2, timeout=10)
-    met = []
+    meeting, arrived, guard = threading.Barrier(2, timeout=10), set(), threading.Lock()
 
     def meet(request) -> float:
-        if not met or met == ["voice"] and request.path.startswith(IMAGES) or met == ["image"]:
-            met.append("image" if request.path.startswith(IMAGES) else "voice")
+        """The first request of each service waits at the meeting point."""
+        kind = "image" if request.path.startswith(IMAGES) else "voice"
+        with guard:
+            first = kind not in arrived
+            arrived.add(kind)
+        if first:
             meeting.wait()
         return 0.0
 
     openai.delay = elevenlabs.delay = meet
     made, raised = run_scenes(fakes, local_store(tmp_path))
-    assert raised is None and sorted(met) == ["image", "voice"] and not meeting.broken
+    assert raised is None and arrived == {"image", "voice"} and not meeting.broken
     assert set(made) == {"narration", "clips"} and len(made["clips"].clips) == len(SCRIPT.scenes)
     assert len(openai.calls("POST", IMAGES)) == len(elevenlabs.calls("POST", TTS)) == len(SCRIPT.scenes)
 

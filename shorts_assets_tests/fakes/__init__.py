@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import random
 import socket
+import sys
 import threading
 import time
 from collections import Counter
@@ -111,6 +112,17 @@ class Latency:
                 self.waited.append((prefix, wait))
                 return wait
         return 0.0
+
+
+def quiet_disconnects(handle_error):
+    """A server's `handle_error` that lets a client stop a download early (over its size limit):
+    that is expected of the footage's downloads, not a fault."""
+
+    def handle(request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            handle_error(request, client_address)
+
+    return handle
 
 
 class LocalServer:

@@ -8,9 +8,7 @@ from a CDN without the API key, so the fake only checks the key on the search.
 
 from __future__ import annotations
 
-import sys
-
-from shorts_assets_tests.fakes import FakeServer, Request, Response
+from shorts_assets_tests.fakes import FakeServer, Request, Response, quiet_disconnects
 
 API_KEY = "pexels-test-key-not-a-secret"
 
@@ -24,17 +22,7 @@ class FakePexels(FakeServer):
         self.api_key = api_key
         self.files = dict(files or {})
         self.videos: list[dict] = []
-        self.server.handle_error = self._quiet_disconnects(self.server.handle_error)
-
-    @staticmethod
-    def _quiet_disconnects(handle_error):
-        """A client that stops a download early (over its size limit) is expected, not a fault."""
-
-        def handle(request, client_address):
-            if not isinstance(sys.exc_info()[1], ConnectionError):
-                handle_error(request, client_address)
-
-        return handle
+        self.server.handle_error = quiet_disconnects(self.server.handle_error)
 
     def video(self, video_id: int, files: list[tuple[int, int, int, str]], name: str = "Jane Doe") -> dict:
         """One search result; `files` are (file id, width, height, download name)."""

@@ -13,9 +13,9 @@ import pytest
 from shorts_assets import models
 from shorts_assets.media.probe import probe
 from shorts_assets.providers import PermanentError, TransientError
-from shorts_assets.providers.footage import ClipRequest, Footage
+from shorts_assets.providers.footage import ClipRequest, Footage, generation_prompt
 from shorts_assets.providers.http_errors import retry_after
-from shorts_assets.providers.openai_footage import MOTIONS, OpenAIImageFootage, image_prompt, motion_for
+from shorts_assets.providers.openai_footage import MOTIONS, OpenAIImageFootage, motion_for
 from shorts_assets.providers.openai_writer import OpenAIWriter, user_prompt
 from shorts_assets_tests.conftest import SMALL, local_store
 from shorts_assets_tests.fakes import Response
@@ -234,7 +234,7 @@ def test_an_image_is_paid_once_per_prompt_model_and_settings(fake, store, tmp_pa
     assert len(fake.calls("POST", IMAGES)) == 1
     assert first.cost.units == {"images": 1} and again.cost is None
     assert again.picture.media.local().read_bytes() == first.picture.media.local().read_bytes() == fake.image
-    kept = footage(fake, store).image_key(image_prompt("bees dancing on a honeycomb, macro"))
+    kept = footage(fake, store).image_key(generation_prompt(request(tmp_path)))
     assert (Path(store.root) / "cache" / "images" / kept / "image.png").read_bytes() == fake.image
 
     footage(fake, store, quality="high").make_clip(request(tmp_path))
