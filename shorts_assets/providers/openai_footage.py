@@ -4,7 +4,8 @@ life with a slow pan or zoom (ffmpeg's zoompan), so a scene moves like any other
 The motion comes from the scene seed (sha256 of item id and scene index), so a scene keeps
 its motion across runs and neighbouring scenes usually differ. Title and call-to-action
 cards get a picture too (the captions carry the words); the prompt asks for no lettering,
-which image models draw badly.
+which image models draw badly. Every still of a video carries the script's style line
+(`footage.generation_prompt`), so its scenes look like one video.
 
 Each image is paid for once: it is kept in the store under the hash of its prompt, model and
 settings (`keys.image_cache`), as the voice cache keeps narrations, so a retried or
@@ -28,19 +29,16 @@ from ..models import Cost, StillSource
 from ..parallel import one_at_a_time
 from ..store import StoreResource
 from . import PermanentError
-from .footage import ClipMade, ClipRequest, card_text, scene_file, scene_seed
+from .footage import ClipMade, ClipRequest, generation_prompt, scene_file, scene_seed
 from .openai_errors import openai_client, openai_errors
 
-STYLE = "Vertical 9:16 picture, cinematic, rich detail. No text, letters, captions or logos anywhere in the image."
+FRAMING = "Vertical 9:16 picture, {look}rich detail. No text, letters, captions or logos anywhere in the image."
 IMAGE_KINDS = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpeg"}
 
 
-def image_prompt(visual: str, topic: str = "") -> str:
-    """The scene's visual cue as an image prompt; a card's text becomes its subject."""
-    text = card_text(visual)
-    subject = visual.strip() if text is None else f"An eye-catching cover picture for a short video: {text}"
-    about = f" The video is about {topic}." if topic else ""
-    return f"{subject}.{about} {STYLE}"
+def image_prompt(request: ClipRequest) -> str:
+    """The scene's generation prompt framed for a still; "cinematic" only when the script gives no look of its own."""
+    return f"{generation_prompt(request)} {FRAMING.format(look='' if request.style else 'cinematic, ')}"
 
 
 def image_kind(data: bytes) -> str | None:
@@ -88,7 +86,7 @@ class OpenAIImageFootage(ConfigurableResource):
 
     def _image(self, request: ClipRequest) -> tuple[bytes, str, bool]:
         """The scene's picture, its file extension and whether it was paid for now (else it was kept)."""
-        prompt = image_prompt(request.scene.visual, request.topic)
+        prompt = image_prompt(request)
         key = self.image_key(prompt)
         with one_at_a_time(key):
             kept = self._kept(key)
