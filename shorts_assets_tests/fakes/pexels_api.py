@@ -1,7 +1,8 @@
 """A fake Pexels video API: /videos/search and the files its results link to.
 
-Search results have the shape of the real API (id, url, user, video_files with quality,
-file_type, width, height, link); the links point back at the fake (`/download/<name>`),
+Search results have the shape of the real API (id, url, image, avg_color, user, video_files with
+quality, file_type, width, height, link, video_pictures with id, nr, picture); the links (files
+and pictures) point back at the fake (`/download/<name>`),
 which serves whatever bytes the test registered under that name. Real Pexels serves files
 from a CDN without the API key, so the fake only checks the key on the search.
 """
@@ -47,7 +48,7 @@ class FakePexels(FakeServer):
             "height": files[0][2],
             "duration": 2,
             "url": f"https://www.pexels.com/video/test-clip-{video_id}/",
-            "image": f"https://images.pexels.com/videos/{video_id}/preview.jpeg",
+            "image": f"{self.url}/download/{pictures[0] if pictures else f'cover-{video_id}.jpeg'}",
             "user": {"id": 1000 + video_id, "name": name, "url": f"https://www.pexels.com/@user{video_id}"},
             "video_files": [
                 {
