@@ -8,6 +8,7 @@ ever pickled: a record read from a shared bucket is data, not code.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -17,6 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 ITEM_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$")
 MAX_VIDEO_SECONDS = 60.0
+HEX_COLOUR = re.compile(r"#[0-9a-f]{6}")
+LINK = re.compile(r"://|\bwww\.", re.IGNORECASE)
+MAX_SEARCH_TERMS = 3
+MAX_SEARCH_TERM_CHARS = 40
 
 
 class Record(BaseModel):
@@ -103,11 +108,65 @@ class Idea(Record):
         return value
 
 
+def prompt_phrase(value: str, what: str, limit: int) -> str:
+    """`value` on one line, checked as a phrase that goes into a search or a generator's prompt.
+
+    It comes from a model or a sheet, so it is untrusted: a link or a control character has no
+    place in a prompt, and a long text is not a phrase.
+    """
+    phrase = " ".join(value.split())
+    if not phrase:
+        raise ValueError(f"{what} is empty")
+    if len(phrase) > limit:
+        raise ValueError(f"{what} {phrase[:limit]!r}... is over {limit} characters: write a few words")
+    if LINK.search(phrase):
+        raise ValueError(f"{what} {phrase!r} holds a link: write what to show, not where it is")
+    if any(unicodedata.category(ch) == "Cc" for ch in phrase):
+        raise ValueError(f"{what} {phrase!r} holds a control character")
+    return phrase
+
+
+class VisualStyle(Record):
+    """The one look every generated picture of a video shares, so its scenes look like one video."""
+
+    palette: list[str] = Field(min_length=2, max_length=5, description='2-5 colours as "#rrggbb"')
+    medium: str = Field(description='how the pictures are made, e.g. "35mm film photography"')
+    era: str = Field(description='when they look made, e.g. "1970s"')
+
+    @field_validator("palette")
+    @classmethod
+    def _hex_colours(cls, value: list[str]) -> list[str]:
+        colours = [colour.strip().lower() for colour in value]
+        for colour in colours:
+            if not HEX_COLOUR.fullmatch(colour):
+                raise ValueError(f"palette colour {colour[:20]!r} is not a #rrggbb hex colour, e.g. #1b3a4b")
+        return colours
+
+    @field_validator("medium", "era")
+    @classmethod
+    def _phrase(cls, value: str, info) -> str:
+        return prompt_phrase(value, f"the style's {info.field_name}", 60)
+
+    @property
+    def line(self) -> str:
+        """The style as one phrase of a prompt."""
+        return f"{self.medium}, {self.era} look, colour palette {', '.join(self.palette)}"
+
+
 class Scene(Record):
     """One spoken part of a video and the picture that goes under it."""
 
     narration: str
     visual: str = Field(description="what to show: a cue for the footage provider")
+    search_terms: list[str] = Field(
+        default_factory=list, max_length=MAX_SEARCH_TERMS,
+        description="concrete, filmable things to search stock footage for, best first",
+    )
+
+    @field_validator("search_terms")
+    @classmethod
+    def _terms(cls, value: list[str]) -> list[str]:
+        return [prompt_phrase(term, "search term", MAX_SEARCH_TERM_CHARS) for term in value]
 
 
 class Script(Record):
@@ -120,6 +179,7 @@ class Script(Record):
     hashtags: list[str] = Field(default_factory=list)
     writer: str = Field(description="which writer made it")
     costs: list[Cost] = Field(default_factory=list)
+    style: VisualStyle | None = Field(default=None, description="the look its generated pictures share")
 
     @property
     def scenes(self) -> list[Scene]:

@@ -42,7 +42,7 @@ def draw_clips(
         requests = [
             ClipRequest(item_id=idea.item_id, index=index, scene=scene, folder=work,
                         media=idea.media[index] if index < len(idea.media) else "", topic=idea.topic,
-                        language=idea.language, fmt=output.format)
+                        language=idea.language, fmt=output.format, style=script.style)
             for index, scene in enumerate(script.scenes)
         ]
         with service_call():  # the scenes at once: the step waits for its slowest, not for their sum

@@ -6,7 +6,8 @@ video. `NoFootage` says "nothing here, try the next one". The implementations:
 `procedural_footage` (the offline default), `openai_footage`, `runway_footage`, `stock_footage`
 (Pexels and the row's own media); `footage_chain` tries those SHORTS_FOOTAGE names in order. Every
 implementation seeds its choices with `scene_seed` and treats a `card_text` visual (a title
-or call-to-action card) the same way.
+or call-to-action card) the same way; every generator asks for `generation_prompt`, which
+carries the script's style so the scenes of one video share a look.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from shorts_assets import models
 from shorts_assets.media.format import PRODUCTION, OutputFormat
 
 CARD_PREFIXES = ("title card:", "call to action card:")
-STYLE = "Vertical 9:16 picture, cinematic, rich detail. No text, letters, captions or logos anywhere in the image."
+# "cinematic" only when the script gives no look of its own (a scripted medium would clash with it)
+FRAMING = "Vertical 9:16 picture, {look}rich detail. No text, letters, captions or logos anywhere in the image."
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class ClipRequest:
     topic: str = ""  # what the whole video is about, for providers that search or generate
     language: str = "en"  # the row's language: what a card's text is drawn and shaped as
     fmt: OutputFormat = PRODUCTION
+    style: models.VisualStyle | None = None  # the look every generated picture of the video shares
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,11 @@ def card_text(visual: str) -> str | None:
 
 
 def generation_prompt(request: ClipRequest) -> str:
-    """What a generator is asked to draw for the scene: its visual cue (a card's text as a cover picture)."""
-    visual, text = request.scene.visual, card_text(request.scene.visual)
-    subject = visual.strip() if text is None else f"An eye-catching cover picture for a short video: {text}"
+    """What a generator draws for the scene: its visual cue (a card's text as a cover), topic, the video's
+    look, and the framing every generated picture or clip shares."""
+    text = card_text(request.scene.visual)
+    cover = f"An eye-catching cover picture for a short video: {text}"
+    subject = request.scene.visual.strip() if text is None else cover
     about = f" The video is about {request.topic}." if request.topic else ""
-    return f"{subject}.{about} {STYLE}"
+    look = f" Look: {request.style.line}." if request.style else ""
+    return f"{subject}.{about}{look} {FRAMING.format(look='' if request.style else 'cinematic, ')}"

@@ -4,7 +4,8 @@ life with a slow pan or zoom (ffmpeg's zoompan), so a scene moves like any other
 The motion comes from the scene seed (sha256 of item id and scene index), so a scene keeps
 its motion across runs and neighbouring scenes usually differ. Title and call-to-action
 cards get a picture too (the captions carry the words); the prompt asks for no lettering,
-which image models draw badly.
+which image models draw badly. Every still of a video carries the script's style line
+(`footage.generation_prompt`), so its scenes look like one video.
 
 Each image is paid for once: it is kept in the store under the hash of its prompt, model and
 settings (`keys.image_cache`), as the voice cache keeps narrations, so a retried or

@@ -3,7 +3,10 @@
 It speaks chat completions with a JSON-schema `response_format`, the part of the API that
 OpenAI-compatible servers (vLLM, Ollama, LM Studio, llama.cpp) support best, so pointing
 OPENAI_BASE_URL at one of them needs no code change. The reply is parsed into `ScriptDraft`
-by the SDK and mapped onto the project's `Script`.
+by the SDK and mapped onto the project's `Script`. The schema asks in words, not in JSON-schema
+constraints (which not every compatible server enforces), for a style palette of 2-5 "#rrggbb"
+colours: a reply with another palette is unusable (transient, as any reply that misses the
+schema), while a search term that is not a short phrase is dropped (`usable_terms`).
 
 The same model closes the learning loop when configured: `themes` sums up what viewers
 comment, and `draft_idea` writes a new topic and its facts for a strategy's choice (the
@@ -21,7 +24,18 @@ from dagster import ConfigurableResource
 from pydantic import BaseModel, Field
 
 from ..languages import language
-from ..models import Cost, HookStyle, Idea, ProposedIdea, Scene, Script
+from ..models import (
+    MAX_SEARCH_TERM_CHARS,
+    MAX_SEARCH_TERMS,
+    Cost,
+    HookStyle,
+    Idea,
+    ProposedIdea,
+    Scene,
+    Script,
+    VisualStyle,
+    prompt_phrase,
+)
 from ..pacing import HOOK_AND_OUTRO_WORDS, TARGET_SECONDS, WORDS_PER_SECOND, fit_facts
 from . import PermanentError, TransientError
 from .openai_errors import openai_client, openai_errors
@@ -32,8 +46,22 @@ class BeatDraft(BaseModel):
     narration: str = Field(description="what the narrator says in this beat, one or two short sentences")
     visual_prompt: str = Field(
         description="one still image to show under the beat, described for an image generator: "
-        "subject, setting, light, camera; no text, letters or logos in the picture"
+        "subject, setting, light, camera; no text, letters or logos in the picture; not the style, "
+        "which is added to every prompt"
     )
+    search_terms: list[str] = Field(
+        description=f"one to {MAX_SEARCH_TERMS} search terms for a stock-video site, in English, best first: "
+        "concrete, filmable things the beat shows, a few words each, e.g. 'honeybee on a flower'; "
+        "no abstract ideas, names of people or links"
+    )
+
+
+class StyleDraft(BaseModel):
+    """The one look every picture of the video shares, so its scenes look like one video."""
+
+    palette: list[str] = Field(description='two to five colours the pictures lean on, each as "#rrggbb" hex')
+    medium: str = Field(description="how the pictures look made, e.g. '35mm film photography', 'watercolour'")
+    era: str = Field(description="when they look made, e.g. '1970s', 'present-day'")
 
 
 # The SDK sends ScriptDraft as a strict JSON schema; docstrings and descriptions reach the model.
@@ -42,6 +70,7 @@ class ScriptDraft(BaseModel):
 
     title: str = Field(description="the video title in the script's language, at most 70 characters")
     hook: str = Field(description="the first spoken line, which must stop the scroll")
+    style: StyleDraft = Field(description="the visual style of the whole video, fitting its topic")
     beats: list[BeatDraft] = Field(description="the body of the video, in spoken order")
     description: str = Field(description="the post description in the script's language, two or three sentences")
     hashtags: list[str] = Field(
@@ -85,7 +114,8 @@ SYSTEM_PROMPT = (
     "You write scripts for vertical short videos (YouTube Shorts, TikTok, Reels) read aloud by a narrator. "
     "Narration is plain spoken text: no stage directions, emoji, hashtags or markdown. "
     "Keep to the facts you are given; never invent numbers, names or quotes. "
-    "Each beat gets a visual prompt for an AI image generator, concrete and vertical (9:16)."
+    "Each beat gets a visual prompt for an AI image generator, concrete and vertical (9:16), and search terms "
+    "for stock video. The video gets one visual style (palette, medium, era) that every picture shares."
 )
 
 
@@ -156,7 +186,8 @@ def user_prompt(idea: Idea, hints: str) -> str:
         f"Category: {idea.category}",
         f"Language: write everything viewers read or hear in {language(idea.language).name} (code "
         f"'{idea.language}'), in its own script: narration, title, description, hashtags and call to action. "
-        "Only the visual prompts stay in English, for the image generator.",
+        "Only the visual style, visual prompts and search terms stay in English, for the image generator "
+        "and the stock search.",
         f"Length: about {idea.target_seconds} seconds spoken, so at most {budget} words of narration "
         "in total (hook, beats and call to action together).",
         f"Hook style: {HOOK_STYLES[idea.hook_style]}.",
@@ -172,6 +203,21 @@ def user_prompt(idea: Idea, hints: str) -> str:
     if hints:
         lines += ["Advice from how earlier videos on this channel performed:", hints]
     return "\n".join(lines)
+
+
+def usable_terms(terms: list[str]) -> list[str]:
+    """The search terms that are short phrases (models.prompt_phrase), once each, at most MAX_SEARCH_TERMS.
+
+    The others are dropped, not refused: each is one optional hint among several, the scene is
+    still searched by its visual cue, and refusing the script for one would pay for another.
+    """
+    kept = []
+    for term in terms:
+        try:
+            kept.append(prompt_phrase(term, "search term", MAX_SEARCH_TERM_CHARS))
+        except ValueError:
+            continue
+    return list(dict.fromkeys(kept))[:MAX_SEARCH_TERMS]
 
 
 def tag(text: str) -> str:
@@ -277,12 +323,14 @@ class OpenAIWriter(ConfigurableResource):
             item_id=idea.item_id,
             title=draft.title.strip()[:100],
             hook=draft.hook.strip(),
-            beats=[Scene(narration=b.narration.strip(), visual=b.visual_prompt.strip()) for b in draft.beats],
+            beats=[Scene(narration=b.narration.strip(), visual=b.visual_prompt.strip(),
+                         search_terms=usable_terms(b.search_terms)) for b in draft.beats],
             call_to_action=draft.call_to_action.strip(),
             description=draft.description.strip(),
             hashtags=list(dict.fromkeys(tag(t) for t in draft.hashtags if t.strip("# "))),
             writer=f"{self.name}:{self.model}",
             costs=[cost],
+            style=VisualStyle(palette=draft.style.palette, medium=draft.style.medium, era=draft.style.era),
         )
 
     def _cost(self, usage) -> Cost:

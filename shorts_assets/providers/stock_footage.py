@@ -5,13 +5,14 @@ itself, which the render fits to the frame: a video is scaled to cover it, centr
 looped when short; a still image becomes a slow zoom.
 
 Files come through `downloads` (a size limit, a cache by content hash, only files ffmpeg can
-decode). The Pexels API key is sent to the API only, never to the file hosts. A row's link
-and a Pexels file link are fetched through `public_net`: never from the factory's own network
-unless SHORTS_MEDIA_ALLOW_NETWORKS lets that address through.
+decode). The Pexels API key is sent to the API only, never to the file hosts. A row's link,
+a Pexels file link and a result's preview picture are fetched through `public_net`: never from
+the factory's own network unless SHORTS_MEDIA_ALLOW_NETWORKS lets that address through.
 """
 
 from __future__ import annotations
 
+import math
 import mimetypes
 import time
 from datetime import UTC, datetime
@@ -23,10 +24,11 @@ from urllib.parse import urlsplit
 import dagster as dg
 import httpx
 
+from shorts_assets.media.colours import hex_rgb, palette_distance, picture_rgb
 from shorts_assets.media.ffmpeg import MediaError
 from shorts_assets.media.format import OutputFormat
 from shorts_assets.media.probe import check_decodes
-from shorts_assets.models import SceneSource, StillSource, VideoSource
+from shorts_assets.models import HEX_COLOUR, Scene, SceneSource, StillSource, VideoSource
 from shorts_assets.providers import PermanentError, TransientError
 from shorts_assets.providers.downloads import (
     MB,
@@ -44,6 +46,9 @@ from shorts_assets.providers.public_net import allowance, public_client
 MAX_RATE_LIMIT_WAIT_S = 3600.0  # a longer wait means the quota is used up: permanent
 QUERY_CHARS = 100
 MAX_CANDIDATES = 2  # stock videos tried per scene when a file is unusable
+MAX_QUERIES = 2  # searches per scene, of its search terms: Pexels allows 200 requests an hour
+PALETTE_CHOICES = 3  # a scene's seeded results whose colours are compared with the video's palette
+MAX_PICTURE_MB = 5  # a result's preview picture, downloaded to read its colours
 
 
 # --------------------------------------------------------------------------------------------
@@ -68,6 +73,23 @@ def search_query(visual: str) -> str:
     return words if len(words) <= QUERY_CHARS else words[:QUERY_CHARS].rsplit(" ", 1)[0]
 
 
+def queries(scene: Scene) -> list[str]:
+    """What to search for: the scene's first search terms (concrete things the writer names),
+    else its visual cue, which is a whole picture description and finds less."""
+    if scene.search_terms:
+        return scene.search_terms[:MAX_QUERIES]
+    query = search_query(scene.visual)
+    return [query] if query else []
+
+
+def preview_link(video: dict) -> str | None:
+    """A result's first frame (`video_pictures`, lowest `nr`), else its cover `image`: an http(s) link or None."""
+    pictures = sorted((p for p in video.get("video_pictures") or [] if isinstance(p, dict) and p.get("picture")),
+                      key=lambda p: p.get("nr") or 0)
+    link = pictures[0]["picture"] if pictures else video.get("image")
+    return link if isinstance(link, str) and urlsplit(link).scheme.lower() in ("http", "https") else None
+
+
 def portrait_mp4s(video: dict) -> list[dict]:
     return [
         f for f in video.get("video_files") or []
@@ -87,11 +109,22 @@ def accept_mp4(content_type: str) -> str:
     raise Unusable(f"the file is {content_type or 'of no stated type'}, not video/mp4")
 
 
-class PexelsFootage(dg.ConfigurableResource):
-    """Portrait stock video from Pexels, searched by the scene's visual cue.
+def _accept_picture(content_type: str) -> str:
+    if content_type in ("image/jpeg", "image/png", "image/webp"):
+        return content_type
+    raise Unusable(f"the preview is {content_type or 'of no stated type'}, not a JPEG, PNG or WebP picture")
 
-    The video is chosen among the results by the scene's seed, so a re-run picks the same one.
-    Text cards and scenes with no usable result are NoFootage: the next provider draws them.
+
+class PexelsFootage(dg.ConfigurableResource):
+    """Portrait stock video from Pexels, searched by the scene's search terms (or its visual cue).
+
+    Pexels ranks nothing we can compare, so a search's results rank equally: the scene's seed
+    rotates them, so a re-run picks the same one and scenes with like queries differ, and with
+    a video style the first PALETTE_CHOICES of them are ordered by how near their colours sit
+    to its palette (`media.colours`; the seed's order breaks a tie). A result's colours are
+    its `avg_color` when Pexels sends one (it does for photos, and sends null for videos), else
+    its first frame's preview, downloaded like any untrusted link; one that cannot be read
+    goes last. Text cards and scenes with no usable result are NoFootage: the next provider draws them.
     A file over `max_download_mb`, of the wrong type or that does not decode is a property of
     that stock video, so no retry and no edit to the sheet can fix it, and moving on can: the
     next result is tried, up to MAX_CANDIDATES, then it is NoFootage too.
@@ -110,20 +143,54 @@ class PexelsFootage(dg.ConfigurableResource):
     def make_clip(self, request: ClipRequest) -> ClipMade:
         if card_text(request.scene.visual) is not None:
             raise NoFootage("a text card is drawn, not searched for")
-        query = search_query(request.scene.visual)
-        if not query:
+        asked = queries(request.scene)
+        if not asked:
             raise NoFootage("the scene has no visual cue to search for")
-        videos = [v for v in self._search(query) if portrait_mp4s(v)]
-        if not videos:
-            raise NoFootage(f"Pexels has no portrait MP4 video for {query!r}")
+        videos = self._found(asked)
         start = scene_seed(request.item_id, request.index) % len(videos)
-        video, chosen, download = self._first_usable((videos[start:] + videos[:start])[:MAX_CANDIDATES], request.fmt)
+        seeded = videos[start:] + videos[:start]
+        if request.style is not None:
+            seeded = self._nearest_palette(seeded[:PALETTE_CHOICES], request.style.palette) + seeded[PALETTE_CHOICES:]
+        video, chosen, download = self._first_usable(seeded[:MAX_CANDIDATES], request.fmt)
         user = video.get("user") or {}
         return ClipMade(
             picture=file_source(request, download.path, download.mime),
             source=f"pexels:video {video['id']} file {chosen.get('id')} {chosen['width']}x{chosen['height']}",
             credit=f"Video by {user.get('name') or 'unknown'} on Pexels ({video.get('url', 'https://www.pexels.com')})",
         )
+
+    def _found(self, asked: list[str]) -> list[dict]:
+        """The portrait MP4 results of the first query that has some; else NoFootage."""
+        for query in asked:
+            if videos := [v for v in self._search(query) if portrait_mp4s(v)]:
+                return videos
+        raise NoFootage(f"Pexels has no portrait MP4 video for {' or '.join(map(repr, asked))}")
+
+    def _nearest_palette(self, videos: list[dict], palette: list[str]) -> list[dict]:
+        """The videos nearest the palette first; equal distances keep their order."""
+        with public_client(self.timeout, allowance(self.allow_networks)) as client:
+            distances = [self._palette_distance(client, video, palette) for video in videos]
+        return [video for _, _, video in sorted(zip(distances, range(len(videos)), videos, strict=True),
+                                                key=lambda ranked: ranked[:2])]
+
+    def _palette_distance(self, client: httpx.Client, video: dict, palette: list[str]) -> float:
+        """How far the video's colours sit from the palette; infinite when they cannot be read.
+
+        A preview that fails to download, transiently or not, only loses the video its place:
+        the scene still gets footage, so it is no reason to retry the step.
+        """
+        average = video.get("avg_color")
+        if isinstance(average, str) and HEX_COLOUR.fullmatch(average.strip().lower()):
+            return palette_distance(hex_rgb([average.strip().lower()]), palette)
+        link = preview_link(video)
+        if link is None:
+            return math.inf
+        try:
+            download = DownloadCache(self.cache_dir).fetch(client, link, f"pexels-preview:{video.get('id')}",
+                                                           int(MAX_PICTURE_MB * MB), _accept_picture)
+            return palette_distance(picture_rgb(download.path), palette)
+        except (Unusable, TransientError, MediaError):
+            return math.inf
 
     def _first_usable(self, videos: list[dict], fmt: OutputFormat) -> tuple[dict, dict, Download]:
         """The first video whose file downloads and decodes, its file and the download; else NoFootage."""

@@ -16,9 +16,10 @@ from typing import Protocol, runtime_checkable
 from dagster import ConfigurableResource
 
 from ..languages import DEFAULT, Language, language
-from ..models import Cost, Idea, ProposedIdea, Scene, Script
+from ..models import MAX_SEARCH_TERM_CHARS, MAX_SEARCH_TERMS, Cost, Idea, ProposedIdea, Scene, Script
 from ..pacing import WORDS_PER_SECOND
 from ..text_rules import SENTENCE_ENDS, caption_case, full_stop, units
+from ..visual_styles import style_for
 from .phrases import phrases
 
 STOPWORDS = frozenset(
@@ -91,11 +92,43 @@ def words(text: str, inner: str = "'-") -> list[str]:
     return found
 
 
-def visual_cue(text: str, spoken_in: Language = DEFAULT) -> str:
-    """The few words that say most about what a sentence shows (phrases where words run together)."""
+def content_words(text: str, spoken_in: Language = DEFAULT) -> list[str]:
+    """The text's words (phrases where words run together) that are not numbers or stopwords, once each, in order."""
     found = [w for unit in units(text.lower(), spoken_in) for w in words(unit)
              if w[0].isalpha() and w not in STOPWORDS]
-    return " ".join(sorted(set(found), key=lambda w: (-len(w), found.index(w)))[:3]) or "abstract"
+    return list(dict.fromkeys(found))
+
+
+def telling(text: str, spoken_in: Language = DEFAULT) -> list[str]:
+    """The content words longest first: a long word is usually the one that names a thing."""
+    return sorted(content_words(text, spoken_in), key=len, reverse=True)
+
+
+def visual_cue(text: str, spoken_in: Language = DEFAULT) -> str:
+    """The few words that say most about what a sentence shows (phrases where words run together)."""
+    return " ".join(telling(text, spoken_in)[:3]) or "abstract"
+
+
+def search_terms(text: str, topic: str, spoken_in: Language = DEFAULT) -> list[str]:
+    """Stock-search terms for a beat: the topic with each of the beat's two most telling words, then the topic.
+
+    Content words, not nouns: no tagger covers every language offline. Pairing each word with
+    the topic keeps it on subject ("honeybees workers" rather than "workers").
+    """
+    topic_words = content_words(topic, spoken_in)[:3]
+    own = [word for word in telling(text, spoken_in)
+           if not any(word in known or known in word for known in topic_words)][:2]  # "octopus" is in "octopuses"
+    subject = " ".join(topic_words)
+    terms = [f"{subject} {word}".strip() for word in own] + [subject]
+    return list(dict.fromkeys(cut for term in terms if (cut := _term(term))))[:MAX_SEARCH_TERMS]
+
+
+def _term(text: str) -> str:
+    """At most MAX_SEARCH_TERM_CHARS, cut at a space when there is one to cut at."""
+    if len(text) <= MAX_SEARCH_TERM_CHARS:
+        return text
+    cut = text[:MAX_SEARCH_TERM_CHARS]
+    return cut.rsplit(" ", 1)[0] if " " in cut else cut
 
 
 def hashtags(idea: Idea) -> list[str]:
@@ -160,13 +193,16 @@ class BringYourOwnWriter(ConfigurableResource):
     def _script(self, idea: Idea, hook: str, beats: list[str], call_to_action: str) -> Script:
         title = idea.topic[:1].upper() + idea.topic[1:].rstrip(".!?")
         tags = hashtags(idea)
+        spoken_in = language(idea.language)
         return Script(
             item_id=idea.item_id,
             title=title[:100],
             hook=hook,
-            beats=[Scene(narration=text, visual=visual_cue(text, language(idea.language))) for text in beats],
+            beats=[Scene(narration=text, visual=visual_cue(text, spoken_in),
+                         search_terms=search_terms(text, idea.topic, spoken_in)) for text in beats],
             call_to_action=call_to_action,
             description=f"{joined([hook, *beats[:1]])}\n\n{' '.join(tags)}",
             hashtags=tags,
             writer=self.name,
+            style=style_for(idea.topic),
         )

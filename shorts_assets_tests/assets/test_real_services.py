@@ -14,6 +14,7 @@ from dagster import AssetKey, DagsterEventType, DagsterInstance, build_sensor_co
 from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.definitions import build_definitions
 from shorts_assets.languages import language
+from shorts_assets.models import VisualStyle
 from shorts_assets.partitions import content_items
 from shorts_assets.text_rules import full_stop, units
 from shorts_assets_tests.assets.conftest import COLUMNS, ITEM, set_status
@@ -41,6 +42,8 @@ def test_a_whole_item_through_the_real_clients_with_review_costs_and_one_upload(
     asked = [request.json()["prompt"] for request in openai.calls("POST", IMAGES)]
     assert len(records["clips"]["costs"]) == len(asked) == len(set(asked)) == len(records["clips"]["clips"]) - 1
     # the fake writer gives both beats one visual prompt: one picture, paid once, shows in both
+    look = VisualStyle.model_validate(records["script"]["style"]).line
+    assert all(f"Look: {look}." in prompt for prompt in asked)  # one look for every still of the video
     metadata = {e.asset_key.path[0]: e.materialization.metadata for e in produced.get_asset_materialization_events()}
     paid = {key for key, values in metadata.items() if "cost_usd" in values and values["cost_usd"].value > 0}
     assert {"script", "narration", "clips"} <= paid

@@ -18,6 +18,7 @@ import zlib
 
 from . import FakeServer, Request, Response
 
+PALETTE = ("#1b3a4b", "#f2c14e", "#e4572e")
 LANGUAGE = re.compile(r"\(code '([a-z]{2,3}(?:-[a-z0-9]+)*)'\)")  # openai_writer.user_prompt's words
 
 
@@ -43,7 +44,7 @@ def error(status: int, message: str, code: str | None = None, kind: str = "inval
 
 
 def fill(schema: dict, defs: dict, name: str = "value", serial: int = 1, language: str = "en"):
-    """An instance of a JSON schema: strings name their field, arrays have two items.
+    """An instance of a JSON schema: strings name their field, arrays have two items, a palette's are colours.
 
     A topic is numbered by the completion (`serial`), so drafted ideas never repeat a topic. Text
     asked for in another language than English is marked with its code (`hook text [es]`), so the
@@ -60,6 +61,8 @@ def fill(schema: dict, defs: dict, name: str = "value", serial: int = 1, languag
         return 1
     if kind == "boolean":
         return True
+    if name.startswith("palette "):  # the writer's schema asks for "#rrggbb" colours in words
+        return PALETTE[int(name.split()[-1]) % len(PALETTE)]
     text = f"topic text {serial}" if name == "topic" and serial > 1 else f"{name} text"
     return text if language == "en" else f"{text} [{language}]"
 

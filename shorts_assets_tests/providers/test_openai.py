@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import time
 import types
 from pathlib import Path
@@ -81,18 +82,60 @@ def test_writer_sends_the_idea_and_hints_and_maps_the_structured_reply(fake):
     schema = body["response_format"]["json_schema"]
     assert schema["strict"] is True
     assert set(schema["schema"]["required"]) == {
-        "title", "hook", "beats", "description", "hashtags", "call_to_action"
+        "title", "hook", "style", "beats", "description", "hashtags", "call_to_action"
     }
 
     assert script.item_id == "honeybees-1" and script.writer == "openai:gpt-4o-mini"
     assert script.title == "title text" and script.hook == "hook text"
     assert [(b.narration, b.visual) for b in script.beats] == [("narration text", "visual_prompt text")] * 2
+    assert [b.search_terms for b in script.beats] == [["search_terms 1 text", "search_terms 2 text"]] * 2
+    assert script.style == models.VisualStyle(palette=["#f2c14e", "#e4572e"], medium="medium text", era="era text")
     assert script.hashtags == ["#hashtags1text", "#hashtags2text"]
     assert script.call_to_action == "call_to_action text"
     (cost,) = script.costs
     assert cost.service == "openai"
     assert cost.units == {"prompt_tokens": 1200, "completion_tokens": 300}
     assert cost.usd == pytest.approx((1200 * 0.15 + 300 * 0.60) / 1e6)
+
+
+def _reply(**changes) -> str:
+    """A script reply as a model might write it, with `changes` to its style and first beat."""
+    beat = {"narration": "Bees dance.", "visual_prompt": "a honeybee dancing on a comb",
+            "search_terms": ["honeybee on comb"], **changes.pop("beat", {})}
+    style = {"palette": ["#1B3A4B", "#f2c14e"], "medium": "35mm film photography", "era": "1970s",
+             **changes.pop("style", {})}
+    return json.dumps({"title": "Bees", "hook": "Do bees dance?", "style": style, "beats": [beat],
+                       "description": "Bees.", "hashtags": ["#bees"], "call_to_action": "Follow."})
+
+
+def test_search_terms_that_are_not_short_phrases_are_dropped_and_the_rest_kept(fake):
+    terms = ["honeybee   on\ncomb", "see https://example.com/bees", "www.bees.example", "bee\x00hive",
+             "a" * 41, "", "honeybee on comb", "flower meadow", "beekeeper", "hive entrance"]
+    fake.queue_reply(content=_reply(beat={"search_terms": terms}))
+    script = writer(fake).write(IDEA)
+    assert script.beats[0].search_terms == ["honeybee on comb", "flower meadow", "beekeeper"]  # once each, three
+    assert script.style.palette == ["#1b3a4b", "#f2c14e"]  # hex colours in either case
+
+
+@pytest.mark.parametrize("palette, says", [
+    (["#1b3a4b"], "at least 2 items"),
+    (["#1b3a4b", "navy blue"], "'navy blue' is not a #rrggbb hex colour"),
+    (["#1b3a4b", "#fff"], "'#fff' is not a #rrggbb hex colour"),
+    (["#111111"] * 6, "at most 5 items"),
+])
+def test_a_palette_that_is_not_two_to_five_hex_colours_makes_the_reply_unusable(fake, palette, says):
+    """A style is one whole: colours cannot be made up for it, so the reply is refused, and
+    refused as transient (another draw of the model may well fit, as for any missed schema)."""
+    fake.queue_reply(content=_reply(style={"palette": palette}))
+    with pytest.raises(TransientError, match="unusable script for honeybees-1") as caught:
+        writer(fake).write(IDEA)
+    assert says in str(caught.value)
+
+
+def test_a_style_with_a_link_is_refused(fake):
+    fake.queue_reply(content=_reply(style={"medium": "photos like https://example.com/x"}))
+    with pytest.raises(TransientError, match="style's medium .* holds a link"):
+        writer(fake).write(IDEA)
 
 
 def test_prompt_keeps_the_rows_own_script_and_language():

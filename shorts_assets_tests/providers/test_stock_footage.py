@@ -181,6 +181,81 @@ def test_pexels_files_that_are_too_big_or_not_mp4_are_no_footage(pexels, tmp_pat
 
 
 # --------------------------------------------------------------------------------------------
+# Pexels: the writer's search terms and the video's palette
+
+BLUES = models.VisualStyle(palette=["#1b3a4b", "#2c5f7c"], medium="35mm film photography", era="1970s")
+
+
+def _styled(tmp_path, index=0, terms=(), style=BLUES):
+    scene = models.Scene(narration="Bees dance.", visual="bees dancing on a honeycomb", search_terms=list(terms))
+    return ClipRequest("honeybees-1", index, scene, tmp_path, fmt=SMALL, style=style)
+
+
+@pytest.fixture(scope="module")
+def previews(tmp_path_factory) -> dict[str, tuple[str, bytes]]:
+    """One-colour preview pictures, as Pexels' video_pictures link them (JPEG)."""
+    folder = tmp_path_factory.mktemp("previews")
+    return {f"{name}.jpg": ("image/jpeg", _make(folder / f"{name}.jpg", f"color=c=0x{rgb}:s=32x32:d=1", frames=1))
+            for name, rgb in {"red": "d62828", "green": "4f772d", "blue": "1d4560"}.items()}
+
+
+def test_pexels_searches_the_scenes_search_terms_in_order_until_one_finds_video(pexels, tmp_path):
+    pexels.results = {"honeybee on comb": []}
+    terms = ["honeybee on comb", "beehive", "flower meadow"]
+    made = _pexels(pexels, tmp_path).make_clip(_styled(tmp_path, terms=terms, style=None))
+    asked = [call.query["query"] for call in pexels.calls("GET", "/videos/search")]
+    assert asked == [["honeybee on comb"], ["beehive"]]  # not the visual cue, and two searches at most
+    assert made.source == "pexels:video 1002 file 22 360x640"
+
+    pexels.results = {term: [] for term in terms}
+    with pytest.raises(NoFootage, match="no portrait MP4 video for 'honeybee on comb' or 'beehive'"):
+        _pexels(pexels, tmp_path).make_clip(_styled(tmp_path, terms=terms, style=None))
+
+
+def test_pexels_prefers_among_equal_results_the_one_nearest_the_videos_palette(pexels, previews, tmp_path):
+    pexels.files |= previews
+    pexels.videos = [pexels.video(4000 + i, [(i, 1080, 1920, "portrait-hd.mp4")], pictures=(f"{colour}.jpg",))
+                     for i, colour in enumerate(("red", "green", "blue"))]
+    footage = _pexels(pexels, tmp_path)
+    seeded = {footage.make_clip(_styled(tmp_path, index, style=None)).source.split()[1] for index in range(6)}
+    styled = {footage.make_clip(_styled(tmp_path, index)).source.split()[1] for index in range(6)}
+    assert len(seeded) > 1 and styled == {"4002"}  # the blue one, whatever the seed
+    previews_fetched = [c.path for c in pexels.calls("GET", "/download/") if c.path.endswith(".jpg")]
+    assert sorted(previews_fetched) == ["/download/blue.jpg", "/download/green.jpg", "/download/red.jpg"]  # cached
+    assert all("Authorization" not in call.headers for call in pexels.calls("GET", "/download/"))
+
+    reds = models.VisualStyle(palette=["#c1121f", "#e4572e"], medium="film", era="1970s")
+    assert footage.make_clip(_styled(tmp_path, 0, style=reds)).source.split()[1] == "4000"
+
+
+def test_pexels_takes_a_results_avg_color_when_it_sends_one(pexels, tmp_path):
+    pexels.videos = [pexels.video(5000, [(1, 1080, 1920, "portrait-hd.mp4")], avg_color="#D62828"),
+                     pexels.video(5001, [(2, 1080, 1920, "portrait-hd.mp4")], avg_color="#1b3a4b")]
+    footage = _pexels(pexels, tmp_path)
+    assert footage.make_clip(_styled(tmp_path, 1, style=None)).source.split()[1] == "5000"  # the seed's pick
+    assert footage.make_clip(_styled(tmp_path, 1)).source.split()[1] == "5001"
+    assert {c.path for c in pexels.calls("GET", "/download/")} == {"/download/portrait-hd.mp4"}  # no preview
+
+
+def test_a_preview_that_cannot_be_read_only_loses_its_place(pexels, previews, tmp_path):
+    pexels.files |= previews | {"page.jpg": ("text/html", b"<html>gone</html>")}
+    pexels.videos = [pexels.video(6000, [(1, 1080, 1920, "portrait-hd.mp4")], pictures=("page.jpg",)),
+                     pexels.video(6001, [(2, 1080, 1920, "portrait-hd.mp4")], pictures=("missing.jpg",)),
+                     pexels.video(6002, [(3, 1080, 1920, "portrait-hd.mp4")], pictures=("red.jpg",))]
+    footage = _pexels(pexels, tmp_path)
+    assert footage.make_clip(_styled(tmp_path, style=None)).source.split()[1] == "6001"  # the seed's pick
+    assert footage.make_clip(_styled(tmp_path)).source.split()[1] == "6002"
+
+
+def test_previews_inside_the_network_are_never_fetched(pexels, previews, tmp_path):
+    pexels.files |= previews
+    pexels.videos = [pexels.video(7000, [(1, 1080, 1920, "portrait-hd.mp4")], pictures=("blue.jpg",))]
+    with pytest.raises(NoFootage, match="loopback address inside the factory's network"):
+        _pexels(pexels, tmp_path, allow_networks=[]).make_clip(_styled(tmp_path))
+    assert pexels.calls("GET", "/download/") == []
+
+
+# --------------------------------------------------------------------------------------------
 # The row's own media
 
 

@@ -3,9 +3,18 @@ import pytest
 from shorts_assets.languages import LANGUAGES, language
 from shorts_assets.models import HookStyle
 from shorts_assets.providers.phrases import PHRASES
-from shorts_assets.providers.writers import BringYourOwnWriter, hashtags, joined, sentences, visual_cue
+from shorts_assets.providers.writers import (
+    BringYourOwnWriter,
+    hashtags,
+    joined,
+    search_terms,
+    sentences,
+    visual_cue,
+)
 from shorts_assets.rows import idea_from_row
+from shorts_assets.visual_styles import STYLES, style_for
 from shorts_assets_tests.conftest import GOOD_ROW
+from shorts_assets_tests.media.test_scripts import SAMPLES
 
 
 def test_facts_become_hook_beats_and_call_to_action():
@@ -42,6 +51,38 @@ def test_own_script_is_read_as_written():
 
 def test_visual_cue_keeps_the_telling_words():
     assert visual_cue("The octopus has three hearts and blue blood") == "octopus hearts three"
+
+
+def test_search_terms_pair_the_topic_with_the_beats_telling_words_then_the_topic_alone():
+    assert search_terms("A colony can have 60,000 workers.", "honeybees") == [
+        "honeybees workers", "honeybees colony", "honeybees"]
+    # a word the topic already holds ("octopus" in "octopuses") adds nothing
+    assert search_terms("The octopus has three hearts and blue blood", "Why octopuses have three hearts") == [
+        "octopuses three hearts blood", "octopuses three hearts blue", "octopuses three hearts"]
+    assert search_terms("!!! 42", "???") == []
+
+
+def test_the_style_comes_from_the_topic_alone_and_topics_spread_over_the_table():
+    script = BringYourOwnWriter().write(idea_from_row(GOOD_ROW, 1))
+    assert script.style == style_for("honeybees") == style_for("  HoneyBees ")
+    topics = ["honeybees", "octopuses", "volcanoes", "the moon", "bread", "chess", "rust", "whales", "glass"]
+    assert len({style_for(topic).medium for topic in topics}) >= 4
+    assert all(2 <= len(style.palette) <= 5 for style in STYLES)
+
+
+@pytest.mark.parametrize("code", sorted(LANGUAGES))
+def test_every_language_gets_a_style_and_search_terms_in_its_own_words(code):
+    """Each language with a sample of its script (test_scripts.SAMPLES) as its facts and topic."""
+    spoken_in = language(code)
+    sample = next(text for sample_code, text in sorted(SAMPLES.items())
+                  if language(sample_code).script == spoken_in.script)
+    idea = idea_from_row({**GOOD_ROW, "topic": sample.split()[0], "language": code,
+                          "facts": f"{sample} | {sample}"}, 1)
+    script = BringYourOwnWriter().write(idea)
+    assert script.style in STYLES
+    assert script.beats and all(beat.search_terms for beat in script.beats)
+    words = [word for beat in script.beats for term in beat.search_terms for word in term.split()]
+    assert all(word in sample.lower() for word in words)  # the row's own words, none made up
 
 
 # --------------------------------------------------------------------------------------------
