@@ -6,13 +6,16 @@ video. `NoFootage` says "nothing here, try the next one". The implementations:
 `procedural_footage` (the offline default), `openai_footage`, `stock_footage` (Pexels and the
 row's own media); `footage_chain` tries those SHORTS_FOOTAGE names in order. Every
 implementation seeds its choices with `scene_seed` and treats a `card_text` visual (a title
-or call-to-action card) the same way.
+or call-to-action card) the same way. A provider with several pictures for a scene (a stock
+search's results) also offers them one by one (`candidates`), so the relevance gate can ask
+for the next one when it refuses a picture (`offered` reads either kind).
 """
 
 from __future__ import annotations
 
 import hashlib
 import mimetypes
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -56,6 +59,16 @@ class Footage(Protocol):
     name: str
 
     def make_clip(self, request: ClipRequest) -> ClipMade: ...
+
+
+def offered(footage: Footage, request: ClipRequest) -> Iterator[ClipMade]:
+    """The pictures `footage` offers for the scene, its best first: its `candidates(request)` when
+    it has several, else its one `make_clip`. NoFootage when it has none."""
+    several = getattr(footage, "candidates", None)
+    if several is None:
+        yield footage.make_clip(request)
+    else:
+        yield from several(request)
 
 
 def scene_file(request: ClipRequest, path: Path, mime: str) -> models.MediaFile:
