@@ -171,20 +171,24 @@ def _gated(offers: Iterator[ClipMade], gate: RelevanceGate, look: Callable[[Clip
         costs += [made.cost] if made.cost else []
         preview = look(made, attempt)
         if not judged(made):
-            taken = Candidate(source=made.source, reason="not judged: it shows nothing to match")
-            return Chosen(made, preview, f"taken unjudged after {len(refused)} refused", None,
-                          [c for _, _, c in refused] + [taken], costs)
+            taken = Candidate(source=made.source, reason="a procedural background or text card shows nothing to match")
+            return Chosen(made, preview, f"not judged{after(refused)}", None, [c for _, _, c in refused] + [taken],
+                          costs)
         verdict = gate.score([preview], request)
         costs.append(verdict.cost)
         candidate = Candidate(source=made.source, score=verdict.score, reason=verdict.reason)
         if verdict.score >= gate.threshold:
-            return Chosen(made, preview, f"passed ({verdict.score:g} >= {gate.threshold:g}) after {len(refused)} "
-                          "refused", verdict.score, [c for _, _, c in refused] + [candidate], costs)
+            return Chosen(made, preview, f"passed ({verdict.score:g} >= {gate.threshold:g}){after(refused)}",
+                          verdict.score, [c for _, _, c in refused] + [candidate], costs)
         refused.append((made, preview, candidate.model_copy(
             update={"refused": f"score {verdict.score:g} below the threshold {gate.threshold:g}"})))
         if len(refused) >= gate.max_candidates:
             break
     return _none_passed(refused, gate, request, costs)
+
+
+def after(refused: list) -> str:
+    return f" after {len(refused)} refused" if refused else ""
 
 
 def _none_passed(refused: list[tuple[ClipMade, Path, Candidate]], gate: RelevanceGate, request: ClipRequest,

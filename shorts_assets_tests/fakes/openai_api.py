@@ -105,7 +105,7 @@ class FakeOpenAI(FakeServer):
         self.usage = {"prompt_tokens": 1200, "completion_tokens": 300}
         self.image = png()
         self.replies: list[dict] = []  # queued overrides of the next completions' message/finish_reason
-        self.scores: list[tuple[str, str]] = []  # (text the request holds, answer) for requests with images
+        self.scores: list[tuple[str, dict]] = []  # (text the request holds, reply) for requests with images
 
     def queue_reply(self, *, content: str | None = None, refusal: str | None = None,
                     finish_reason: str = "stop") -> None:
@@ -114,11 +114,12 @@ class FakeOpenAI(FakeServer):
             self.replies.append({"content": content, "refusal": refusal, "finish_reason": finish_reason})
 
     def queue_score(self, score: float | str = 0.9, reason: str = "it shows the subject", when: str = "",
-                    content: str | None = None) -> None:
+                    content: str | None = None, refusal: str | None = None) -> None:
         """The next request with images whose text holds `when` answers with this score and reason,
-        or with `content` as it is (a garbage answer)."""
+        or with `content` as it is (a garbage answer), or refuses."""
+        answer = json.dumps({"score": score, "reason": reason}) if content is None and refusal is None else content
         with self.lock:
-            self.scores.append((when, json.dumps({"score": score, "reason": reason}) if content is None else content))
+            self.scores.append((when, {"content": answer, "refusal": refusal, "finish_reason": "stop"}))
 
     def vision_calls(self) -> list[Request]:
         """The chat requests that showed the model images, in the order they came."""
@@ -157,7 +158,7 @@ class FakeOpenAI(FakeServer):
         if found is None:
             return None
         self.scores.remove(found)
-        return {"content": found[1], "refusal": None, "finish_reason": "stop"}
+        return found[1]
 
     def _image(self, body: dict) -> Response:
         if body["model"].startswith("gpt-image") and "response_format" in body:
