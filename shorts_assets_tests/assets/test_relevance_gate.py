@@ -110,6 +110,7 @@ def test_low_scores_are_refused_and_the_next_candidate_taken(tmp_path, pexels, v
     assert hive.candidates[0].reason == "a hive, but at night" and hive.gate == "passed (0.8 >= 0.5) after 2 refused"
     assert dance.source.startswith(f"pexels:video {pexels_video(2)} ") and dance.relevance == 1  # the fake's default
     assert [clip.credit.startswith("Video by") for clip in record.clips] == [False, True, True]
+    assert hive.preview.name == "preview-01.jpg" and hive.preview.path.name == "preview-01-2.jpg"  # the one taken
 
     # What the model saw: one small JPEG per candidate, under the scene's own narration.
     assert len(asked(vision, "Beat zero")) == 3 and len(asked(vision, "Beat one")) == 1
