@@ -36,6 +36,7 @@ from .providers.openai_footage import OpenAIImageFootage
 from .providers.platforms import SandboxChannel
 from .providers.procedural_footage import ProceduralFootage
 from .providers.public_net import ALLOW_SETTING, allowance
+from .providers.relevance import NO_VISION_MODEL, TURNED_OFF, RelevanceGate
 from .providers.runway_footage import RunwayFootage
 from .providers.sheets import CsvSheet
 from .providers.stock_footage import PexelsFootage, RowMediaFootage
@@ -168,7 +169,7 @@ class Settings:
         """The assets whose selected service charges: what the daily budget holds back."""
         return [asset for asset, paid in (
             (script.key, self.writer == "openai"), (NARRATION, self.voice == "elevenlabs"),
-            (CLIPS, bool({"openai-images", "runway"} & set(self.footage)))) if paid]
+            (CLIPS, bool({"openai-images", "runway"} & set(self.footage)) or relevance_on(self))) if paid]
 
     def flag(self, name: str, default: bool) -> bool:
         value = self.option(name, str(default)).lower()
@@ -242,10 +243,39 @@ def voice(s: Settings):
     return EspeakVoice()
 
 
+def relevance_on(s: Settings) -> bool:
+    """SHORTS_RELEVANCE: on or off; by default on when SHORTS_RELEVANCE_MODEL names a vision model."""
+    value = s.option("SHORTS_RELEVANCE").lower() or ("on" if s.option("SHORTS_RELEVANCE_MODEL") else "off")
+    if value not in ("on", "off"):
+        raise ConfigError(f"SHORTS_RELEVANCE={value!r} must be on or off")
+    return value == "on"
+
+
+def relevance(s: Settings) -> RelevanceGate | None:
+    """The relevance gate on every scene's picture, when on (it needs an OpenAI key or a compatible server's)."""
+    if not relevance_on(s):
+        return None
+    check_credentials(s.env, "SHORTS_RELEVANCE=on", "openai")
+    threshold = s.amount("SHORTS_RELEVANCE_THRESHOLD", 0.5)
+    if threshold > 1:
+        raise ConfigError(f"SHORTS_RELEVANCE_THRESHOLD={threshold:g} must be a score from 0 to 1, such as 0.5")
+    fallback = s.option("SHORTS_RELEVANCE_FALLBACK", "best").lower()
+    if fallback not in ("best", "fail"):
+        raise ConfigError(f"SHORTS_RELEVANCE_FALLBACK={fallback!r} must be best (take the best picture when none "
+                          "passes) or fail (fail the step)")
+    return RelevanceGate(api_key=s.secret("OPENAI_API_KEY"),
+                         base_url=s.option("SHORTS_RELEVANCE_BASE_URL", s.option("OPENAI_BASE_URL")),
+                         model=s.option("SHORTS_RELEVANCE_MODEL", "gpt-4o-mini"), threshold=threshold,
+                         max_candidates=s.number("SHORTS_RELEVANCE_CANDIDATES", 4, least=1), fallback=fallback,
+                         **timed(s))
+
+
 def footage(s: Settings, store: StoreResource) -> FootageChain:
     downloads = str(s.cache_dir / "footage")
     return FootageChain(
         order=list(s.footage),
+        relevance=relevance(s),
+        relevance_skipped=NO_VISION_MODEL if not s.option("SHORTS_RELEVANCE") else TURNED_OFF,
         procedural=ProceduralFootage() if "procedural" in s.footage else None,
         row_media=RowMediaFootage(media_root=str(s.media_root), cache_dir=downloads,
                                   allow_networks=allow_networks(s), **timed(s))

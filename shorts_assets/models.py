@@ -269,6 +269,16 @@ class CardSource(Record):
 SceneSource = Annotated[VideoSource | StillSource | ProceduralSource | CardSource, Field(discriminator="kind")]
 
 
+class Candidate(Record):
+    """A picture the relevance gate looked at for a scene, and what it made of it."""
+
+    source: str = Field(description="how the picture is made, or where it came from")
+    score: float | None = Field(default=None, ge=0, le=1, description="how well it shows the narration; "
+                                "None: not judged (a procedural background or text card shows nothing to match)")
+    reason: str = Field(default="", description="the vision model's reason, or why it was not judged")
+    refused: str = Field(default="", description="why it was not taken; empty for the one taken")
+
+
 class Clip(Record):
     """What one scene shows: the render builds its picture from `picture` in its one pass."""
 
@@ -277,6 +287,11 @@ class Clip(Record):
     preview: MediaFile = Field(description="a small JPEG of the scene, drawn as the render draws it")
     source: str = Field(description="how the picture is made, or where it came from")
     credit: str = Field(default="", description="attribution the footage's licence asks for")
+    relevance: float | None = Field(default=None, ge=0, le=1,
+                                    description="the relevance gate's score of the picture; None: not judged")
+    candidates: list[Candidate] = Field(default_factory=list,
+                                        description="what the relevance gate looked at, in order, the taken one too")
+    gate: str = Field(default="", description="what the relevance gate did for this scene, in words")
 
 
 class Clips(Record):

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from dagster import AssetExecutionContext, AssetKey, Output
 
 from ..media.ffmpeg import MediaError
@@ -9,28 +11,37 @@ from ..pacing import clip_seconds
 from ..parallel import in_order
 from ..policy import Policy
 from ..providers import PermanentError
-from ..providers.footage import ClipRequest, Footage
+from ..providers.footage import ClipMade, ClipRequest
+from ..providers.footage_chain import FootageChain
+from ..providers.relevance import gate_metadata
 from ..store import media_files, scratch_dir
 from . import cost_metadata, service_call
 
 CLIPS = AssetKey("clips")
 
 
-def scene_clip(footage: Footage, request: ClipRequest, fmt: OutputFormat) -> tuple[Clip, Cost | None]:
-    """One scene's record and what it cost: the provider decides its source, and a preview drawn
-    from that source refuses here, not at the render, one that ffmpeg cannot draw."""
-    made = footage.make_clip(request)
-    preview = request.folder / f"preview-{request.index:02d}.jpg"
-    try:
-        write_preview(made.picture, clip_seconds(request.scene.narration), fmt, preview)
-    except MediaError as error:
-        raise PermanentError(f"scene {request.index}'s picture ({made.source}) cannot be drawn: {error}") from error
-    return Clip(scene=request.index, picture=made.picture, preview=MediaFile(name=preview.name, mime="image/jpeg",
-                path=preview), source=made.source, credit=made.credit), made.cost
+def scene_clip(footage: FootageChain, request: ClipRequest, fmt: OutputFormat) -> tuple[Clip, list[Cost]]:
+    """One scene's record and what it cost: the chain offers its candidates and the relevance gate
+    takes one (without a gate, the first). Each candidate's preview, drawn from its source, is what
+    the gate looks at, and refuses here, not at the render, a source that ffmpeg cannot draw."""
+
+    def look(made: ClipMade, attempt: int) -> Path:
+        preview = request.folder / f"preview-{request.index:02d}-{attempt}.jpg"
+        try:
+            write_preview(made.picture, clip_seconds(request.scene.narration), fmt, preview)
+        except MediaError as error:
+            raise PermanentError(f"scene {request.index}'s picture ({made.source}) cannot be drawn: {error}") from error
+        return preview
+
+    chosen = footage.choose(request, look)
+    made = chosen.made
+    return Clip(scene=request.index, picture=made.picture, preview=MediaFile(
+        name=f"preview-{request.index:02d}.jpg", mime="image/jpeg", path=chosen.preview), source=made.source,
+        credit=made.credit, relevance=chosen.relevance, candidates=chosen.candidates, gate=chosen.gate), chosen.costs
 
 
 def draw_clips(
-    context: AssetExecutionContext, idea: Idea, script: Script, footage: Footage, policy: Policy,
+    context: AssetExecutionContext, idea: Idea, script: Script, footage: FootageChain, policy: Policy,
     output: OutputResource,
 ) -> Output[Clips]:
     """The `clips` asset: what each scene shows, from the row's own media or the scene's visual cue:
@@ -48,9 +59,9 @@ def draw_clips(
         with service_call():  # the scenes at once: the step waits for its slowest, not for their sum
             results = in_order(lambda request: scene_clip(footage, request, output.format), requests,
                                policy.scene_concurrency)
-        for clip, cost in results:
+        for clip, paid in results:
             made.append(clip)
-            costs += [cost] if cost else []
+            costs += paid
     record = Clips(item_id=script.item_id, clips=made, provider=footage.name, costs=costs)
     return Output(
         record,
@@ -59,6 +70,7 @@ def draw_clips(
             "clips": len(made),
             "megabytes": round(sum(media.local().stat().st_size for media in media_files(record)) / 1e6, 2),
             "sources": ", ".join(c.source for c in made),
+            **gate_metadata(made, footage.gate),
             **cost_metadata(costs),
         },
     )

@@ -16,7 +16,7 @@ from ..models import Idea, Script
 from ..output import OutputResource
 from ..partitions import content_items
 from ..policy import Policy
-from ..providers.footage import Footage
+from ..providers.footage_chain import FootageChain
 from ..providers.voices import Voice
 from ..store import StoreResource
 from . import SERVICE_RETRY
@@ -38,7 +38,7 @@ from .narration import NARRATION, narrate
 )
 def scenes(
     context: AssetExecutionContext, idea: Idea, script: Script, voice: ResourceParam[Voice],
-    footage: ResourceParam[Footage], store: StoreResource, policy: Policy, output: OutputResource,
+    footage: ResourceParam[FootageChain], store: StoreResource, policy: Policy, output: OutputResource,
 ):
     """The selected of `narration` and `clips`, side by side; a failure of either is raised once
     the other is stored, so a retry pays only for what is missing (both keep what they paid for)."""

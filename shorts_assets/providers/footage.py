@@ -7,13 +7,16 @@ video. `NoFootage` says "nothing here, try the next one". The implementations:
 (Pexels and the row's own media); `footage_chain` tries those SHORTS_FOOTAGE names in order. Every
 implementation seeds its choices with `scene_seed` and treats a `card_text` visual (a title
 or call-to-action card) the same way; every generator asks for `generation_prompt`, which
-carries the script's style so the scenes of one video share a look.
+carries the script's style so the scenes of one video share a look. A provider with several
+pictures for a scene (a stock search's results) also offers them one by one (`candidates`), so
+the relevance gate can ask for the next one when it refuses a picture (`offered` reads either kind).
 """
 
 from __future__ import annotations
 
 import hashlib
 import mimetypes
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -60,6 +63,16 @@ class Footage(Protocol):
     name: str
 
     def make_clip(self, request: ClipRequest) -> ClipMade: ...
+
+
+def offered(footage: Footage, request: ClipRequest) -> Iterator[ClipMade]:
+    """The pictures `footage` offers for the scene, its best first: its `candidates(request)` when
+    it has several, else its one `make_clip`. NoFootage when it has none."""
+    several = getattr(footage, "candidates", None)
+    if several is None:
+        yield footage.make_clip(request)
+    else:
+        yield from several(request)
 
 
 def scene_file(request: ClipRequest, path: Path, mime: str) -> models.MediaFile:

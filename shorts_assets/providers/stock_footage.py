@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 import mimetypes
 import time
+from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -45,7 +47,7 @@ from shorts_assets.providers.public_net import allowance, public_client
 
 MAX_RATE_LIMIT_WAIT_S = 3600.0  # a longer wait means the quota is used up: permanent
 QUERY_CHARS = 100
-MAX_CANDIDATES = 2  # stock videos tried per scene when a file is unusable
+MAX_CANDIDATES = 2  # unusable stock files downloaded per scene before its search counts as exhausted
 MAX_QUERIES = 2  # searches per scene, of its search terms: Pexels allows 200 requests an hour
 PALETTE_CHOICES = 3  # a scene's seeded results whose colours are compared with the video's palette
 MAX_PICTURE_MB = 5  # a result's preview picture, downloaded to read its colours
@@ -127,7 +129,7 @@ class PexelsFootage(dg.ConfigurableResource):
     goes last. Text cards and scenes with no usable result are NoFootage: the next provider draws them.
     A file over `max_download_mb`, of the wrong type or that does not decode is a property of
     that stock video, so no retry and no edit to the sheet can fix it, and moving on can: the
-    next result is tried, up to MAX_CANDIDATES, then it is NoFootage too.
+    next result is tried, until MAX_CANDIDATES were unusable, then it is NoFootage too.
     """
 
     name: ClassVar[str] = "pexels"
@@ -141,6 +143,12 @@ class PexelsFootage(dg.ConfigurableResource):
     allow_networks: list[str] = []  # SHORTS_MEDIA_ALLOW_NETWORKS: the file links are the answer's, not ours
 
     def make_clip(self, request: ClipRequest) -> ClipMade:
+        with closing(self.candidates(request)) as offers:
+            return next(offers)
+
+    def candidates(self, request: ClipRequest) -> Iterator[ClipMade]:
+        """The scene's usable results, from the one its seed picks on (the relevance gate asks for
+        the next when it refuses one); NoFootage when there is none."""
         if card_text(request.scene.visual) is not None:
             raise NoFootage("a text card is drawn, not searched for")
         asked = queries(request.scene)
@@ -151,13 +159,13 @@ class PexelsFootage(dg.ConfigurableResource):
         seeded = videos[start:] + videos[:start]
         if request.style is not None:
             seeded = self._nearest_palette(seeded[:PALETTE_CHOICES], request.style.palette) + seeded[PALETTE_CHOICES:]
-        video, chosen, download = self._first_usable(seeded[:MAX_CANDIDATES], request.fmt)
-        user = video.get("user") or {}
-        return ClipMade(
-            picture=file_source(request, download.path, download.mime),
-            source=f"pexels:video {video['id']} file {chosen.get('id')} {chosen['width']}x{chosen['height']}",
-            credit=f"Video by {user.get('name') or 'unknown'} on Pexels ({video.get('url', 'https://www.pexels.com')})",
-        )
+        for video, chosen, download in self._usable(seeded, request.fmt):
+            user = video.get("user") or {}
+            yield ClipMade(
+                picture=file_source(request, download.path, download.mime),
+                source=f"pexels:video {video['id']} file {chosen.get('id')} {chosen['width']}x{chosen['height']}",
+                credit=f"Video by {user.get('name') or 'unknown'} on Pexels ({video.get('url', 'https://www.pexels.com')})",
+            )
 
     def _found(self, asked: list[str]) -> list[dict]:
         """The portrait MP4 results of the first query that has some; else NoFootage."""
@@ -192,9 +200,10 @@ class PexelsFootage(dg.ConfigurableResource):
         except (Unusable, TransientError, MediaError):
             return math.inf
 
-    def _first_usable(self, videos: list[dict], fmt: OutputFormat) -> tuple[dict, dict, Download]:
-        """The first video whose file downloads and decodes, its file and the download; else NoFootage."""
-        unusable = []
+    def _usable(self, videos: list[dict], fmt: OutputFormat) -> Iterator[tuple[dict, dict, Download]]:
+        """Each video whose file downloads and decodes, with its file and the download, until
+        MAX_CANDIDATES files were unusable; NoFootage when none was usable."""
+        unusable, usable = [], 0
         with public_client(self.timeout, allowance(self.allow_networks)) as client:  # no key: files live on a CDN
             for video in videos:
                 chosen = best_file(portrait_mp4s(video), fmt)
@@ -202,10 +211,16 @@ class PexelsFootage(dg.ConfigurableResource):
                     download = partial(DownloadCache(self.cache_dir).fetch, client, chosen["link"],
                                        f"pexels:{video['id']}:{chosen.get('id')}", int(self.max_download_mb * MB),
                                        accept_mp4)
-                    return video, chosen, retried(download, f"Pexels download of video {video['id']}")
+                    fetched = retried(download, f"Pexels download of video {video['id']}")
                 except Unusable as error:
                     unusable.append(f"Pexels video {video['id']}: {error}")
-        raise NoFootage("; ".join(unusable))
+                    if len(unusable) == MAX_CANDIDATES:
+                        break
+                    continue
+                usable += 1
+                yield video, chosen, fetched
+        if not usable:
+            raise NoFootage("; ".join(unusable))
 
     def _search(self, query: str) -> list[dict]:
         if not self.api_key:

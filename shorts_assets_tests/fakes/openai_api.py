@@ -3,8 +3,10 @@
 The SDK's base_url is `fake.url + "/v1"`. Chat completions answer with JSON filled in from
 the `json_schema` the request sent (so a writer's schema is really exercised), and image
 generations with a small PNG, as OpenAI does: gpt-image models always send base64 and reject
-`response_format`. A wrong API key gets OpenAI's 401, which quotes the key back, so tests can
-check that it never leaks into our errors.
+`response_format`. A chat request that shows images (the relevance gate's) takes its answer
+from the scores queued with `queue_score`, the first one whose `when` its text holds, so a test
+scores chosen scenes' pictures low whatever order the scenes ask in. A wrong API key gets
+OpenAI's 401, which quotes the key back, so tests can check that it never leaks into our errors.
 """
 
 from __future__ import annotations
@@ -74,6 +76,25 @@ def asked_language(body: dict) -> str:
     return found[1] if found else "en"
 
 
+def parts(body: dict) -> list[dict]:
+    """The content parts of a chat request's messages (a message's text alone counts as one)."""
+    found = []
+    for message in body.get("messages", []):
+        content = message.get("content", "")
+        found += content if isinstance(content, list) else [{"type": "text", "text": str(content)}]
+    return found
+
+
+def prompt_text(body: dict) -> str:
+    return "\n".join(part.get("text", "") for part in parts(body) if part.get("type") == "text")
+
+
+def images(body: dict) -> list[bytes]:
+    """The images a chat request shows, decoded from their data URLs."""
+    return [base64.b64decode(part["image_url"]["url"].split(",", 1)[1])
+            for part in parts(body) if part.get("type") == "image_url"]
+
+
 def bearer(request: Request) -> str:
     """The API key a request carried (header names are case-insensitive)."""
     value = next((v for k, v in request.headers.items() if k.lower() == "authorization"), "")
@@ -87,12 +108,25 @@ class FakeOpenAI(FakeServer):
         self.usage = {"prompt_tokens": 1200, "completion_tokens": 300}
         self.image = png()
         self.replies: list[dict] = []  # queued overrides of the next completions' message/finish_reason
+        self.scores: list[tuple[str, dict]] = []  # (text the request holds, reply) for requests with images
 
     def queue_reply(self, *, content: str | None = None, refusal: str | None = None,
                     finish_reason: str = "stop") -> None:
         """The next completion answers with this instead of schema-filled JSON."""
         with self.lock:
             self.replies.append({"content": content, "refusal": refusal, "finish_reason": finish_reason})
+
+    def queue_score(self, score: float | str = 0.9, reason: str = "it shows the subject", when: str = "",
+                    content: str | None = None, refusal: str | None = None) -> None:
+        """The next request with images whose text holds `when` answers with this score and reason,
+        or with `content` as it is (a garbage answer), or refuses."""
+        answer = json.dumps({"score": score, "reason": reason}) if content is None and refusal is None else content
+        with self.lock:
+            self.scores.append((when, {"content": answer, "refusal": refusal, "finish_reason": "stop"}))
+
+    def vision_calls(self) -> list[Request]:
+        """The chat requests that showed the model images, in the order they came."""
+        return [r for r in self.calls("POST", "/v1/chat/completions") if images(r.json())]
 
     def handle(self, request: Request) -> Response:
         if bearer(request) != self.api_key:
@@ -106,7 +140,7 @@ class FakeOpenAI(FakeServer):
 
     def _completion(self, body: dict) -> Response:
         with self.lock:
-            reply = self.replies.pop(0) if self.replies else None
+            reply = self._scored(body) if images(body) else self.replies.pop(0) if self.replies else None
         if reply is None:
             schema = body["response_format"]["json_schema"]["schema"]
             serial = len(self.calls("POST", "/v1/chat/completions"))
@@ -119,6 +153,15 @@ class FakeOpenAI(FakeServer):
             "choices": [{"index": 0, "message": message, "finish_reason": reply["finish_reason"], "logprobs": None}],
             "usage": usage,
         })
+
+    def _scored(self, body: dict) -> dict | None:
+        """The reply queued for this request with images, if any (the lock is held)."""
+        text = prompt_text(body)
+        found = next((queued for queued in self.scores if queued[0] in text), None)
+        if found is None:
+            return None
+        self.scores.remove(found)
+        return found[1]
 
     def _image(self, body: dict) -> Response:
         if body["model"].startswith("gpt-image") and "response_format" in body:
