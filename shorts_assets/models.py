@@ -299,6 +299,7 @@ class Clips(Record):
     clips: list[Clip]
     provider: str
     costs: list[Cost] = Field(default_factory=list)
+    contact_sheet: MediaFile | None = Field(default=None, description="every scene's preview in one JPEG, in order")
 
 
 class RenderedVideo(Record):

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dagster import AssetKey, ConfigurableIOManager, ConfigurableResource, InputContext, OutputContext
+from dagster import AssetKey, ConfigurableIOManager, ConfigurableResource, InputContext, MetadataValue, OutputContext
 from pydantic import BaseModel, PrivateAttr
 
 from . import keys
@@ -214,8 +214,8 @@ class StoreIOManager(ConfigurableIOManager):
         item = context.partition_key if context.has_partition_key else None
         context.add_output_metadata(self.save(context.asset_key, item, obj))
 
-    def save(self, asset: AssetKey, item: str | None, obj: Record) -> dict[str, str]:
-        """Store the record's new media and then the record; return where they went."""
+    def save(self, asset: AssetKey, item: str | None, obj: Record) -> dict[str, MetadataValue]:
+        """Store the record's new media and then the record; return links to where they went."""
         if not isinstance(obj, Record):
             raise TypeError(f"{asset.to_user_string()} must return a record, not {type(obj).__name__}")
         store = self.store.open()
@@ -231,12 +231,12 @@ class StoreIOManager(ConfigurableIOManager):
                 media.key = keys.media(asset, item, media.name)
                 media.sha256, media.bytes = sha256_file(source), source.stat().st_size
                 store.put_file(media.key, source, media.mime)
-                metadata[media.name] = store.uri(media.key)
+                metadata[media.name] = MetadataValue.url(store.uri(media.key))
             record_key = save_record(store, asset, item, obj)
         finally:  # stored, or the step fails and a retry makes them anew
             for path in scratch:
                 shutil.rmtree(path, ignore_errors=True)
-        return {"record": store.uri(record_key), **metadata}
+        return {"record": MetadataValue.url(store.uri(record_key)), **metadata}
 
     def load_input(self, context: InputContext) -> Record | dict[str, Record]:
         if context.has_asset_partitions and typing.get_origin(context.dagster_type.typing_type) is dict:

@@ -4,7 +4,7 @@ from dagster import AssetExecutionContext, AssetKey, Output
 
 from ..media.ffmpeg import MediaError
 from ..media.format import OutputFormat
-from ..media.scenes import write_preview
+from ..media.scenes import write_contact_sheet, write_preview
 from ..models import Clip, Clips, Cost, Idea, MediaFile, Script
 from ..output import OutputResource
 from ..pacing import clip_seconds
@@ -18,6 +18,7 @@ from ..store import media_files, scratch_dir
 from . import cost_metadata, service_call
 
 CLIPS = AssetKey("clips")
+CONTACT_SHEET = "contact-sheet.jpg"  # every scene's preview in one picture, linked from the metadata
 
 
 def scene_clip(footage: FootageChain, request: ClipRequest, fmt: OutputFormat) -> tuple[Clip, list[Cost]]:
@@ -62,7 +63,10 @@ def draw_clips(
         for clip, paid in results:
             made.append(clip)
             costs += paid
-    record = Clips(item_id=script.item_id, clips=made, provider=footage.name, costs=costs)
+        sheet = work / CONTACT_SHEET
+        write_contact_sheet([clip.preview.path for clip in made], sheet)
+    record = Clips(item_id=script.item_id, clips=made, provider=footage.name, costs=costs,
+                   contact_sheet=MediaFile(name=CONTACT_SHEET, mime="image/jpeg", path=sheet))
     return Output(
         record,
         output_name=CLIPS.to_python_identifier(),

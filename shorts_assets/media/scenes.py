@@ -116,3 +116,30 @@ def write_preview(source: SceneSource, seconds: float, fmt: OutputFormat, out: P
         picture = scene_picture(source, frames, fmt, Path(tmp))
         frame = picture.filter("trim", start_frame=at, end_frame=at + 1).filter("scale", -2, PREVIEW_HEIGHT)
         run(ffmpeg.output(frame, str(out), update=1, **{"frames:v": 1, "q:v": 4}), f"preview {out.name}")
+
+
+CONTACT_COLUMNS = 8  # previews a row of the contact sheet at most: a usual short's scenes in one strip
+
+
+def contact_columns(scenes: int) -> int:
+    """Previews a row: as few rows as CONTACT_COLUMNS allows, their lengths as even as can be."""
+    return -(-scenes // -(-scenes // CONTACT_COLUMNS))
+
+
+def write_contact_sheet(previews: list[Path], out: Path) -> None:
+    """Every scene's preview in scene order, left to right in rows, as one JPEG: what a reviewer
+    looks at to judge the footage before approving (previews share one size)."""
+    if not previews:
+        raise ValueError("a contact sheet needs at least one scene's preview")
+    tiles = [ffmpeg.input(str(preview)) for preview in previews]
+    if len(tiles) == 1:
+        sheet = tiles[0]
+    else:
+        def offset(size: str, steps: int) -> str:
+            return "+".join([size] * steps) or "0"
+
+        columns = contact_columns(len(tiles))
+        layout = "|".join(f"{offset('w0', n % columns)}_{offset('h0', n // columns)}" for n in range(len(tiles)))
+        sheet = ffmpeg.filter(tiles, "xstack", inputs=len(tiles), layout=layout, fill="black")
+    run(ffmpeg.output(sheet, str(Path(out).absolute()), update=1, **{"frames:v": 1, "q:v": 4}),
+        f"contact sheet {Path(out).name}")

@@ -79,11 +79,17 @@ def test_every_source_kind_is_drawn_by_the_render_alone_and_meets_the_spec(kind,
     assert {"video.mp4", "thumbnail.jpg"} <= {arg.rsplit("/", 1)[-1] for arg in encodes[0]}  # it is the render
 
     store = LocalStore(tmp_path / "store")
-    clips = load_record(store, CLIPS, item).clips
+    record = load_record(store, CLIPS, item)
+    clips = record.clips
     assert [type(clip.picture) for clip in clips[:2]] == expected
     for clip in clips:
         preview = probe(store.path(clip.preview.key))
         assert (preview.video_codec, preview.height) == ("mjpeg", 240)
+    # the contact sheet: every scene's preview in one strip, linked from the clips metadata
+    sheet = probe(store.path(record.contact_sheet.key))
+    assert (sheet.width, sheet.height) == (preview.width * len(clips), preview.height)
+    (made,) = [m for m in result.asset_materializations_for_node("scenes") if m.asset_key == CLIPS]
+    assert made.metadata["contact-sheet.jpg"].value == store.uri(record.contact_sheet.key)
     stored = {p.suffix for p in (tmp_path / "store" / "clips" / item).iterdir()}
     assert stored <= {".json", ".jpg", ".png", ".mp4"} and (".mp4" not in stored or VideoSource in expected)
 

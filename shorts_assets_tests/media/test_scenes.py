@@ -3,9 +3,16 @@
 import ffmpeg
 import pytest
 
-from shorts_assets.media.ffmpeg import MediaError, run
+from shorts_assets.media.ffmpeg import MediaError, ffmpeg_exe, run
 from shorts_assets.media.probe import probe
-from shorts_assets.media.scenes import MOTIONS, PREVIEW_HEIGHT, scene_picture, write_preview
+from shorts_assets.media.scenes import (
+    CONTACT_COLUMNS,
+    MOTIONS,
+    PREVIEW_HEIGHT,
+    scene_picture,
+    write_contact_sheet,
+    write_preview,
+)
 from shorts_assets.models import CardSource, MediaFile, ProceduralSource, StillSource, VideoSource
 from shorts_assets_tests.conftest import SMALL
 from shorts_assets_tests.media.conftest import lavfi
@@ -68,3 +75,26 @@ def test_a_corrupt_source_fails_its_preview(tmp_path):
     broken.write_bytes(b"\0\0\0\x18ftypmp42" + bytes(4096))
     with pytest.raises(MediaError, match="preview"):
         write_preview(VideoSource(media=_file(broken, "video/mp4")), 2.0, SMALL, tmp_path / "preview.jpg")
+
+
+@pytest.mark.parametrize(("scenes", "columns"), [(1, 1), (7, 7), (CONTACT_COLUMNS, CONTACT_COLUMNS), (11, 6)])
+def test_the_contact_sheet_holds_every_preview_in_scene_order_in_rows(scenes, columns, tmp_path):
+    """Scene n is a flat colour of its own; the sheet's tiles carry them left to right in rows as
+    even as can be, and a short last row is filled with black."""
+    colours = [(40 * n % 256, 255 - 30 * n % 256, 90) for n in range(scenes)]
+    previews = [lavfi(tmp_path / f"preview-{n:02d}.jpg", f"color=c=0x{r:02x}{g:02x}{b:02x}:s=40x72", 0.04,
+                      "-frames:v", "1") for n, (r, g, b) in enumerate(colours)]
+    write_contact_sheet(previews, tmp_path / "sheet.jpg")
+    rows = -(-scenes // columns)
+    info = probe(tmp_path / "sheet.jpg")
+    assert (info.width, info.height) == (40 * columns, 72 * rows)
+    pixels, _ = (ffmpeg.input(str(tmp_path / "sheet.jpg")).output("pipe:", format="rawvideo", pix_fmt="rgb24")
+                 .run(cmd=ffmpeg_exe(), capture_stdout=True, quiet=True))
+    def at(x, y):
+        offset = 3 * (y * info.width + x)
+        return tuple(pixels[offset:offset + 3])
+    for n, colour in enumerate(colours):
+        tile = at(40 * (n % columns) + 20, 72 * (n // columns) + 36)
+        assert all(abs(a - b) <= 12 for a, b in zip(tile, colour, strict=True)), (n, tile, colour)
+    if scenes % columns:
+        assert max(at(info.width - 20, info.height - 36)) <= 12  # past the last scene: black
