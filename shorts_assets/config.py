@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dagster import AssetKey, EnvVar
 
@@ -146,6 +147,16 @@ class Settings:
     def option(self, name: str, default: str = "") -> str:
         """A non-secret setting (an endpoint, a model name): read now, shown in the UI."""
         return self.env.get(name, "").strip() or default
+
+    def zone(self, name: str, default: str) -> str:
+        """An IANA time zone name, such as Europe/Berlin (the zone database ships with tzdata)."""
+        value = self.option(name, default)
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"{name}={value!r} is not a time zone: give an IANA name such as Europe/Berlin "
+                              "or America/New_York") from None
+        return value
 
     def number(self, name: str, default: int, least: int = 0, most: int | None = None) -> int:
         value = self.option(name, str(default))
@@ -369,5 +380,6 @@ def build_resources(settings: Settings) -> dict[str, object]:
             costed_assets=[asset.to_user_string() for asset in COSTED],
             allow_networks=allow_networks(settings),
             writer_adapts=settings.writer == "openai",
+            channel_timezone=settings.zone("SHORTS_CHANNEL_TIMEZONE", "UTC"),
         ),
     }

@@ -3,6 +3,8 @@
 A resource, so the sensors, the schedule and the assets read the same settings.
 """
 
+from zoneinfo import ZoneInfo
+
 from dagster import AssetKey, ConfigurableResource, DagsterInstance
 from pydantic import Field
 
@@ -29,6 +31,12 @@ class Policy(ConfigurableResource):
                                 "the other languages it asks for; offline, each version needs its own script")
     allow_networks: list[str] = Field(default_factory=list, description="SHORTS_MEDIA_ALLOW_NETWORKS: non-public "
                                       "networks a row's media link may name, such as a NAS")
+    channel_timezone: str = Field(default="UTC", description="SHORTS_CHANNEL_TIMEZONE: the channel's audience's "
+                                  "time zone (IANA name): publishing slots and the hours the strategy learns")
+
+    @property
+    def channel_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.channel_timezone)
 
     @property
     def media_allowance(self) -> Allowance:

@@ -1,3 +1,5 @@
+from zoneinfo import ZoneInfo
+
 import pytest
 from dagster import EnvVar
 
@@ -122,3 +124,14 @@ def test_the_output_format_is_configured_by_size_and_frame_rate():
 def test_a_bad_output_format_stops_loading_and_names_the_variable(env, message):
     with pytest.raises(ConfigError, match=message):
         build_resources(Settings.from_env(env))
+
+
+def policy_of(env: dict[str, str]):
+    return build_resources(Settings.from_env(env))["policy"]
+
+
+def test_the_channel_time_zone_reaches_the_policy_and_a_wrong_name_stops_loading():
+    assert policy_of({}).channel_zone == ZoneInfo("UTC")
+    assert policy_of({"SHORTS_CHANNEL_TIMEZONE": "Europe/Berlin"}).channel_zone == ZoneInfo("Europe/Berlin")
+    with pytest.raises(ConfigError, match="SHORTS_CHANNEL_TIMEZONE='Mars/Olympus' is not a time zone: give an IANA"):
+        policy_of({"SHORTS_CHANNEL_TIMEZONE": "Mars/Olympus"})
