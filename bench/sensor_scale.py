@@ -28,7 +28,8 @@ from pathlib import Path
 
 from dagster import DagsterInstance, SensorResult, build_sensor_context
 
-import shorts_assets.automation as automation
+from shorts_assets import versions
+from shorts_assets.automation import intake
 from shorts_assets.automation.intake import content_sheet_sensor
 from shorts_assets.partitions import content_items
 from shorts_assets.policy import Policy
@@ -161,9 +162,10 @@ class GoogleKind:
 
 
 @contextmanager
-def counted(name: str, measure: Callable[[object], int]) -> Iterator[list[int]]:
-    """Wrap automation's `name` so each call's result is counted; the original is put back after."""
-    original = getattr(automation, name)
+def counted(module, name: str, measure: Callable[[object], int]) -> Iterator[list[int]]:
+    """Wrap `module`'s `name` (where the sensor calls it) so each call's result is counted; the
+    original is put back after."""
+    original = getattr(module, name)
     counts: list[int] = []
 
     def wrapper(*args, **kwargs):
@@ -171,11 +173,11 @@ def counted(name: str, measure: Callable[[object], int]) -> Iterator[list[int]]:
         counts.append(measure(result))
         return result
 
-    setattr(automation, name, wrapper)
+    setattr(module, name, wrapper)
     try:
         yield counts
     finally:
-        setattr(automation, name, original)
+        setattr(module, name, original)
 
 
 def tick(instance: DagsterInstance, kind, cursor: str | None, rows_per_tick: int) -> dict:
@@ -187,7 +189,7 @@ def tick(instance: DagsterInstance, kind, cursor: str | None, rows_per_tick: int
     context = build_sensor_context(instance=instance, cursor=cursor, resources={
         "sheet": kind.resource, "voice": EspeakVoice(),
         "policy": Policy(review_required=False, rows_per_tick=rows_per_tick)})
-    with counted("idea_from_row", lambda _: 1) as validated, counted("to_read", len) as read:
+    with counted(versions, "idea_from_row", lambda _: 1) as validated, counted(intake, "to_read", len) as read:
         start = time.perf_counter()
         result = content_sheet_sensor(context)
         if isinstance(result, SensorResult):
