@@ -254,9 +254,14 @@ def explain(strategy: ContentStrategy) -> str:
     for attribute in strategy.attributes:
         lines += ["", f"### {attribute.attribute}", "", "| value | n | mean ± sd (net of the others) | p_best |"]
         lines.append("|---|---:|---|---:|")
-        for arm in sorted(attribute.arms, key=lambda arm: -arm.mean):
+        untried = [arm for arm in attribute.arms if arm.n == 0 and arm.value != attribute.best]
+        for arm in sorted((arm for arm in attribute.arms if arm not in untried), key=lambda arm: -arm.mean):
             name = f"**{arm.value}**" if arm.value == attribute.best else arm.value
             lines.append(f"| {name} | {arm.n} | {arm.mean:.3f} ± {arm.sd:.3f} | {arm.p_best:.2f} |")
+        if untried:  # all still the prior: one row, so 24 hours do not bury the few that were tried
+            names, prior = ", ".join(arm.value for arm in untried), untried[0]
+            lines.append(f"| untried: {names} | 0 | {prior.mean:.3f} ± {prior.sd:.3f} "
+                         f"| {sum(arm.p_best for arm in untried):.2f} together |")
     if strategy.themes:
         lines += ["", "**Comment themes:** " + "; ".join(strategy.themes)]
     return "\n".join(lines)

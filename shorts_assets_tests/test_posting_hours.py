@@ -18,7 +18,7 @@ from shorts_assets.policy import Policy
 from shorts_assets.posting_time import POSTING_ATTRIBUTES, POSTING_HOUR, POSTING_WEEKDAY, WEEKDAYS, posting_time
 from shorts_assets.providers.platforms import SandboxChannel, SimulatedAudience, closeness
 from shorts_assets.store import LocalStore, load_record
-from shorts_assets.strategy import ATTRIBUTES, learn
+from shorts_assets.strategy import ATTRIBUTES, explain, learn
 from shorts_assets_tests.providers.test_platforms import upload_for
 from shorts_assets_tests.test_analytics import item, snap
 
@@ -28,11 +28,9 @@ AUDIENCE_SEED = 7  # the sandbox channel's default audience
 
 
 def posted(item_id: str, at: datetime, snapshots=()) -> tuple:
-    """An item of the analytics tests, first posted at `at`."""
+    """An item of the analytics tests, posted on the sandbox at `at`."""
     video, post, metrics = item(item_id, list(snapshots))
-    moved = [p.model_copy(update={"published_at": at + (p.published_at - post.posts[0].published_at)})
-             for p in post.posts]
-    return video, PublishedPost(item_id=item_id, posts=moved), metrics
+    return video, PublishedPost(item_id=item_id, posts=[post.posts[0].model_copy(update={"published_at": at})]), metrics
 
 
 # the hour and the weekday on the channel's clock
@@ -156,6 +154,15 @@ def test_posting_hours_are_in_the_record_and_the_metadata(tmp_path):
     assert "**Posting hours** for `auto` slots (channel time zone, best first): 19:00" in \
         metadata["explanation"]
     assert "posting" not in output.value.hints  # advice for the writer, who does not choose the time
+
+
+def test_the_explanation_puts_the_untried_hours_in_one_row():
+    rows = [{**CONTENT, POSTING_HOUR: hour, POSTING_WEEKDAY: "tue", "reward": reward}
+            for hour, reward in (("19", 2.0), ("7", 1.0))]
+    hours = explain(learn(rows, seed=1)).split("### posting_hour")[1].split("###")[0]
+    table = [line for line in hours.splitlines() if line.startswith("|")]
+    assert table[2].startswith("| **19** | 1 |") and table[3].startswith("| 7 | 1 |")
+    assert table[4].startswith("| untried: 0, 1, 2, 3, 4, 5, 6, 8, 9, 10,") and len(table) == 5
 
 
 def test_a_strategy_stored_before_posting_hours_still_loads(tmp_path):
