@@ -12,6 +12,7 @@ from dagster import build_asset_context
 
 from shorts_assets.analytics import channel_table, read_table, strategy_rows
 from shorts_assets.assets.strategy import content_strategy
+from shorts_assets.config import Settings, build_resources
 from shorts_assets.keys import record
 from shorts_assets.models import ChannelAnalytics, ContentStrategy, MediaFile, PostMetrics, PublishedPost
 from shorts_assets.policy import Policy
@@ -71,6 +72,11 @@ def test_the_audience_prefers_its_prime_hour_then_its_neighbours_around_the_cloc
     assert closeness(23, 0, 24, 2) == closeness(1, 0, 24, 2) == 0.5  # 23:00 is next to midnight
     days = {day: audience.appeal({POSTING_WEEKDAY: day}) for day in WEEKDAYS}
     assert max(days, key=days.get) == audience.prime(POSTING_WEEKDAY)
+
+
+def test_the_sandbox_audience_lives_in_the_channel_time_zone():
+    resources = build_resources(Settings.from_env({"SHORTS_CHANNEL_TIMEZONE": "Europe/Berlin"}))
+    assert resources["platforms"].sandbox.timezone == resources["policy"].channel_timezone == "Europe/Berlin"
 
 
 def at_local_hour(day: datetime, hour: int, zone: ZoneInfo) -> datetime:
