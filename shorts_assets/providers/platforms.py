@@ -122,8 +122,9 @@ def unit(seed: str) -> float:
     return int(hashlib.sha256(seed.encode()).hexdigest()[:12], 16) / 16**12
 
 
-# When the audience is online: (the values around the clock, how far from the prime one a value still
-# gains, the weight). The hour matters most; the weekday half as much, and only the prime day and its neighbours gain.
+# When the audience is online: (the values around the clock, how many steps from the prime value the liking
+# bottoms out, the weight). With 2 steps the prime value gains, its neighbours are neutral and the rest lose;
+# the weekday weighs half as much as the hour.
 PRIME_TIMES = {POSTING_HOUR: (HOURS, 2, 1.0), POSTING_WEEKDAY: (WEEKDAYS, 2, 0.5)}
 
 
@@ -140,6 +141,7 @@ class SimulatedAudience:
     weekday (seeded), and a post does best then, a little less next to them and worst
     elsewhere. A real audience is online at some hours more than others, and one clear
     favourite is what a learned posting hour can be checked against.
+
     The reach of a post is a log-normal draw scaled by how much the audience likes its
     attributes; views approach that reach with a half-life of hours after posting.
     """
