@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from datetime import UTC, tzinfo
+from pathlib import Path
 
 import pandas as pd
 
 from .models import MetricsSnapshot, PostMetrics, PublishedPost, RenderedVideo
+from .posting_time import POSTING_HOUR, POSTING_WEEKDAY, posting_time
 from .strategy import ATTRIBUTES as STRATEGY_ATTRIBUTES
 from .strategy import reward
 
 WINDOWS = {"1h": 1, "24h": 24, "7d": 168}
 ATTRIBUTES = ("category", "hook_style", "voice", "language", "length", "music", "footage", "writer", "posting_hour",
-              "caption_style")
+              "posting_weekday", "caption_style")
 METRICS = ("views", "likes", "comments", "avg_view_duration_s", "retention")
 CAPTION_STYLE = "word-highlight"  # the only style the renderer draws today
+DTYPES = {POSTING_HOUR: "Int64"}  # a whole number, missing for an item not posted yet
 
 
 def column(metric: str, window: str) -> str:
@@ -76,19 +80,22 @@ def latest(snapshots: list[MetricsSnapshot]) -> MetricsSnapshot | None:
     return max(snapshots, key=lambda s: (s.hours_since_post, s.taken_at), default=None)
 
 
-def attributes_of(video: RenderedVideo, post: PublishedPost) -> dict[str, object]:
-    """What the item is made of, plus when it went out and how it was captioned."""
+def attributes_of(video: RenderedVideo, post: PublishedPost, zone: tzinfo) -> dict[str, object]:
+    """What the item is made of, plus when it first went out on the channel's clock and how it was captioned."""
     first = min((p.published_at for p in post.posts), default=None)
+    when = posting_time(first, zone) if first else {}
     return {
         **{name: video.attributes.get(name, "unknown") for name in ATTRIBUTES},
-        "posting_hour": first.hour if first else pd.NA,
+        POSTING_HOUR: int(when[POSTING_HOUR]) if when else pd.NA,
+        POSTING_WEEKDAY: when.get(POSTING_WEEKDAY, pd.NA),
         "caption_style": video.attributes.get("caption_style", CAPTION_STYLE),
     }
 
 
-def item_row(video: RenderedVideo, post: PublishedPost, metrics: PostMetrics) -> dict[str, object]:
+def item_row(video: RenderedVideo, post: PublishedPost, metrics: PostMetrics, zone: tzinfo) -> dict[str, object]:
     posts = by_post(metrics.snapshots)
-    row: dict[str, object] = {"item_id": video.item_id, **attributes_of(video, post), "duration_s": video.duration_s}
+    row: dict[str, object] = {"item_id": video.item_id, **attributes_of(video, post, zone),
+                              "duration_s": video.duration_s}
     for window, hours in WINDOWS.items():
         figures = combined([snapshot_at(snapshots, hours) for snapshots in posts], video.duration_s)
         row |= {column(metric, window): value for metric, value in figures.items()}
@@ -96,11 +103,18 @@ def item_row(video: RenderedVideo, post: PublishedPost, metrics: PostMetrics) ->
     return row | {column(metric, "latest"): value for metric, value in figures.items()}
 
 
-def channel_table(items: list[tuple[RenderedVideo, PublishedPost, PostMetrics]]) -> pd.DataFrame:
-    """One row per item: attributes, then views/likes/comments/duration/retention per window."""
-    table = pd.DataFrame([item_row(*item) for item in items], columns=list(COLUMNS))
+def channel_table(items: list[tuple[RenderedVideo, PublishedPost, PostMetrics]],
+                  zone: tzinfo = UTC) -> pd.DataFrame:
+    """One row per item: attributes (posting hour and weekday in `zone`, the channel's), then
+    views/likes/comments/duration/retention per window."""
+    table = pd.DataFrame([item_row(*item, zone) for item in items], columns=list(COLUMNS))
     numeric = COLUMNS[len(ATTRIBUTES) + 1:]
-    return table.astype(dict.fromkeys(numeric, "float64") | {"posting_hour": "Int64"})
+    return table.astype(dict.fromkeys(numeric, "float64") | DTYPES)
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """The table's CSV read back as channel_table made it: an hour stays 17, not 17.0, beside a missing one."""
+    return pd.read_csv(path, dtype=DTYPES)
 
 
 def cell(value: object, fmt: str) -> str:

@@ -211,6 +211,11 @@ def allow_networks(s: Settings) -> list[str]:
     return entries
 
 
+def channel_timezone(s: Settings) -> str:
+    """SHORTS_CHANNEL_TIMEZONE: the audience's clock, read by the policy and by the sandbox's simulated audience."""
+    return s.zone("SHORTS_CHANNEL_TIMEZONE", "UTC")
+
+
 def output(s: Settings) -> OutputResource:
     """SHORTS_VIDEO_SIZE and SHORTS_VIDEO_FPS: what every short is rendered as (the tests render small)."""
     size = s.option("SHORTS_VIDEO_SIZE", PRODUCTION.size)
@@ -315,7 +320,8 @@ def platforms(s: Settings) -> Platforms:
     return Platforms(
         order=list(s.platforms),
         sandbox=SandboxChannel(root=str(s.sandbox_dir),
-                               hours_per_second=float(s.number("SHORTS_SANDBOX_HOURS_PER_SECOND", 1)))
+                               hours_per_second=float(s.number("SHORTS_SANDBOX_HOURS_PER_SECOND", 1)),
+                               timezone=channel_timezone(s))
         if "sandbox" in s.platforms else None,
         youtube=YouTubeChannel(
             authorized_user_file=s.option("YOUTUBE_AUTHORIZED_USER_FILE"),
@@ -380,6 +386,6 @@ def build_resources(settings: Settings) -> dict[str, object]:
             costed_assets=[asset.to_user_string() for asset in COSTED],
             allow_networks=allow_networks(settings),
             writer_adapts=settings.writer == "openai",
-            channel_timezone=settings.zone("SHORTS_CHANNEL_TIMEZONE", "UTC"),
+            channel_timezone=channel_timezone(settings),
         ),
     }

@@ -1,10 +1,12 @@
 """What to make next: a Thompson-sampling bandit per attribute, learned from the channel's numbers.
 
-Each attribute (category, hook style, length, music, language) is its own bandit: every value is an arm
-with a Normal posterior over its mean reward. Proposals draw once from every posterior and
-take the winner, so uncertain values get tried in proportion to their chance of being best
-(explore) while known good ones are made most of the time (exploit). Pure numpy, no Dagster:
-the `content_strategy` asset only wraps these functions; `proposals` draws from what they learn.
+Each attribute (category, hook style, length, music, language, and the posting hour and weekday on
+the channel's clock) is its own bandit: every value is an arm with a Normal posterior over its
+mean reward. Proposals draw once from every posterior and take the winner, so uncertain values
+get tried in proportion to their chance of being best (explore) while known good ones are made
+most of the time (exploit). The hours `auto` publishing slots use are drawn the same way.
+Pure numpy, no Dagster: the `content_strategy` asset only wraps these functions; `proposals`
+draws from what they learn.
 
 The model is a Normal with known variance and a conjugate Normal prior on each arm's mean,
 empirical Bayes: the prior is centred on the mean reward of all items and is worth one item,
@@ -30,9 +32,11 @@ import numpy as np
 from .languages import DEFAULT, LANGUAGES, language
 from .models import ArmStats, AttributeBelief, ContentStrategy, HookStyle
 from .pacing import TARGET_SECONDS
+from .posting_time import HOURS, POSTING_ATTRIBUTES, POSTING_HOUR, POSTING_WEEKDAY, WEEKDAYS
 from .rows import MUSIC_CHOICES
 
-ATTRIBUTES = ("category", "hook_style", "length", "music", "language")  # voice, footage, writer: fixed by config
+ATTRIBUTES = ("category", "hook_style", "length", "music", "language",  # voice, footage, writer: fixed by config
+              *POSTING_ATTRIBUTES)  # last: the content attributes' draws stay as they were
 BANK_PATH = Path(__file__).parent / "samples" / "topic_bank.json"
 PRIOR_STRENGTH = 1.0  # the prior is worth one item: weak, so a value's own data win quickly
 DEFAULT_SD = 1.0  # the noise sd before two different rewards have been seen
@@ -42,6 +46,8 @@ CLOSED_VALUES = {  # category and language are open: see known_values
     "hook_style": tuple(style.value for style in HookStyle),
     "length": tuple(TARGET_SECONDS),
     "music": tuple(sorted(MUSIC_CHOICES)),
+    POSTING_HOUR: HOURS,
+    POSTING_WEEKDAY: WEEKDAYS,
 }
 REWARD_TEXT = (
     "log(1 + views) x retention, where retention is the average view duration divided by the video's "
@@ -150,9 +156,10 @@ def fitted_noise(prior: Prior, rewards: np.ndarray, codes: dict[str, np.ndarray]
 
     The sd of all rewards also holds the differences between values, so it overstates the
     noise several times over and makes the bandits dither; what is left after the fit is the
-    noise. Degrees of freedom are taken for every effect fitted, so a thin fit is not overconfident.
+    noise. Degrees of freedom are taken for every effect fitted, so a thin fit is not overconfident;
+    a value no item has keeps the prior and fits nothing (hours never posted at cost no data).
     """
-    effects = 1 + sum(size - 1 for size in sizes.values())
+    effects = 1 + sum(max(len(np.unique(code[code >= 0])) - 1, 0) for code in codes.values())
     if len(rewards) <= effects + 2:
         return prior
     name = ATTRIBUTES[0]
@@ -172,8 +179,16 @@ def belief(attribute: str, values: tuple[str, ...], arms: tuple, wins: np.ndarra
     return AttributeBelief(attribute=attribute, arms=stats, best=values[int(np.argmax(means))])
 
 
+def hour_ranking(hours: AttributeBelief, rng: np.random.Generator) -> list[int]:
+    """Every hour of the day, best first by one draw from each hour's posterior (Thompson's rule for
+    several picks at once): the first is mostly the best hour and, while others are uncertain,
+    sometimes one worth trying. `auto` slots take as many hours from the front as they publish a day."""
+    draws = rng.normal([arm.mean for arm in hours.arms], [arm.sd for arm in hours.arms])
+    return [int(hours.arms[index].value) for index in np.argsort(-draws, kind="stable")]
+
+
 def learn(rows: list[dict], seed: int, draws: int = 2000) -> ContentStrategy:
-    """Fit every attribute's bandit to rows of {attribute: value, ..., "reward": float}."""
+    """Fit every attribute's bandit to rows of {attribute: value, ..., "reward": float}, and rank the posting hours."""
     rewards = np.array([float(row["reward"]) for row in rows], dtype=float)
     prior = Prior.from_rewards(list(rewards))
     values = {name: known_values(name, rows) for name in ATTRIBUTES}
@@ -186,8 +201,10 @@ def learn(rows: list[dict], seed: int, draws: int = 2000) -> ContentStrategy:
     for name in ATTRIBUTES:
         arms = arm_posteriors(prior, net[name], codes[name], sizes[name])
         beliefs.append(belief(name, values[name], arms, p_best(arms[0], arms[1], rng, draws)))
+    hours = hour_ranking(beliefs[ATTRIBUTES.index(POSTING_HOUR)], rng)
     return ContentStrategy(
-        items=len(rows), reward=REWARD_TEXT, attributes=beliefs, hints=hints(beliefs, len(rows)), seed=seed
+        items=len(rows), reward=REWARD_TEXT, attributes=beliefs, hints=hints(beliefs, len(rows)), seed=seed,
+        posting_hours=hours,
     )
 
 
@@ -205,7 +222,9 @@ def hints(beliefs: list[AttributeBelief], items: int) -> str:
     if not items:
         return "No metrics yet, so every choice is a guess: try a spread of topics, hooks and lengths."
     sure, open_ = [], []
-    for attribute in (belief for belief in beliefs if len(belief.arms) > 1):  # one value: nothing to compare
+    compared = (belief for belief in beliefs  # one value: nothing to compare; the writer does not set the time
+                if len(belief.arms) > 1 and belief.attribute not in POSTING_ATTRIBUTES)
+    for attribute in compared:
         ranked = sorted(attribute.arms, key=lambda arm: -arm.p_best)
         if ranked[0].p_best >= CONFIDENT:
             sure.append(describe(attribute.attribute, ranked[0].value))
@@ -218,19 +237,31 @@ def hints(beliefs: list[AttributeBelief], items: int) -> str:
     return " ".join(said)
 
 
+def hours_text(hours: list[int]) -> str:
+    """Hours as a clock shows them: '19:00, 07:00'."""
+    return ", ".join(f"{hour:02d}:00" for hour in hours) or "none yet"
+
+
 def explain(strategy: ContentStrategy) -> str:
     """Markdown for the asset's metadata: a table per attribute, the hints, the comment themes."""
     lines = [
         f"**Learned from {strategy.items} items** (seed {strategy.seed}). Reward: {strategy.reward}.",
         "",
         f"**Hints:** {strategy.hints}",
+        "",
+        f"**Posting hours** for `auto` slots (channel time zone, best first): {hours_text(strategy.posting_hours)}",
     ]
     for attribute in strategy.attributes:
         lines += ["", f"### {attribute.attribute}", "", "| value | n | mean ± sd (net of the others) | p_best |"]
         lines.append("|---|---:|---|---:|")
-        for arm in sorted(attribute.arms, key=lambda arm: -arm.mean):
+        untried = [arm for arm in attribute.arms if arm.n == 0 and arm.value != attribute.best]
+        for arm in sorted((arm for arm in attribute.arms if arm not in untried), key=lambda arm: -arm.mean):
             name = f"**{arm.value}**" if arm.value == attribute.best else arm.value
             lines.append(f"| {name} | {arm.n} | {arm.mean:.3f} ± {arm.sd:.3f} | {arm.p_best:.2f} |")
+        if untried:  # all still the prior: one row, so 24 hours do not bury the few that were tried
+            names, prior = ", ".join(arm.value for arm in untried), untried[0]
+            lines.append(f"| untried: {names} | 0 | {prior.mean:.3f} ± {prior.sd:.3f} "
+                         f"| {sum(arm.p_best for arm in untried):.2f} together |")
     if strategy.themes:
         lines += ["", "**Comment themes:** " + "; ".join(strategy.themes)]
     return "\n".join(lines)

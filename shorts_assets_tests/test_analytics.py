@@ -64,6 +64,7 @@ def test_the_table_has_one_row_per_item_with_its_attributes():
     first = table.iloc[0]
     assert first["category"] == "nature" and first["hook_style"] == "story" and first["footage"] == "procedural"
     assert first["posting_hour"] == 17 and first["caption_style"] == "word-highlight"
+    assert first["posting_weekday"] == "sat"  # 2025-03-01 17:30 UTC
     assert table.iloc[1]["category"] == "science"
     assert first["duration_s"] == 30.0
 
@@ -153,7 +154,7 @@ def test_strategy_rows_give_each_measured_item_its_latest_reward(monkeypatch):
                            item("b-1", [], music="none")])
     rows = strategy_rows(table)
     assert rows == [{"category": "nature", "hook_style": "story", "length": "40-60s", "music": "ambient",
-                     "language": "en", "reward": 200.0}]
+                     "language": "en", "posting_hour": "17", "posting_weekday": "sat", "reward": 200.0}]
     assert calls == [(400.0, 15.0, 30.0)] and type(rows[0]["reward"]) is float
 
 

@@ -1,6 +1,7 @@
 from dagster import AssetExecutionContext, MetadataValue, Output, ResourceParam, asset
 
 from ..models import ChannelAnalytics, MediaFile, PostMetrics
+from ..policy import Policy
 from ..providers.writers import ThemeReader, Themes, Writer
 from ..store import StoreResource, load_record, scratch_dir
 from ..themes import keyword_themes
@@ -12,11 +13,12 @@ from .video import rendered_video
 @asset(group_name="learning", pool="analytics", kinds={"pandas"})
 def channel_analytics(
     context: AssetExecutionContext, post_metrics: dict[str, PostMetrics], store: StoreResource,
-    writer: ResourceParam[Writer],
+    writer: ResourceParam[Writer], policy: Policy,
 ) -> Output[ChannelAnalytics]:
-    """One row per live post with its item's attributes and its metrics 1 h, 24 h and 7 d after
-    posting. The attributes come from the items' rendered_video and published_post records,
-    read rather than declared for the reason post_metrics gives (the loop back to script)."""
+    """One row per live post with its item's attributes (the posting hour and weekday on the
+    channel's clock) and its metrics 1 h, 24 h and 7 d after posting. The attributes come from
+    the items' rendered_video and published_post records, read rather than declared for the
+    reason post_metrics gives (the loop back to script)."""
     from ..analytics import channel_table, leaders_markdown, totals  # pandas: loaded only by an analytics run
 
     opened = store.open()
@@ -25,7 +27,7 @@ def channel_analytics(
         items.append((load_record(opened, rendered_video.key, item), load_record(opened, published_post.key, item),
                       metrics))
         comments += metrics.comments
-    table = channel_table(items)
+    table = channel_table(items, policy.channel_zone)
     with scratch_dir(context) as work:
         path = work / "channel_analytics.csv"
         table.to_csv(path, index=False)

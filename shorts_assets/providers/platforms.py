@@ -3,8 +3,9 @@
 The offline platform is a SANDBOX CHANNEL: a local folder that receives the video, its
 thumbnail and its post metadata, and a SIMULATED AUDIENCE that answers metrics requests.
 The audience is a simulator, not data: it has hidden, seeded preferences over an item's
-attributes (category, hook style, length, voice) so that the analytics loop has something
-real to learn, and its numbers grow with time since posting. Every post and snapshot it
+attributes (category, hook style, length, voice) and over when it is posted (a prime hour and
+a prime weekday on the channel's clock) so that the analytics loop has something real to
+learn, and its numbers grow with time since posting. Every post and snapshot it
 makes is labelled `simulated`.
 """
 
@@ -25,6 +26,7 @@ from zoneinfo import ZoneInfo
 from dagster import ConfigurableResource
 
 from ..models import MetricsSnapshot, Post
+from ..posting_time import HOURS, POSTING_HOUR, POSTING_WEEKDAY, WEEKDAYS, posting_time
 from ..themes import simulated_comments
 
 DAY = timedelta(hours=24)
@@ -120,8 +122,25 @@ def unit(seed: str) -> float:
     return int(hashlib.sha256(seed.encode()).hexdigest()[:12], 16) / 16**12
 
 
+# When the audience is online: (the values around the clock, how many steps from the prime value the liking
+# bottoms out, the weight). With 2 steps the prime value gains, its neighbours are neutral and the rest lose;
+# the weekday weighs half as much as the hour.
+PRIME_TIMES = {POSTING_HOUR: (HOURS, 2, 1.0), POSTING_WEEKDAY: (WEEKDAYS, 2, 0.5)}
+
+
+def closeness(index: int, prime: int, period: int, reach: int) -> float:
+    """1 at the prime value, falling linearly to 0 at `reach` away around the clock (23:00 is next to 0:00)."""
+    distance = min((index - prime) % period, (prime - index) % period)
+    return max(0.0, 1 - distance / reach)
+
+
 class SimulatedAudience:
     """Hidden preferences: each attribute value is liked or not, by a seeded amount.
+
+    Posting times are not hashed per value: the audience has one prime hour and one prime
+    weekday (seeded), and a post does best then, a little less next to them and worst
+    elsewhere. A real audience is online at some hours more than others, and one clear
+    favourite is what a learned posting hour can be checked against.
 
     The reach of a post is a log-normal draw scaled by how much the audience likes its
     attributes; views approach that reach with a half-life of hours after posting.
@@ -130,8 +149,22 @@ class SimulatedAudience:
     def __init__(self, seed: int):
         self.seed = seed
 
+    def prime(self, attribute: str) -> str:
+        """The value of a posting time the audience likes best: its prime hour or weekday."""
+        values = PRIME_TIMES[attribute][0]
+        return values[int(unit(f"{self.seed}:prime {attribute}") * len(values))]
+
+    def liking(self, name: str, value: str) -> float:
+        """How much one value adds to the appeal, in [-0.5, 0.5] (times its weight for a posting time)."""
+        if name not in PRIME_TIMES:
+            return unit(f"{self.seed}:{name}={value}") - 0.5
+        values, reach, weight = PRIME_TIMES[name]
+        if value not in values:
+            return 0.0  # a time the post does not carry says nothing
+        return weight * (closeness(values.index(value), values.index(self.prime(name)), len(values), reach) - 0.5)
+
     def appeal(self, attributes: dict[str, str]) -> float:
-        score = sum(unit(f"{self.seed}:{name}={value}") - 0.5 for name, value in sorted(attributes.items()))
+        score = sum(self.liking(name, value) for name, value in sorted(attributes.items()))
         return math.exp(1.6 * score)
 
     def snapshot(self, post_id: str, attributes: dict[str, str], duration_s: float, hours: float) -> dict:
@@ -152,11 +185,13 @@ class SandboxChannel(ConfigurableResource):
     """A local channel folder plus a simulated audience. Labelled a simulator everywhere.
 
     `hours_per_second` speeds the simulated clock so a demo sees a day's views in seconds.
+    `timezone` is the audience's (SHORTS_CHANNEL_TIMEZONE): its prime hour is on that clock.
     """
 
     root: str
     seed: int = 7
     hours_per_second: float = 1.0
+    timezone: str = "UTC"
     name: str = "sandbox"
 
     def _post_dir(self, post_id: str) -> Path:
@@ -191,7 +226,8 @@ class SandboxChannel(ConfigurableResource):
             raise FileNotFoundError(f"sandbox post {post.post_id} is not in {self.root}")
         meta = json.loads(meta_path.read_text())
         hours = max(0.0, (now - post.published_at).total_seconds() * self.hours_per_second)
-        figures = SimulatedAudience(self.seed).snapshot(post.post_id, meta["attributes"], meta["duration_s"], hours)
+        attributes = {**meta["attributes"], **posting_time(post.published_at, ZoneInfo(self.timezone))}
+        figures = SimulatedAudience(self.seed).snapshot(post.post_id, attributes, meta["duration_s"], hours)
         return MetricsSnapshot(
             platform=self.name, post_id=post.post_id, taken_at=now,
             hours_since_post=round(hours, 3), simulated=True, **figures,

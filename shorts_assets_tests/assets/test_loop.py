@@ -65,7 +65,9 @@ def test_a_cycle_snapshots_every_post_and_keeps_the_history(looped):
 def test_the_strategy_explains_itself_and_proposals_respect_the_cap(looped):
     home, instance, cycles = looped
     strategy = record(home, "content_strategy")
-    assert {b["attribute"] for b in strategy["attributes"]} == {"category", "hook_style", "length", "music", "language"}
+    assert {b["attribute"] for b in strategy["attributes"]} == {"category", "hook_style", "length", "music", "language",
+                                                              "posting_hour", "posting_weekday"}
+    assert sorted(strategy["posting_hours"]) == list(range(24))  # every hour, best first, for `auto` slots
     assert strategy["items"] == 2 and strategy["hints"]
     rows = read_sheet(home / "content_sheet.csv")
     proposed = [r for r in rows if r["status"] == "proposed"]
@@ -74,6 +76,7 @@ def test_the_strategy_explains_itself_and_proposals_respect_the_cap(looped):
     assert len({r["topic"] for r in rows}) == len(rows)
     metadata = cycles[0].asset_materializations_for_node("content_strategy")[0].metadata
     assert "explanation" in metadata and "best_hook_style" in metadata
+    assert metadata["posting_hours"].value.count(":00") == 24 and metadata["channel_timezone"].value == "UTC"
 
 
 def test_the_schedule_waits_for_something_published_then_runs_one_cycle_a_tick(looped):
