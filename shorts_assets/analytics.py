@@ -11,6 +11,7 @@ from collections import defaultdict
 
 import pandas as pd
 
+from .media.caption_presets import DEFAULT_PRESET
 from .models import MetricsSnapshot, PostMetrics, PublishedPost, RenderedVideo
 from .strategy import ATTRIBUTES as STRATEGY_ATTRIBUTES
 from .strategy import reward
@@ -19,7 +20,7 @@ WINDOWS = {"1h": 1, "24h": 24, "7d": 168}
 ATTRIBUTES = ("category", "hook_style", "voice", "language", "length", "music", "footage", "writer", "posting_hour",
               "caption_style")
 METRICS = ("views", "likes", "comments", "avg_view_duration_s", "retention")
-CAPTION_STYLE = "word-highlight"  # the only style the renderer draws today
+CAPTION_STYLE = DEFAULT_PRESET  # what a video rendered before the caption presets showed
 
 
 def column(metric: str, window: str) -> str:

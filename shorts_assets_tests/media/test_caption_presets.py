@@ -8,7 +8,11 @@ import random
 
 import numpy as np
 import pytest
+from dagster import Failure
+from PIL import Image
 
+from shorts_assets import preset_previews
+from shorts_assets.assets.video import CaptionConfig, caption_style
 from shorts_assets.languages import language
 from shorts_assets.media.ass import parse_dialogue_times
 from shorts_assets.media.backgrounds import text_card
@@ -118,7 +122,8 @@ def test_karaoke_in_a_right_to_left_script_turns_whole_words():
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_the_defaults_keep_every_preset_clear_of_every_platform(name):
     production = OutputFormat(safe_area=safe_area(EVERY_PLATFORM))
-    spoken = "Did you know that honeybees dance to tell each other where the flowers are".split()
+    spoken = ["Did", "you", "know", "that", "honeybees", "dance", "to", "tell", "each", "other", "where", "the",
+              "flowers", "are"]
     timed = [WordTiming(word=w, start=i * 0.3, end=i * 0.3 + 0.25, scene=i // 5) for i, w in enumerate(spoken)]
     document = build_ass(timed, production, CaptionStyle(preset=name))
     assert under_buttons(document, EVERY_PLATFORM) == []
@@ -143,7 +148,7 @@ def test_a_caption_to_the_right_is_named_under_the_action_column():
     """Sides count too: lines cut for an uncovered frame reach under TikTok's buttons on the right."""
     wide = OutputFormat(360, 640, safe_area=UNCOVERED)
     long_words = [WordTiming(word=w, start=i * 0.5, end=i * 0.5 + 0.4, scene=0)
-                  for i, w in enumerate("Extraordinary honeybees communicate".split())]
+                  for i, w in enumerate(["Extraordinary", "honeybees", "communicate"])]
     document = build_ass(long_words, wide, CaptionStyle(margin_h=0, words_per_line=2))
     [problem] = under_buttons(document, ["tiktok"])
     assert "into the right 16%" in problem
@@ -172,3 +177,20 @@ def test_a_text_card_sits_inside_the_safe_area(tmp_path, code):
     [card] = event_boxes(document)
     assert FRAME.safe_area.intrusions(card.box, FRAME.width, FRAME.height) == []
     assert parse_dialogue_times(document)
+
+
+def test_the_config_wins_over_the_row_and_the_row_over_the_default():
+    assert caption_style(CaptionConfig(caption_preset="pop"), "boxed").preset == "pop"
+    assert caption_style(CaptionConfig(), "boxed").preset == "boxed"
+    assert caption_style(CaptionConfig(), "").preset == "classic"
+    with pytest.raises(Failure, match="choose one of"):
+        caption_style(CaptionConfig(caption_preset="sparkly"))
+
+
+def test_the_preview_script_draws_a_small_picture_of_each_preset(tmp_path):
+    preset_previews.main([str(tmp_path)])
+    for name in PRESETS:
+        picture = np.asarray(Image.open(tmp_path / f"{name}.png"))
+        assert picture.shape[1] == preset_previews.FRAME.width and 80 < picture.shape[0] < 300
+        assert highlight(picture.astype(int)).sum() > 100  # the spoken word's effect is in the picture
+        assert (tmp_path / f"{name}.png").stat().st_size < 40_000
