@@ -20,7 +20,8 @@ from shorts_assets.media.ffmpeg import MediaError, ffmpeg_exe
 from shorts_assets.media.fonts import fonts_dir
 from shorts_assets.media.safe_areas import PLATFORM_AREAS
 
-BACKGROUND = (128, 128, 128)
+BACKGROUND = (128, 128, 128)  # grey: no caption colour is exactly it
+GREY = "0x" + "".join(f"{channel:02X}" for channel in BACKGROUND)
 MEASURE_HEIGHT = 640  # pixels the events are drawn at (a third of 1920: boxes to about 3 px)
 SETTLE_S = 0.5  # how long each event has been shown when measured: past a pop's growth
 
@@ -39,27 +40,33 @@ def frame_size(document: str) -> tuple[int, int]:
     return width, height
 
 
-def draw(document: str, times: list[float], size: tuple[int, int], background: str = "0x808080") -> np.ndarray:
-    """The document drawn by libass over a flat `background` at each of `times` (seconds), as
-    RGB frames of `size` (an array frames x height x width x 3)."""
+def draw(document: str, times: list[float], size: tuple[int, int], background: str = GREY) -> np.ndarray:
+    """The document drawn by libass over a flat `background` at each of a few `times` (seconds, to
+    the centisecond, as ASS times are), as RGB frames of `size` (frames x height x width x 3)."""
+    frames = [round(t * 100) for t in times]
+    wanted = sorted(set(frames))
+    picked = "+".join(f"eq(n\\,{frame})" for frame in wanted)
+    drawn = _drawn(document, size, background, rate=100, count=wanted[-1] + 1, after=f",select={picked}")
+    return drawn[[wanted.index(frame) for frame in frames]]
+
+
+def _drawn(document: str, size: tuple[int, int], background: str, rate: int, count: int, before: str = "",
+           after: str = "") -> np.ndarray:
+    """`count` frames at `rate` of the document drawn over `background`; `before` and `after` are
+    filters around the drawing (a time shift, a selection)."""
     width, height = size
-    step = 100  # a frame a centisecond: ASS times are centiseconds
-    frames = [round(t * step) for t in times]
     with tempfile.TemporaryDirectory(prefix="text-") as tmp:
         path = Path(tmp) / "text.ass"
         path.write_text(document, encoding="utf-8")
         fonts = fonts_dir([document], Path(tmp) / "fonts")
-        picked = "+".join(f"eq(n\\,{frame})" for frame in sorted(set(frames)))
-        graph = (f"color=c={background}:s={width}x{height}:r={step}:d={(max(frames) + 1) / step:.2f},format=rgb24,"
-                 f"ass=filename={_quoted(path)}:fontsdir={_quoted(fonts)},select={picked}")
+        graph = (f"color=c={background}:s={width}x{height}:r={rate}:d={count / rate:.2f},format=rgb24{before},"
+                 f"ass=filename={_quoted(path)}:fontsdir={_quoted(fonts)}{after}")
         args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", graph,
                 "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
         proc = subprocess.run(args, capture_output=True)
     if proc.returncode != 0:
         raise MediaError(f"ffmpeg failed to draw the text: {proc.stderr.decode(errors='replace')[-800:]}")
-    drawn = np.frombuffer(proc.stdout, np.uint8).reshape(-1, height, width, 3)
-    order = {frame: index for index, frame in enumerate(sorted(set(frames)))}
-    return drawn[[order[frame] for frame in frames]]
+    return np.frombuffer(proc.stdout, np.uint8).reshape(-1, height, width, 3)
 
 
 def event_boxes(document: str) -> list[TextBox]:
@@ -70,9 +77,10 @@ def event_boxes(document: str) -> list[TextBox]:
     width, height = frame_size(document)
     factor = max(1, height // MEASURE_HEIGHT)
     size = (max(2, width // factor), max(2, height // factor))
-    slot = 2 * SETTLE_S  # each event gets a slot of its own, in order
-    alone = ass.retimed(document, [(index * slot, (index + 1) * slot) for index in range(len(events))])
-    frames = draw(alone, [index * slot + SETTLE_S for index in range(len(events))], size)
+    # Event i is moved to second i to i + 1 and drawn on frame i, shifted SETTLE_S into it.
+    alone = ass.retimed(document, [(index, index + 1) for index in range(len(events))])
+    frames = _drawn(alone, size, GREY, rate=1, count=len(events),
+                    before=f",settb=1/100,setpts=PTS+{SETTLE_S}/TB")
     changed = np.any(frames != np.array(BACKGROUND, np.uint8), axis=3)
     scale_x, scale_y = width / size[0], height / size[1]
     boxes = []
