@@ -24,7 +24,7 @@ from PIL import ImageFont
 
 from bench.inputs import BenchInputs, ffmpeg_spec
 from shorts_assets.media.ass import parse_dialogue_times
-from shorts_assets.media.captions import REFERENCE_HEIGHT, CaptionStyle, display_word, group_lines
+from shorts_assets.media.captions import DEFAULT_MARGIN_V, REFERENCE_HEIGHT, CaptionStyle, display_word, group_lines
 from shorts_assets.media.compose import MUSIC_FILE_GAIN_DB
 from shorts_assets.media.fonts import CAPTION_FACE
 from shorts_assets.media.probe import TARGET_LUFS
@@ -90,7 +90,7 @@ def _caption_clips(inputs: BenchInputs, size: tuple[int, int]) -> list:
         "font": font, "font_size": font_size, "stroke_color": f"#{STYLE.outline_rgb}", "stroke_width": stroke,
         "size": (None, line_h), "vertical_align": "top",
     }
-    y = height - round(STYLE.margin_v * height) - line_h + stroke
+    y = height - round(DEFAULT_MARGIN_V * height) - line_h + stroke
     events = iter(parse_dialogue_times(inputs.captions.read_text(encoding="utf-8")))
     clips = []
     for line in group_lines(inputs.words, style=STYLE):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .media.caption_presets import DEFAULT_PRESET
 from .models import MetricsSnapshot, PostMetrics, PublishedPost, RenderedVideo
 from .posting_time import POSTING_HOUR, POSTING_WEEKDAY, posting_time
 from .strategy import ATTRIBUTES as STRATEGY_ATTRIBUTES
@@ -22,7 +23,7 @@ WINDOWS = {"1h": 1, "24h": 24, "7d": 168}
 ATTRIBUTES = ("category", "hook_style", "voice", "language", "length", "music", "footage", "writer", "posting_hour",
               "posting_weekday", "caption_style")
 METRICS = ("views", "likes", "comments", "avg_view_duration_s", "retention")
-CAPTION_STYLE = "word-highlight"  # the only style the renderer draws today
+CAPTION_STYLE = DEFAULT_PRESET  # what a video rendered before the caption presets showed
 DTYPES = {POSTING_HOUR: "Int64"}  # a whole number, missing for an item not posted yet
 
 

@@ -12,13 +12,17 @@ from .media.ass import parse_dialogue_times
 from .media.fonts import UnreadableText, check_burned_in
 from .media.format import OutputFormat
 from .media.probe import TARGET_LUFS, integrated_loudness, probe
+from .media.text_boxes import under_buttons
 from .models import MAX_VIDEO_SECONDS, Narration, RenderedVideo
 from .output import OutputResource
 from .partitions import content_items
 
 
-def video_problems(video: RenderedVideo, narration_s: float, fmt: OutputFormat) -> tuple[list[str], dict]:
-    """Everything wrong with a rendered short, measured on the file itself, for the format asked."""
+def video_problems(
+    video: RenderedVideo, narration_s: float, fmt: OutputFormat, platforms: tuple[str, ...] | list[str] = ("sandbox",),
+) -> tuple[list[str], dict]:
+    """Everything wrong with a rendered short, measured on the file itself, for the format asked
+    and the platforms it goes to (whose buttons no caption may sit under)."""
     info = probe(video.video.local())
     lufs = integrated_loudness(video.video.local())
     thumb = probe(video.thumbnail.local())
@@ -48,7 +52,7 @@ def video_problems(video: RenderedVideo, narration_s: float, fmt: OutputFormat) 
             (f"{thumb.width}x{thumb.height}" != fmt.size, f"thumbnail is not {fmt.size}"),
         )
         if failed
-    ]
+    ] + under_buttons(document, platforms)
     figures = {"duration_s": info.duration_s, "loudness_lufs": lufs, "caption_events": len(captions)}
     return problems, figures
 
@@ -64,8 +68,8 @@ def rendered_video_meets_spec(
 ) -> AssetCheckResult:
     """The configured size and frame rate (1080x1920 at 30 fps by default), H.264 + AAC 48 kHz,
     narration plus tail, -14 LUFS, captions every character of which (and of the title and
-    cards) a bundled font draws, thumbnail."""
-    problems, figures = video_problems(rendered_video, narration.duration_s, output.format)
+    cards) a bundled font draws and none of which an enabled platform's buttons cover, thumbnail."""
+    problems, figures = video_problems(rendered_video, narration.duration_s, output.format, output.platforms)
     return AssetCheckResult(
         passed=not problems,
         severity=AssetCheckSeverity.ERROR,

@@ -217,7 +217,8 @@ def channel_timezone(s: Settings) -> str:
 
 
 def output(s: Settings) -> OutputResource:
-    """SHORTS_VIDEO_SIZE and SHORTS_VIDEO_FPS: what every short is rendered as (the tests render small)."""
+    """SHORTS_VIDEO_SIZE and SHORTS_VIDEO_FPS: what every short is rendered as (the tests render small);
+    SHORTS_PLATFORMS: whose buttons the captions and cards keep clear of."""
     size = s.option("SHORTS_VIDEO_SIZE", PRODUCTION.size)
     if not re.fullmatch(r"\d{1,5}x\d{1,5}", size):
         raise ConfigError(f"SHORTS_VIDEO_SIZE={size!r} must be WIDTHxHEIGHT in pixels, such as 1080x1920")
@@ -230,7 +231,7 @@ def output(s: Settings) -> OutputResource:
         fmt = replace(fmt, fps=fps)
     except ValueError as error:
         raise ConfigError(f"SHORTS_VIDEO_FPS={fps}: {error}") from None
-    return OutputResource(width=fmt.width, height=fmt.height, fps=fmt.fps)
+    return OutputResource(width=fmt.width, height=fmt.height, fps=fmt.fps, platforms=list(s.platforms))
 
 
 # The services' modules are imported where they are selected: their SDKs (gspread and google-auth,

@@ -97,6 +97,8 @@ class Idea(Record):
     language: str = Field(default="en", description="a code languages.language() knows, e.g. es, hi, pt-br")
     target_seconds: int = Field(default=40, ge=10, le=60)
     music: str = "ambient"
+    caption_preset: str = Field(default="", description="the row's caption look (caption_presets.py); empty: "
+                                "the render's config or the default")
     media: list[str] = Field(default_factory=list, description="the row's own media, one link per scene")
     version: LanguageVersion | None = Field(default=None, description="set when the row asked for `languages`")
 
@@ -383,7 +385,8 @@ class ContentStrategy(Record):
     themes: list[str] = Field(default_factory=list, description="what commenters talk about")
     hints: str = Field(default="", description="advice for the writer, in words")
     seed: int = 0
-    posting_hours: list[int] = Field(default_factory=list, description="hours of the day (channel time zone) the auto publishing slots use, best first")
+    posting_hours: list[int] = Field(default_factory=list, description="hours of the day (channel time zone) "
+                                     "the auto publishing slots use, best first")
 
 
 class ProposedIdea(Record):

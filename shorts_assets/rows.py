@@ -16,16 +16,19 @@ from anyascii import anyascii
 from pydantic import ValidationError
 
 from .languages import UnknownLanguage, language
+from .media.caption_presets import UnknownPreset, preset
 from .models import ITEM_ID, HookStyle, Idea
 from .providers.public_net import Allowance, described, literal, refused
 from .text_rules import units
 
 LIMITS = {
     "topic": 120, "category": 40, "facts": 2000, "script": 1500, "hook_style": 20,
-    "voice": 30, "language": 10, "target_seconds": 10, "music": 20, "media": 4000,
+    "voice": 30, "language": 10, "target_seconds": 10, "music": 20, "media": 4000, "caption_preset": 20,
 }
 IDEA_COLUMNS = tuple(LIMITS)
-LOWERCASE = ("category", "hook_style", "language", "music")  # not voice: ElevenLabs voice ids are case-sensitive
+# How an item looks, not what it is: the key ignores them, so changing a row's look re-renders the same item.
+UNKEYED = ("caption_preset",)
+LOWERCASE = ("category", "hook_style", "language", "music", "caption_preset")  # not voice: ElevenLabs ids have case
 MAX_SPOKEN_WORDS = 140  # about 55 s at an unhurried 2.6 words a second
 MUSIC_CHOICES = ("none", "ambient")
 # Format characters that are part of the text: Persian and Indic words and emoji sequences need the joiners.
@@ -113,7 +116,8 @@ def whole_seconds(value: str) -> bool:
 
 def item_key(fields: dict[str, str]) -> str:
     """Readable slug of the topic plus a hash of everything the row asks for."""
-    wanted = "\x1f".join(re.sub(r"\s+", " ", fields.get(c, "")).strip().lower() for c in IDEA_COLUMNS)
+    wanted = "\x1f".join(re.sub(r"\s+", " ", fields.get(c, "")).strip().lower()
+                         for c in IDEA_COLUMNS if c not in UNKEYED)
     return f"{slug(fields['topic'])}-{hashlib.sha256(wanted.encode()).hexdigest()[:8]}"
 
 
@@ -141,6 +145,11 @@ def idea_from_row(values: dict[str, str], row: int, allowed: Allowance = ()) -> 
         raise RowError(f"hook_style must be one of {', '.join(h.value for h in HookStyle)}")
     if fields["music"] and fields["music"] not in MUSIC_CHOICES:
         raise RowError(f"music must be one of {', '.join(MUSIC_CHOICES)}")
+    if fields["caption_preset"]:
+        try:
+            preset(fields["caption_preset"])
+        except UnknownPreset as error:
+            raise RowError(str(error)) from None
     if fields["target_seconds"] and not whole_seconds(fields["target_seconds"]):
         raise RowError("target_seconds must be a whole number of seconds")
     check_media(lists["media"], allowed)

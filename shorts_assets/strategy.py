@@ -30,13 +30,16 @@ from pathlib import Path
 import numpy as np
 
 from .languages import DEFAULT, LANGUAGES, language
+from .media.caption_presets import PRESETS
 from .models import ArmStats, AttributeBelief, ContentStrategy, HookStyle
 from .pacing import TARGET_SECONDS
 from .posting_time import HOURS, POSTING_ATTRIBUTES, POSTING_HOUR, POSTING_WEEKDAY, WEEKDAYS
 from .rows import MUSIC_CHOICES
 
+CAPTION_ATTRIBUTE = "caption_style"  # the caption preset a video was rendered with
 ATTRIBUTES = ("category", "hook_style", "length", "music", "language",  # voice, footage, writer: fixed by config
-              *POSTING_ATTRIBUTES)  # last: the content attributes' draws stay as they were
+              *POSTING_ATTRIBUTES, CAPTION_ATTRIBUTE)  # last: the content attributes' draws stay as they were
+NOT_WRITTEN = (*POSTING_ATTRIBUTES, CAPTION_ATTRIBUTE)  # chosen after the script, not by its writer
 BANK_PATH = Path(__file__).parent / "samples" / "topic_bank.json"
 PRIOR_STRENGTH = 1.0  # the prior is worth one item: weak, so a value's own data win quickly
 DEFAULT_SD = 1.0  # the noise sd before two different rewards have been seen
@@ -48,6 +51,7 @@ CLOSED_VALUES = {  # category and language are open: see known_values
     "music": tuple(sorted(MUSIC_CHOICES)),
     POSTING_HOUR: HOURS,
     POSTING_WEEKDAY: WEEKDAYS,
+    CAPTION_ATTRIBUTE: tuple(PRESETS),
 }
 REWARD_TEXT = (
     "log(1 + views) x retention, where retention is the average view duration divided by the video's "
@@ -222,8 +226,8 @@ def hints(beliefs: list[AttributeBelief], items: int) -> str:
     if not items:
         return "No metrics yet, so every choice is a guess: try a spread of topics, hooks and lengths."
     sure, open_ = [], []
-    compared = (belief for belief in beliefs  # one value: nothing to compare; the writer does not set the time
-                if len(belief.arms) > 1 and belief.attribute not in POSTING_ATTRIBUTES)
+    compared = (belief for belief in beliefs  # one value: nothing to compare; the writer sets neither time nor look
+                if len(belief.arms) > 1 and belief.attribute not in NOT_WRITTEN)
     for attribute in compared:
         ranked = sorted(attribute.arms, key=lambda arm: -arm.p_best)
         if ranked[0].p_best >= CONFIDENT:

@@ -89,6 +89,15 @@ def caption_case(text: str, language: Language) -> str:
     return text
 
 
+def lower_case(text: str, language: Language) -> str:
+    """`text` in small letters, correctly for the language: only cased letters change, so a script
+    without case (Arabic, Devanagari, CJK) is left as written; Turkish keeps dotless ı apart from i,
+    and Greek gets its final sigma."""
+    if language.code in _DOTTED_I:
+        text = text.replace("I", "ı").replace("İ", "i")
+    return text.lower()
+
+
 SENTENCE_ENDS = ".!?…。！？।॥؟"  # Latin, CJK full-width, Devanagari and Bengali danda, Arabic question mark
 _FULL_STOPS = {"Jpan": "。", "Hans": "。", "Hant": "。", "Deva": "।", "Beng": "।", "Thai": ""}  # Thai ends with a space
 

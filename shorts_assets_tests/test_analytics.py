@@ -63,7 +63,7 @@ def test_the_table_has_one_row_per_item_with_its_attributes():
     assert list(table["item_id"]) == ["bees-1", "sky-1"]
     first = table.iloc[0]
     assert first["category"] == "nature" and first["hook_style"] == "story" and first["footage"] == "procedural"
-    assert first["posting_hour"] == 17 and first["caption_style"] == "word-highlight"
+    assert first["posting_hour"] == 17 and first["caption_style"] == "classic"
     assert first["posting_weekday"] == "sat"  # 2025-03-01 17:30 UTC
     assert table.iloc[1]["category"] == "science"
     assert first["duration_s"] == 30.0

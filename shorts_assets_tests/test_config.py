@@ -1,3 +1,4 @@
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -5,6 +6,7 @@ from dagster import EnvVar
 
 from shorts_assets.config import ConfigError, Settings, build_resources
 from shorts_assets.media.format import PRODUCTION, OutputFormat
+from shorts_assets.media.safe_areas import PLATFORM_AREAS
 
 REAL = {
     "SHORTS_WRITER": "openai", "SHORTS_VOICE": "elevenlabs", "SHORTS_FOOTAGE": "pexels,openai-images,procedural",
@@ -24,7 +26,7 @@ def test_defaults_are_offline_and_under_shorts_home(tmp_path):
     resources = build_resources(settings)
     assert [p.name for p in resources["platforms"].enabled()] == ["sandbox"]
     assert resources["footage"].name == "procedural"
-    assert resources["output"].format == PRODUCTION
+    assert resources["output"].format == replace(PRODUCTION, safe_area=PLATFORM_AREAS["sandbox"].area)
 
 
 def test_s3_store_and_endpoint_are_honoured():
@@ -105,7 +107,7 @@ def test_runway_footage_is_configured_paid_and_keeps_its_clips_in_the_store():
 
 def test_the_output_format_is_configured_by_size_and_frame_rate():
     resources = build_resources(Settings.from_env({"SHORTS_VIDEO_SIZE": " 720x1280 ", "SHORTS_VIDEO_FPS": "25"}))
-    assert resources["output"].format == OutputFormat(720, 1280, 25)
+    assert resources["output"].format == OutputFormat(720, 1280, 25, safe_area=PLATFORM_AREAS["sandbox"].area)
 
 
 @pytest.mark.parametrize(

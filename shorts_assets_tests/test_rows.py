@@ -72,6 +72,8 @@ def test_own_item_id_is_used_when_valid():
         ({"facts": ""}, "facts to tell or a script"),
         ({"hook_style": "shouty"}, "hook_style must be one of"),
         ({"music": "metal"}, "music must be one of"),
+        ({"caption_preset": "sparkly"}, "caption_preset 'sparkly' is not a caption preset; choose one of classic, "
+                                        "karaoke, pop, boxed, minimal"),
         ({"target_seconds": "forty"}, "whole number"),
         ({"target_seconds": "600"}, "target_seconds"),
         ({"facts": "word " * 200}, "too long"),
@@ -81,6 +83,14 @@ def test_own_item_id_is_used_when_valid():
 def test_bad_rows_say_why(change, reason):
     with pytest.raises(RowError, match=reason):
         idea_from_row({**GOOD_ROW, **change}, 1)
+
+
+def test_a_rows_caption_preset_is_its_look_not_its_identity():
+    """Changing how a row's captions look re-renders the same item: the key ignores the preset."""
+    idea = idea_from_row({**GOOD_ROW, "caption_preset": " Karaoke "}, 1)
+    assert idea.caption_preset == "karaoke"
+    assert idea.item_id == idea_from_row(GOOD_ROW, 1).item_id
+    assert idea_from_row(GOOD_ROW, 1).caption_preset == ""  # empty: the render's config, else classic
 
 
 def test_control_characters_are_removed():

@@ -2,8 +2,10 @@ import hashlib
 from dataclasses import asdict
 
 from dagster import AssetExecutionContext, Config, Output, asset
+from pydantic import Field
 
 from ..languages import UnknownLanguage, language
+from ..media.caption_presets import DEFAULT_PRESET, PRESETS, UnknownPreset, preset
 from ..media.captions import CaptionStyle, build_ass
 from ..media.compose import RenderSpec, render_video, title_case
 from ..media.fonts import UnreadableText, check_burned_in
@@ -18,24 +20,35 @@ from . import TAIL_SECONDS, permanent
 
 
 class CaptionConfig(Config):
-    """How the captions look: sizes in pixels of a 1920-high frame, colours as RRGGBB.
+    """How the captions look: a preset, sizes in pixels of a 1920-high frame, colours as RRGGBB.
 
     Change it in the launchpad and rematerialize rendered_video alone: the stored script,
     narration and clips are reused, so no writer, voice or footage service is asked again.
     """
 
+    caption_preset: str = Field(
+        default="", description=f"one of {', '.join(PRESETS)}; empty: the row's caption_preset, else {DEFAULT_PRESET}")
     font_size: int = CaptionStyle.font_size
     text_rgb: str = CaptionStyle.text_rgb
     highlight_rgb: str = CaptionStyle.highlight_rgb
     outline_rgb: str = CaptionStyle.outline_rgb
     words_per_line: int = CaptionStyle.words_per_line
-    margin_v: float = CaptionStyle.margin_v
+    margin_v: float | None = Field(
+        default=None, description="fraction of the height below the captions; empty: above every enabled "
+        "platform's buttons (SHORTS_PLATFORMS)")
 
 
-def caption_style(config: CaptionConfig) -> CaptionStyle:
-    if not 24 <= config.font_size <= 200 or not 1 <= config.words_per_line <= 8 or not 0 <= config.margin_v <= 0.9:
+def caption_style(config: CaptionConfig, row_preset: str = "") -> CaptionStyle:
+    """The config's look; its preset is the config's, else the row's, else the default."""
+    margin_v = config.margin_v
+    if not 24 <= config.font_size <= 200 or not 1 <= config.words_per_line <= 8 or not 0 <= (margin_v or 0) <= 0.9:
         raise permanent("caption style: font_size must be 24-200, words_per_line 1-8 and margin_v 0-0.9")
-    return CaptionStyle(**config.model_dump())
+    fields = config.model_dump()
+    try:
+        name = preset(fields.pop("caption_preset") or row_preset or DEFAULT_PRESET).name
+    except UnknownPreset as error:
+        raise permanent(f"caption style: {error}") from error
+    return CaptionStyle(preset=name, **fields)
 
 
 @asset(partitions_def=content_items, group_name="production", pool="render")
@@ -48,7 +61,7 @@ def rendered_video(
     fmt = output.format
     with scratch_dir(context) as work:
         captions = work / "captions.ass"
-        style = caption_style(config)
+        style = caption_style(config, idea.caption_preset)
         try:
             lang = language(idea.language)
         except UnknownLanguage as error:
@@ -101,6 +114,7 @@ def rendered_video(
             "music": idea.music,
             "footage": clips.provider,
             "writer": script.writer,
+            "caption_style": style.preset,
         },
     )
     return Output(

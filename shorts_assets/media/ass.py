@@ -23,7 +23,9 @@ _FORMAT = (
 @dataclass(frozen=True)
 class Style:
     """One ASS style. Colours are `&HAABBGGRR` (see `colour`); bold asks libass to embolden
-    faces lighter than bold, as the Noto faces at their default weight are."""
+    faces lighter than bold, as the Noto faces at their default weight are. `secondary` is the
+    colour karaoke fills from (the primary by default); border style 3 draws an opaque box in the
+    outline colour, `outline` pixels around the text, instead of an outline."""
 
     font: str
     size: int
@@ -33,17 +35,20 @@ class Style:
     outline: float
     shadow: float
     alignment: int = 2  # numpad layout: 2 bottom centre, 5 middle centre
-    margin_h: int = 0
+    margin_l: int = 0
+    margin_r: int = 0
     margin_v: int = 0
     name: str = "Default"
+    secondary: str | None = None
+    border_style: int = 1
 
     def line(self, direction: Language) -> str:
         # Encoding -1 makes libass find the paragraph direction from the text (right to left
         # for Arabic and Hebrew) instead of assuming left to right.
         fields = [
-            self.name, self.font, self.size, self.primary, self.primary, self.outline_colour,
-            self.back_colour, -1, 0, 0, 0, 100, 100, 0, 0, 1, self.outline, self.shadow,
-            self.alignment, self.margin_h, self.margin_h, self.margin_v, -1 if direction.rtl else 1,
+            self.name, self.font, self.size, self.primary, self.secondary or self.primary, self.outline_colour,
+            self.back_colour, -1, 0, 0, 0, 100, 100, 0, 0, self.border_style, self.outline, self.shadow,
+            self.alignment, self.margin_l, self.margin_r, self.margin_v, -1 if direction.rtl else 1,
         ]
         return "Style: " + ",".join(str(field) for field in fields)
 
@@ -71,8 +76,9 @@ def document(width: int, height: int, lang: Language, styles: list[Style], event
     )
 
 
-def dialogue(start: float, end: float, text: str, style: str = "Default") -> str:
-    return f"Dialogue: 0,{time(start)},{time(end)},{style},,0,0,0,,{text}"
+def dialogue(start: float, end: float, text: str, style: str = "Default", layer: int = 0) -> str:
+    """An event; a higher `layer` is drawn over a lower one shown at the same time."""
+    return f"Dialogue: {layer},{time(start)},{time(end)},{style},,0,0,0,,{text}"
 
 
 def comment(name: str, text: str) -> str:
@@ -114,7 +120,30 @@ def parse_dialogue_times(ass_text: str) -> list[tuple[float, float, str]]:
 
 def burned_text(ass_text: str) -> list[str]:
     """The plain text of every event (Dialogue and Comment): override tags removed, escapes undone."""
-    return [_plain(text) for _, _, _, text in _events(ass_text)]
+    return [plain(text) for _, _, _, text in _events(ass_text)]
+
+
+def script_info(ass_text: str, key: str) -> str:
+    """A `[Script Info]` value (PlayResX, Language...); raises ValueError when the document has none."""
+    found = re.search(rf"^{re.escape(key)}:\s*(.*?)\s*$", ass_text, re.MULTILINE)
+    if found is None:
+        raise ValueError(f"the ASS document sets no {key}")
+    return found.group(1)
+
+
+def retimed(ass_text: str, spans: list[tuple[float, float]]) -> str:
+    """The document with its Dialogue events, in order, moved to `spans` (start, end in seconds)."""
+    times = iter(spans)
+
+    def move(line: str) -> str:
+        if not line.startswith("Dialogue:"):
+            return line
+        start, end = next(times)
+        fields = line.split(",", 9)
+        fields[1:3] = [time(start), time(end)]
+        return ",".join(fields)
+
+    return "".join(move(line) + "\n" for line in ass_text.splitlines())
 
 
 def document_language(ass_text: str) -> Language:
@@ -133,7 +162,8 @@ def _events(ass_text: str) -> list[tuple[str, str, str, str]]:
     return events
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
+    """An event's text as read: override tags removed, escapes undone."""
     text = re.sub(r"\\[{}]|\{[^}]*\}", lambda m: m[0][1] if m[0].startswith("\\") else "", text)
     return re.sub(r"\\[Nnh]", " ", text)
 

@@ -23,6 +23,7 @@ import ffmpeg
 from shorts_assets.languages import Language
 from shorts_assets.media import text_block
 from shorts_assets.media.fonts import font_stack, fonts_dir
+from shorts_assets.media.safe_areas import UNCOVERED, SafeArea
 
 # --------------------------------------------------------------------------------------------
 # Colours
@@ -191,10 +192,10 @@ scaled up; full-size gradients alone took 4.7 s."""
 
 
 def text_card(text: str, language: Language, rng: random.Random, seed: int, w: int, h: int, fps: int,
-              seconds: float, assfile: Path):
-    """`text` large on a slow gradient, fading in. The text is drawn by libass from an ASS
-    document written to `assfile`, with the language's fonts, shaped and in its direction;
-    raises UnreadableText (before drawing) if a character has no font."""
+              seconds: float, assfile: Path, safe: SafeArea = UNCOVERED):
+    """`text` large on a slow gradient, fading in, centred in the `safe` area. The text is drawn
+    by libass from an ASS document written to `assfile`, with the language's fonts, shaped and in
+    its direction; raises UnreadableText (before drawing) if a character has no font."""
     stack = font_stack(language)
     stack.check([text], "the card text")
     colors = _palette(rng, 3, 0.18, 0.4)
@@ -208,8 +209,11 @@ def text_card(text: str, language: Language, rng: random.Random, seed: int, w: i
         w, h, "bicubic",
     )
     sizes = list(range(round(w * 0.11), round(w * 0.04) - 1, -max(1, round(w / 270))))
-    lines, fontsize = text_block.layout(text, language, w * 0.84, h * 0.55, sizes)
-    document = text_block.document(lines, fontsize, language, (w, h), h / 2, seconds, fade_s=0.35)
+    left, top, right, bottom = safe.pixels(w, h)
+    lines, fontsize = text_block.layout(text, language, min(w * 0.84, 0.92 * (right - left)),
+                                        min(h * 0.55, 0.9 * (bottom - top)), sizes)
+    document = text_block.document(lines, fontsize, language, (w, h), (top + bottom) / 2, seconds, fade_s=0.35,
+                                   centre_x=(left + right) / 2)
     assfile.write_text(document, encoding="utf-8")
     fonts = fonts_dir([document], assfile.with_name(f"{assfile.stem}-fonts"))
     stream = background.filter("ass", filename=str(assfile), fontsdir=str(fonts))

@@ -87,8 +87,17 @@ class Face:
     def line_em(self) -> float:
         """The face's Windows line height in em: libass sizes a face by it, so a face with tall
         marks (Arabic, Devanagari) is drawn with a smaller em at the same font size."""
-        os2 = self._font["OS/2"]
-        return (os2.usWinAscent + os2.usWinDescent) / self._font["head"].unitsPerEm
+        return self.ascent_em + self.descent_em
+
+    @cached_property
+    def ascent_em(self) -> float:
+        """How far libass sets a line's top above the baseline (the Windows ascent), in em."""
+        return self._font["OS/2"].usWinAscent / self._font["head"].unitsPerEm
+
+    @cached_property
+    def descent_em(self) -> float:
+        """How far libass sets a line's bottom below the baseline (the Windows descent), in em."""
+        return self._font["OS/2"].usWinDescent / self._font["head"].unitsPerEm
 
     def place(self, chars: set[str], folder: Path) -> Path:
         """This face in `folder` for drawing `chars`: linked as it is, or, if it is variable, made
@@ -180,16 +189,17 @@ class FontStack:
                 runs.append((face, cluster))
         return runs
 
-    def markup(self, text: str) -> str:
+    def markup(self, text: str, grow: tuple[float, float, int] | None = None) -> str:
         """ASS text with a `{\\fnFamily}` override at each run, scaled so every face has the
-        caption face's em. `text` may be ASS-escaped already: the escapes are ASCII, which the
+        caption face's em; `grow` (from, to, milliseconds) animates that scale from one factor of
+        it to another. `text` may be ASS-escaped already: the escapes are ASCII, which the
         caption face has, so a run never splits one."""
         base = self.faces[0]
         tags = []
         for face, run in self.runs(text):
             face = face or base
-            scale = round(100 * face.line_em / base.line_em)
-            tags.append(f"{{\\fn{face.family}\\fscx{scale}\\fscy{scale}}}{run}")
+            scale = 100 * face.line_em / base.line_em
+            tags.append(f"{{\\fn{face.family}{_scaled(scale, grow)}}}{run}")
         return "".join(tags)
 
     def width(self, text: str, size: float) -> float:
@@ -210,6 +220,13 @@ class FontStack:
                 "boxes; write the row in a language and script the factory supports "
                 "(shorts_assets/languages.py) or remove those characters"
             )
+
+
+def _scaled(scale: float, grow: tuple[float, float, int] | None) -> str:
+    if grow is None:
+        return f"\\fscx{round(scale)}\\fscy{round(scale)}"
+    start, end, millis = round(scale * grow[0]), round(scale * grow[1]), grow[2]
+    return f"\\fscx{start}\\fscy{start}\\t(0,{millis},\\fscx{end}\\fscy{end})"
 
 
 @cache

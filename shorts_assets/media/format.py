@@ -8,18 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shorts_assets.media.safe_areas import UNCOVERED, SafeArea
+
 SIDE_PX = (64, 4096)  # sane bounds for either side; H.264 also needs them even
 FPS = (10, 60)
 
 
 @dataclass(frozen=True)
 class OutputFormat:
-    """Picture size, frame rate and audio rate; the defaults are what the platforms want (9:16 HD)."""
+    """Picture size, frame rate and audio rate; the defaults are what the platforms want (9:16 HD).
+    `safe_area` is what the platforms published to leave uncovered: captions and cards stay in it."""
 
     width: int = 1080
     height: int = 1920
     fps: int = 30
     sample_rate: int = 48_000
+    safe_area: SafeArea = UNCOVERED
 
     def __post_init__(self):
         low, high = SIDE_PX

@@ -69,7 +69,7 @@ def _drawn(source: SceneSource, frames: int, fmt: OutputFormat, folder: Path, re
     if isinstance(source, CardSource):
         assfile = Path(folder).absolute() / f"card-{source.seed}.ass"
         return text_card(source.text or " ", language(source.language), random.Random(source.seed), source.seed,
-                         width, height, fps, seconds, assfile)[0]
+                         width, height, fps, seconds, assfile, fmt.safe_area)[0]
     raise TypeError(f"not a scene source: {source!r}")
 
 

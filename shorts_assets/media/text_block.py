@@ -31,10 +31,10 @@ def layout(text: str, language: Language, width: float, height: float, sizes: li
 
 def document(
     lines: list[str], size: int, language: Language, frame: tuple[int, int], centre_y: float,
-    seconds: float, fade_s: float = 0.0,
+    seconds: float, fade_s: float = 0.0, centre_x: float | None = None,
 ) -> str:
-    """The lines centred on (frame width / 2, `centre_y`), white with a dark edge and shadow,
-    shown for `seconds` and fading in over `fade_s`."""
+    """The lines centred on (`centre_x`, by default the frame's middle, `centre_y`), white with a
+    dark edge and shadow, shown for `seconds` and fading in over `fade_s`."""
     width, height = frame
     stack = font_stack(language)
     style = ass.Style(
@@ -44,7 +44,8 @@ def document(
     )
     fade = f"\\fad({round(fade_s * 1000)},0)" if fade_s else ""
     text = "\\N".join(stack.markup(ass.escape(line)) for line in lines)
-    event = ass.dialogue(0, seconds, f"{{\\pos({width // 2},{round(centre_y)}){fade}}}{text}")
+    x = round(width / 2 if centre_x is None else centre_x)
+    event = ass.dialogue(0, seconds, f"{{\\pos({x},{round(centre_y)}){fade}}}{text}")
     return ass.document(width, height, language, [style], [event])
 
 

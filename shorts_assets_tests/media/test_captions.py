@@ -96,7 +96,7 @@ def test_document_has_play_resolution_and_a_centred_lower_style():
     style = next(line for line in document.splitlines() if line.startswith("Style:")).split(",")
     assert style[1] == "Roboto Black"
     assert style[18] == "2"  # bottom centre, lifted by MarginV
-    assert int(style[21]) == round(0.30 * 1280)
+    assert int(style[21]) == round(0.30 * 1280 + (7 + 2) * 1280 / 1920)  # 30 % up, over the outline and shadow
 
 
 def test_ass_time():
