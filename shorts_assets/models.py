@@ -383,6 +383,7 @@ class ContentStrategy(Record):
     themes: list[str] = Field(default_factory=list, description="what commenters talk about")
     hints: str = Field(default="", description="advice for the writer, in words")
     seed: int = 0
+    posting_hours: list[int] = Field(default_factory=list, description="hours of the day (channel time zone) the auto publishing slots use, best first")
 
 
 class ProposedIdea(Record):

@@ -33,6 +33,8 @@ class Policy(ConfigurableResource):
                                       "networks a row's media link may name, such as a NAS")
     channel_timezone: str = Field(default="UTC", description="SHORTS_CHANNEL_TIMEZONE: the channel's audience's "
                                   "time zone (IANA name): publishing slots and the hours the strategy learns")
+    publish_slots: list[str] = Field(default_factory=list, description="SHORTS_PUBLISH_SLOTS: cron expressions "
+                                     "in the channel's time zone, or ['auto']; empty publishes on approval")
 
     @property
     def channel_zone(self) -> ZoneInfo:

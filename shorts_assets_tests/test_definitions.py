@@ -33,7 +33,7 @@ def test_the_six_assets_over_content_item_and_the_metrics_over_live_posts(tmp_pa
                                                    "idea_proposals"}
     sensors = {s.name: s.default_status.value for s in defs.sensors}
     assert set(sensors.values()) == {"RUNNING"}
-    assert set(sensors) == {"content_sheet_sensor", "sheet_sync"}
+    assert set(sensors) == {"content_sheet_sensor", "sheet_sync", "publishing_slots"}
 
 
 def test_dagster_definitions_validate(tmp_path):

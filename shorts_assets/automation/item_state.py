@@ -72,15 +72,20 @@ def failure_reason(instance: DagsterInstance, run: DagsterRun) -> str:
 
 
 def outcome(item_id: str, store: Store, review_required: bool) -> dict[str, str]:
-    """What the store says an item has reached: its video, its posts and their retraction."""
+    """What the store says an item has reached: its video, its time in the publishing calendar,
+    its posts (and whether they went out late) and their retraction."""
     values: dict[str, str] = {}
     video = store.read_json(keys.record(rendered_video.key, item_id))
     if video is not None:
         values.update(status=RowStatus.AWAITING_REVIEW if review_required else RowStatus.RENDERED,
                       video_path=store.uri(video["record"]["video"]["key"]))
+    slot = store.read_json(keys.slot(item_id)) if video is not None else None
+    if slot is not None:
+        values.update(status=RowStatus.scheduled(slot["shown"]))
     post = store.read_json(keys.record(published_post.key, item_id))
     if post is not None:
-        values.update(status=RowStatus.PUBLISHED, post_url=" ".join(p["url"] for p in post["record"]["posts"]))
+        values.update(status=RowStatus.PUBLISHED, post_url=" ".join(p["url"] for p in post["record"]["posts"]),
+                      **({"error": slot["late"]} if slot and slot.get("late") else {}))
     retraction = store.read_json(keys.record(retracted_post.key, item_id))
     if retraction is not None:
         values.update(status=RowStatus.RETRACTED, error="; ".join(retraction["record"]["failures"]))
