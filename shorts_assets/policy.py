@@ -37,6 +37,11 @@ class Policy(ConfigurableResource):
                                      "in the channel's time zone, or ['auto']; empty publishes on approval")
 
     @property
+    def holds_videos(self) -> bool:
+        """A new item stops at its video: a person reviews it, or the publishing slots say when it goes out."""
+        return self.review_required or bool(self.publish_slots)
+
+    @property
     def channel_zone(self) -> ZoneInfo:
         return ZoneInfo(self.channel_timezone)
 

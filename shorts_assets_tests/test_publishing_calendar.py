@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from dagster import DagsterInstance, SensorResult, build_sensor_context
 
-from shorts_assets import keys
+from shorts_assets import keys, slots
 from shorts_assets.assets.post import publish_on_time, published_post
+from shorts_assets.assets.strategy import content_strategy
 from shorts_assets.assets.video import rendered_video
+from shorts_assets.automation.jobs import produce_content, production_job
 from shorts_assets.automation.publishing import evaluate, publishing_slots
 from shorts_assets.automation.sheet_sync import sheet_sync
 from shorts_assets.config import ConfigError, Settings, build_resources
@@ -256,3 +258,34 @@ def test_the_sensor_shows_the_queue_as_an_asset_and_skips_with_a_reason(tmp_path
     assert event.asset_key.to_user_string() == "publishing_queue" and "item-a" in event.metadata["queue"].value
     with build_sensor_context(instance=calendar.instance, resources=resources, cursor=result.cursor) as again:
         assert publishing_slots(again).asset_events == []  # unchanged: not shown again
+
+
+def test_auto_slots_take_the_strategys_hours_and_fall_back_to_17_saying_so(tmp_path):
+    calendar = Calendar(tmp_path, [item("item-a", "approved"), item("item-b", "approved")], slots=["auto"])
+    first = calendar.tick(at(0, 9))
+    assert "item-a has the next slot, 2030-03-04 17:00 CET (auto: no strategy yet, so one slot a day at 17:00)" \
+        in first.said
+    calendar.store.open().put_json(keys.record(content_strategy.key), {"record": {"posting_hours": [20, 8]}})
+    calendar.tick(at(0, 17, 1))
+    assert calendar.store.open().read_json(keys.slot("item-b"))["shown"] == "2030-03-04 20:00 CET"
+    assert slots.crons_for(["auto"], []) == (["0 17 * * *"], "auto: the strategy has no posting hours yet, so "
+                                                               "one slot a day at 17:00")
+
+
+def test_slots_follow_the_channel_zone_across_daylight_saving():
+    crons, zone = ["0 17 * * *"], BERLIN
+    before = datetime(2030, 3, 30, 18, tzinfo=BERLIN)  # the clocks go forward on 31 March
+    assert [slots.shown(when, zone) for when in slots.passed(crons, zone, before, before + timedelta(days=2))] == [
+        "2030-03-31 17:00 CEST", "2030-04-01 17:00 CEST"]
+    assert slots.pinned("2030-12-24T17:00Z", zone) == datetime(2030, 12, 24, 17, tzinfo=UTC)
+    assert slots.pinned(" 2030-12-24 17:00 ", zone) == datetime(2030, 12, 24, 16, tzinfo=UTC)
+    assert slots.pinned("", zone) is None
+
+
+def test_without_review_a_rendered_video_waits_for_its_slot(tmp_path):
+    """SHORTS_REVIEW=auto: new items stop at their video (produce_content) and take the slots."""
+    calendar = Calendar(tmp_path, [item("item-a", "rendered")])
+    calendar.policy = calendar.policy.model_copy(update={"review_required": False})
+    assert calendar.policy.holds_videos and production_job(calendar.policy.holds_videos) is produce_content
+    assert calendar.runs(at(0, 9)) == ["ahead:item-a"]
+    assert calendar.sync()["item-a"] == ("scheduled for 2030-03-04 17:00 CET", "")

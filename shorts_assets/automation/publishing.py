@@ -102,19 +102,20 @@ def row_items(row: SheetRow) -> dict[str, str]:
 
 def members(rows: list[SheetRow], store: Store, policy: Policy) -> list[Member]:
     """The approved items with a video, not yet published, that the calendar holds or takes now:
-    with slots set, every one; without, those that pin a time. A bad pin waits (the sheet sync
-    writes why to its row)."""
+    with slots set, every one; without, those that pin a time. Without review (SHORTS_REVIEW=auto)
+    a rendered video counts as approved. A bad pin waits (the sheet sync writes why to its row)."""
     found = []
     for row in rows:
         for item_id, status in row_items(row).items():
-            if not (status in HELD or RowStatus.is_scheduled(status)):
+            takes = status == RowStatus.APPROVED or (status == RowStatus.RENDERED and not policy.review_required)
+            if not (takes or status in HELD or RowStatus.is_scheduled(status)):
                 continue
             if (store.read_json(keys.record(published_post.key, item_id)) is not None
                     or store.read_json(keys.record(retracted_post.key, item_id)) is not None
                     or store.read_json(keys.record(rendered_video.key, item_id)) is None):
                 continue
             entry = store.read_json(keys.slot(item_id))
-            if entry is None and status != RowStatus.APPROVED:
+            if entry is None and not takes:
                 continue
             try:
                 pin = slots.pinned(row.values.get(slots.COLUMN), policy.channel_zone)
@@ -215,6 +216,16 @@ def evaluate(rows: list[SheetRow], store: Store, policy: Policy, ahead: list[str
     return tick
 
 
+def idle(queue: list[tuple[str, str, str]]) -> str:
+    """Why a tick that changed nothing asked for no run."""
+    timed = [(item, when) for item, when, why in queue if item and when != "a later slot"]
+    if timed:
+        return f"nothing is due: {timed[0][0]} goes out next, at {timed[0][1]}"
+    if queue:
+        return f"nothing is waiting; {queue[-1][2]} is at {queue[-1][1]}"
+    return "no publishing slots are set (approved items publish on approval) and no approved row pins a publish_at"
+
+
 def digest(queue: list[tuple[str, str, str]]) -> str:
     return hashlib.sha256(json.dumps(queue).encode()).hexdigest()[:16]
 
@@ -247,6 +258,6 @@ def publishing_slots(context: SensorEvaluationContext, sheet: ResourceParam[Shee
     if tick.cursor["shown"] != cursor.get("shown"):
         events.append(AssetMaterialization(publishing_queue.key, metadata={
             "queue": MetadataValue.md(table(tick.queue)), "items": sum(1 for item, _, _ in tick.queue if item)}))
-    skip = None if tick.requests else ("; ".join(tick.said) or "nothing is due and no slot is free to give")
+    skip = None if tick.requests else ("; ".join(tick.said) or idle(tick.queue))
     return SensorResult(run_requests=tick.requests, cursor=json.dumps(tick.cursor), asset_events=events,
                         skip_reason=skip)

@@ -91,13 +91,13 @@ def retraction(row: SheetRow, item_id: str, published: set[str]) -> tuple[RunReq
             {"status": RowStatus.RETRACTING, "error": ""})
 
 
-def resumption(item_id: str, store: Store, review_required: bool, now: datetime
+def resumption(item_id: str, store: Store, holds_videos: bool, now: datetime
                ) -> tuple[RunRequest | None, dict[str, str]]:
     """Resume a deferred item whose window has reopened."""
     deferral = waiting(store, item_id)
     if deferral is None or datetime.fromisoformat(deferral["until"]) > now:
         return None, {}
-    request = resume_plan(item_id, deferral, store, review_required)
+    request = resume_plan(item_id, deferral, store, holds_videos)
     status = RowStatus.PUBLISHING if request.job_name == publish_content.name else RowStatus.QUEUED
     return request, {"status": status, "error": ""}
 
@@ -166,7 +166,7 @@ def sheet_sync(context: SensorEvaluationContext, sheet: ResourceParam[Sheet], st
                 if request is None:
                     return None
         elif status == RowStatus.DEFERRED:
-            request, values = resumption(item_id, opened, policy.review_required, now)
+            request, values = resumption(item_id, opened, policy.holds_videos, now)
         if request is None and not values:
             asked_at = written_at(row) if status in ASKED else None
             values = current_values(context.instance, item_id, opened, policy.review_required, asked_at)
