@@ -146,7 +146,7 @@ def test_a_day_with_the_daemon_down_publishes_once_the_next_day_and_says_so(tmp_
     assert [":".join(r.run_key.split(":")[:2]) for r in back.requests] == ["slot:item-a", "ahead:item-b"]
     said = " ".join(back.said)
     assert "2 slots passed since the last look at 2030-03-04 09:00 CET" in said
-    assert "the item due goes out once, now" in said
+    assert "one item goes out now, not one per slot" in said
     calendar.published("item-a")
     status, error = calendar.sync()["item-a"]
     assert status == "published" and error.startswith("published late: it was due at 2030-03-04 17:00 CET and "
@@ -289,3 +289,14 @@ def test_without_review_a_rendered_video_waits_for_its_slot(tmp_path):
     assert calendar.policy.holds_videos and production_job(calendar.policy.holds_videos) is produce_content
     assert calendar.runs(at(0, 9)) == ["ahead:item-a"]
     assert calendar.sync()["item-a"] == ("scheduled for 2030-03-04 17:00 CET", "")
+
+
+def test_an_item_approved_just_before_a_slot_takes_it_at_the_next_look(tmp_path):
+    """Approved between two looks that a slot fell between: it goes out for that slot, at once."""
+    calendar = Calendar(tmp_path, [item("item-a"), item("item-b")])
+    assert calendar.tick(at(0, 16, 59)).requests == []
+    calendar.approve("item-a", "item-b")
+    result = calendar.tick(at(0, 17, 0))
+    assert calendar.runs(at(0, 17, 1)) == []  # already asked for at 17:00
+    assert [":".join(r.run_key.split(":")[:2]) for r in result.requests] == ["slot:item-a", "ahead:item-b"]
+    assert "late" not in calendar.store.open().read_json(keys.slot("item-a"))

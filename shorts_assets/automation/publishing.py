@@ -167,9 +167,17 @@ def evaluate(rows: list[SheetRow], store: Store, policy: Policy, ahead: list[str
             tick.said.append(f"{member.item_id} is pinned to {member.entry['shown']} (its row's publish_at)")
 
     due = [m for m in queue if m.entry and m.at <= now and not m.entry.get("due")]
+    if passed and not any(not m.entry["pinned"] for m in due):  # a slot passed that no item held
+        if order:  # approved since the last look: the first in line takes it, now
+            first = waiting[order.pop(0)]
+            give(store, first, passed[-1], zone, False, approved_at[first.item_id], now)
+            due.append(first)
+        else:
+            tick.said.append(f"the slot at {slots.shown(passed[-1], zone)} had nothing approved to publish")
     missed = f"{len(passed)} slots passed since the last look at {slots.shown(last, zone)}" if len(passed) > 1 else ""
     for member in due:  # 2. the time has come
-        if now - member.at > LATE_AFTER and datetime.fromisoformat(member.entry["given_at"]) < member.at:
+        pinned_past = member.entry["pinned"] and member.entry["given_at"] == now.isoformat()  # a pin already past
+        if now - member.at > LATE_AFTER and not pinned_past:
             why = missed or "the factory was not running then"
             note(store, member, late=f"published late: it was due at {member.entry['shown']} and went out at "
                                      f"{slots.shown(now, zone)} ({why}); one item goes out for missed slots, "
@@ -182,11 +190,8 @@ def evaluate(rows: list[SheetRow], store: Store, policy: Policy, ahead: list[str
                                                      f"{member.entry['shown']}")
     if missed:
         tick.said.append(f"{missed} (the daemon was down?): "
-                         + ("the item due goes out once, now; the rest of the queue keeps its turn" if due
-                            else "nothing was due for them; the queue keeps its turn"))
-    for when in passed:
-        if not any(m.at == when for m in due):
-            tick.said.append(f"the slot at {slots.shown(when, zone)} had nothing approved to publish")
+                         + ("one item goes out now, not one per slot; the rest of the queue keeps its turn" if due
+                            else "nothing was due for them"))
 
     holding = [m for m in queue if m.entry and not m.entry["pinned"] and m.at > now]
     if crons and order and not holding:  # 3. the next slot goes to the first in line
