@@ -106,22 +106,21 @@ def members(rows: list[SheetRow], store: Store, policy: Policy) -> list[Member]:
     a rendered video counts as approved. A bad pin waits (the sheet sync writes why to its row)."""
     found = []
     for row in rows:
+        try:
+            pin = slots.pinned(row.values.get(slots.COLUMN), policy.channel_zone)
+        except RowError:
+            continue
         for item_id, status in row_items(row).items():
             takes = status == RowStatus.APPROVED or (status == RowStatus.RENDERED and not policy.review_required)
-            if not (takes or status in HELD or RowStatus.is_scheduled(status)):
-                continue
+            scheduled = RowStatus.is_scheduled(status)
+            if not (takes or status in HELD or scheduled) or not (policy.publish_slots or pin or scheduled):
+                continue  # the sheet sync publishes it on approval: no store read
             if (store.read_json(keys.record(published_post.key, item_id)) is not None
                     or store.read_json(keys.record(retracted_post.key, item_id)) is not None
                     or store.read_json(keys.record(rendered_video.key, item_id)) is None):
                 continue
             entry = store.read_json(keys.slot(item_id))
-            if entry is None and not takes:
-                continue
-            try:
-                pin = slots.pinned(row.values.get(slots.COLUMN), policy.channel_zone)
-            except RowError:
-                continue
-            if entry is not None or pin is not None or policy.publish_slots:
+            if entry is not None or takes:
                 found.append(Member(item_id, row.number, entry, pin))
     return found
 
