@@ -179,8 +179,8 @@ def evaluate(rows: list[SheetRow], store: Store, policy: Policy, ahead: list[str
         if now - member.at > LATE_AFTER and not pinned_past:
             why = missed or "the factory was not running then"
             note(store, member, late=f"published late: it was due at {member.entry['shown']} and went out at "
-                                     f"{slots.shown(now, zone)} ({why}); one item goes out for missed slots, "
-                                     "not one per slot")
+                                     f"{slots.shown(now, zone)} ({why})"
+                                     + ("" if member.entry["pinned"] else "; missed slots get one item, not one each"))
         note(store, member, due=now.isoformat())
         tick.requests.append(RunRequest(job_name=publish_content.name, partition_key=member.item_id,
                                         run_key=f"slot:{member.item_id}:{member.entry['at']}",
@@ -189,8 +189,8 @@ def evaluate(rows: list[SheetRow], store: Store, policy: Policy, ahead: list[str
                                                      f"{member.entry['shown']}")
     if missed:
         tick.said.append(f"{missed} (the daemon was down?): "
-                         + ("one item goes out now, not one per slot; the rest of the queue keeps its turn" if due
-                            else "nothing was due for them"))
+                         + ("one item goes out for them now, not one per slot; the rest of the queue keeps its turn"
+                            if any(not m.entry["pinned"] for m in due) else "no queued item held them"))
 
     holding = [m for m in queue if m.entry and not m.entry["pinned"] and m.at > now]
     if crons and order and not holding:  # 3. the next slot goes to the first in line
