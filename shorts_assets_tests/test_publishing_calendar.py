@@ -5,7 +5,6 @@ run would write it. The YouTube uploads go through the real client to the fake A
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -236,15 +235,17 @@ def test_youtube_gets_the_upload_early_with_publish_at_at_the_slot_and_the_other
 
 
 def test_quotas_still_defer_a_slot(tmp_path, youtube):
-    _, channel = youtube
+    """The day's YouTube uploads are used up: the upload for the slot is deferred, not tried."""
+    fake, channel = youtube
+    channel = channel.model_copy(update={"daily_uploads": 1})
     video = tmp_path / "video.mp4"
     video.write_bytes(b"\0" * 1000)
     store = local_store(tmp_path).open()
-    full = replace(channel.allowance(), limits={"uploads": 1, "units": 10_000})
-    reserve_post(store, full)
-    with pytest.raises(Deferred, match="uploads allowance is used up"):
-        publish_on_time([channel.model_copy(update={"daily_uploads": 1})], platform_upload(video, tmp_path), store,
-                        datetime.now(UTC) + timedelta(days=1), datetime.now(UTC))
+    reserve_post(store, channel.allowance())
+    with pytest.raises(Deferred, match="youtube's uploads allowance is used up"):
+        publish_on_time([channel], platform_upload(video, tmp_path), store, datetime.now(UTC) + timedelta(days=1),
+                        datetime.now(UTC))
+    assert fake.uploads == []
 
 
 def test_the_sensor_shows_the_queue_as_an_asset_and_skips_with_a_reason(tmp_path):
