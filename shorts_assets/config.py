@@ -44,6 +44,8 @@ from .providers.stock_footage import PexelsFootage, RowMediaFootage
 from .providers.tiktok import TikTokChannel
 from .providers.writers import BringYourOwnWriter
 from .providers.youtube import YouTubeChannel
+from .slots import SETTING as SLOTS_SETTING
+from .slots import parse as parse_slots
 from .store import StoreIOManager, StoreResource
 
 CHOICES = {
@@ -216,6 +218,23 @@ def channel_timezone(s: Settings) -> str:
     return s.zone("SHORTS_CHANNEL_TIMEZONE", "UTC")
 
 
+def publish_slots(s: Settings) -> list[str]:
+    """SHORTS_PUBLISH_SLOTS, checked now: a cron that is not one stops the code location. A scheduled
+    YouTube upload is private until its slot, so slots need SHORTS_YOUTUBE_PRIVACY=private."""
+    if s.option("SHORTS_YOUTUBE_PUBLISH_AT"):
+        raise ConfigError(f"SHORTS_YOUTUBE_PUBLISH_AT is replaced by {SLOTS_SETTING} (cron expressions in "
+                          "SHORTS_CHANNEL_TIMEZONE) and a row's publish_at column: unset it and set those")
+    try:
+        slots = parse_slots(s.option(SLOTS_SETTING))
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    privacy = s.option("SHORTS_YOUTUBE_PRIVACY", "private")
+    if slots and "youtube" in s.platforms and privacy != "private":
+        raise ConfigError(f"{SLOTS_SETTING} needs SHORTS_YOUTUBE_PRIVACY=private (not {privacy!r}): YouTube "
+                          "keeps a scheduled upload private and makes it public at its slot")
+    return slots
+
+
 def output(s: Settings) -> OutputResource:
     """SHORTS_VIDEO_SIZE and SHORTS_VIDEO_FPS: what every short is rendered as (the tests render small);
     SHORTS_PLATFORMS: whose buttons the captions and cards keep clear of."""
@@ -328,7 +347,6 @@ def platforms(s: Settings) -> Platforms:
             authorized_user_file=s.option("YOUTUBE_AUTHORIZED_USER_FILE"),
             api_root=s.option("YOUTUBE_API_ROOT", "https://www.googleapis.com/"),
             privacy_status=s.option("SHORTS_YOUTUBE_PRIVACY", "private"),
-            publish_at=s.option("SHORTS_YOUTUBE_PUBLISH_AT"),
             made_for_kids=s.flag("SHORTS_YOUTUBE_MADE_FOR_KIDS", False),
             synthetic_media=s.flag("SHORTS_YOUTUBE_SYNTHETIC_MEDIA", True),
             daily_uploads=s.number("SHORTS_YOUTUBE_DAILY_UPLOADS", 100),
@@ -388,5 +406,6 @@ def build_resources(settings: Settings) -> dict[str, object]:
             allow_networks=allow_networks(settings),
             writer_adapts=settings.writer == "openai",
             channel_timezone=channel_timezone(settings),
+            publish_slots=publish_slots(settings),
         ),
     }

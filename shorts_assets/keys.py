@@ -44,6 +44,11 @@ def deferral(item: str) -> str:
     return f"deferrals/{item}.json"
 
 
+def slot(item: str) -> str:
+    """When an approved item goes out (its publishing slot or pinned time), once the calendar gives it one."""
+    return f"calendar/{item}.json"
+
+
 def quota(platform: str) -> str:
     return f"quota/{platform}.json"
 
@@ -84,6 +89,7 @@ class RowStatus(StrEnum):
     DEFERRED = "deferred"
     FAILED = "failed"
     REJECTED = "rejected"
+    SCHEDULED = "scheduled for"
 
     @classmethod
     def rejected(cls, reason: str) -> str:
@@ -94,6 +100,19 @@ class RowStatus(StrEnum):
     def is_rejected(cls, cell: str) -> bool:
         return cell.startswith(cls.REJECTED.value)
 
+    @classmethod
+    def scheduled(cls, when: str) -> str:
+        """The cell of an approved item the calendar has given a time (in the channel's zone)."""
+        return f"{cls.SCHEDULED.value} {when}"
 
-# Anything past a reviewer's approval may publish.
+    @classmethod
+    def is_scheduled(cls, cell: str) -> bool:
+        return cell.startswith(cls.SCHEDULED.value)
+
+
+# Anything past a reviewer's approval may publish (and an item the calendar scheduled).
 APPROVED = (RowStatus.APPROVED, RowStatus.PUBLISHING, RowStatus.PUBLISHED)
+
+
+def approved(status: str) -> bool:
+    return status in APPROVED or RowStatus.is_scheduled(status)

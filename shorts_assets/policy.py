@@ -33,6 +33,13 @@ class Policy(ConfigurableResource):
                                       "networks a row's media link may name, such as a NAS")
     channel_timezone: str = Field(default="UTC", description="SHORTS_CHANNEL_TIMEZONE: the channel's audience's "
                                   "time zone (IANA name): publishing slots and the hours the strategy learns")
+    publish_slots: list[str] = Field(default_factory=list, description="SHORTS_PUBLISH_SLOTS: cron expressions "
+                                     "in the channel's time zone, or ['auto']; empty publishes on approval")
+
+    @property
+    def holds_videos(self) -> bool:
+        """A new item stops at its video: a person reviews it, or the publishing slots say when it goes out."""
+        return self.review_required or bool(self.publish_slots)
 
     @property
     def channel_zone(self) -> ZoneInfo:

@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dagster import AssetKey
+from dagster import AssetKey, AssetsDefinition
 
 from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
@@ -16,7 +16,8 @@ ASSETS = ["idea", "script", "narration", "clips", "rendered_video", "published_p
 def job_assets(defs, job: str) -> set[str]:
     """The assets a job's steps make (one step may make several: `scenes`)."""
     nodes = {node.name for node in defs.resolve_job_def(job).nodes_in_topological_order}
-    return {key.to_user_string() for assets in defs.assets if assets.node_def.name in nodes for key in assets.keys}
+    return {key.to_user_string() for assets in defs.assets if isinstance(assets, AssetsDefinition)
+            and assets.node_def.name in nodes for key in assets.keys}
 
 
 def test_the_six_assets_over_content_item_and_the_metrics_over_live_posts(tmp_path):
@@ -26,6 +27,7 @@ def test_the_six_assets_over_content_item_and_the_metrics_over_live_posts(tmp_pa
         node = graph.get(AssetKey(key))
         assert node.partitions_def.name == "content_item", key
     assert graph.get(AssetKey("post_metrics")).partitions_def.name == "live_post"
+    assert graph.get(AssetKey("publishing_queue")).is_external  # the publishing_slots sensor reports it
     assert job_assets(defs, "content_pipeline") == set(ASSETS)
     assert job_assets(defs, "produce_content") == set(ASSETS[:5])
     assert job_assets(defs, "publish_content") == {"published_post"}
@@ -33,7 +35,7 @@ def test_the_six_assets_over_content_item_and_the_metrics_over_live_posts(tmp_pa
                                                    "idea_proposals"}
     sensors = {s.name: s.default_status.value for s in defs.sensors}
     assert set(sensors.values()) == {"RUNNING"}
-    assert set(sensors) == {"content_sheet_sensor", "sheet_sync"}
+    assert set(sensors) == {"content_sheet_sensor", "sheet_sync", "publishing_slots"}
 
 
 def test_dagster_definitions_validate(tmp_path):

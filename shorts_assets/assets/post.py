@@ -1,14 +1,17 @@
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
 from dagster import AssetExecutionContext, MetadataValue, Output, ResourceParam, asset
 
 from .. import keys
 from ..deferrals import deferrable
-from ..keys import APPROVED
+from ..keys import approved
 from ..models import Idea, Post, PublishedPost, RenderedVideo, Script
 from ..partitions import content_items
 from ..policy import Policy
 from ..providers import Deferred, PermanentError, TransientError
 from ..providers.channels import Platforms
-from ..providers.platforms import Progress, Upload
+from ..providers.platforms import Progress, Upload, schedules_ahead
 from ..providers.sheets import Sheet
 from ..quota import exhaust, reserve_post
 from ..store import Store, StoreResource
@@ -69,6 +72,25 @@ def publish_everywhere(platforms: list, upload: Upload, store: Store) -> list[Po
     raise TransientError(message, retry_after=max(waits) if waits else None)
 
 
+# YouTube schedules only ahead: an upload that missed its slot goes public this long after it starts.
+LATE_LEAD = timedelta(minutes=15)
+
+
+def publish_on_time(platforms: list, upload: Upload, store: Store, when: datetime | None, now: datetime
+                    ) -> list[Post] | None:
+    """Publish at the item's time (`when`, its slot; None: at once). Before it, only the platforms
+    that schedule ahead get the upload, to go public at `when` (None is returned: nothing is
+    published yet); from `when` on, every platform, those already scheduled from their ledger."""
+    if when is None:
+        return publish_everywhere(platforms, upload, store)
+    if when > now:
+        ahead = [platform for platform in platforms if schedules_ahead(platform)]
+        if ahead:
+            publish_everywhere(ahead, replace(upload, publish_at=when), store)
+        return None
+    return publish_everywhere(platforms, replace(upload, publish_at=now + LATE_LEAD), store)
+
+
 @asset(partitions_def=content_items, group_name="distribution", pool="upload", retry_policy=SERVICE_RETRY,
        output_required=False)
 @deferrable
@@ -84,11 +106,13 @@ def published_post(
 ) -> Output[PublishedPost]:
     """The video on every enabled platform, once each; only once a person approved it, when
     review is required, however the run was launched. A platform whose quota is used up
-    defers the post (nothing is materialized) until its window reopens."""
+    defers the post (nothing is materialized) until its window reopens. An item the publishing
+    calendar gave a time is uploaded ahead where the platform schedules it (YouTube) and posted
+    everywhere else at that time: before it, nothing is materialized."""
     if policy.review_required:
         with service_call():
             status = item_status(sheet.rows(), idea.item_id) or "no row"
-        if status not in APPROVED:
+        if not approved(status):
             raise permanent(f"{idea.item_id} is not approved for publishing (its row says {status!r}): "
                             "review the video and set the row's status to approved")
     upload = Upload(
@@ -101,8 +125,17 @@ def published_post(
         attributes=rendered_video.attributes,
         duration_s=rendered_video.duration_s,
     )
+    opened = store.open()
+    slot = opened.read_json(keys.slot(idea.item_id))
     with service_call():
-        posts = publish_everywhere(platforms.enabled(), upload, store.open())
+        posts = publish_on_time(platforms.enabled(), upload, opened,
+                                datetime.fromisoformat(slot["at"]) if slot else None, datetime.now(UTC))
+    if posts is None:
+        ahead = [platform.name for platform in platforms.enabled() if schedules_ahead(platform)]
+        context.log.info(f"{idea.item_id} is scheduled for {slot['shown']}: "
+                         + (f"uploaded ahead to {', '.join(ahead)}; " if ahead else "")
+                         + "the other platforms get it then")
+        return None
     record = PublishedPost(item_id=idea.item_id, posts=posts)
     return Output(
         record,
@@ -110,5 +143,7 @@ def published_post(
             "platforms": ", ".join(p.platform for p in posts),
             **{f"{p.platform}_url": MetadataValue.url(p.url) for p in posts},
             "simulated": any(p.simulated for p in posts),
+            **({"slot": slot["shown"]} if slot else {}),
+            **({"late": slot["late"]} if slot and slot.get("late") else {}),
         },
     )

@@ -62,7 +62,7 @@ def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[
     held = policy.budget_held(context.instance)
     if held is not None:
         return SkipReason(f"new rows wait: {held}")  # the cursor stays, so they are read again
-    job = production_job(policy.review_required)
+    job = production_job(policy.holds_videos)
     known: set[str] | None = None
     added: dict[str, None] = {}  # ordered, and quick to look up in a tick of thousands
     requests: list[RunRequest] = []

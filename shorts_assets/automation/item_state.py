@@ -72,15 +72,20 @@ def failure_reason(instance: DagsterInstance, run: DagsterRun) -> str:
 
 
 def outcome(item_id: str, store: Store, review_required: bool) -> dict[str, str]:
-    """What the store says an item has reached: its video, its posts and their retraction."""
+    """What the store says an item has reached: its video, its time in the publishing calendar,
+    its posts (and whether they went out late) and their retraction."""
     values: dict[str, str] = {}
     video = store.read_json(keys.record(rendered_video.key, item_id))
     if video is not None:
         values.update(status=RowStatus.AWAITING_REVIEW if review_required else RowStatus.RENDERED,
                       video_path=store.uri(video["record"]["video"]["key"]))
+    slot = store.read_json(keys.slot(item_id)) if video is not None else None
+    if slot is not None:
+        values.update(status=RowStatus.scheduled(slot["shown"]))
     post = store.read_json(keys.record(published_post.key, item_id))
     if post is not None:
-        values.update(status=RowStatus.PUBLISHED, post_url=" ".join(p["url"] for p in post["record"]["posts"]))
+        values.update(status=RowStatus.PUBLISHED, post_url=" ".join(p["url"] for p in post["record"]["posts"]),
+                      **({"error": slot["late"]} if slot and slot.get("late") else {}))
     retraction = store.read_json(keys.record(retracted_post.key, item_id))
     if retraction is not None:
         values.update(status=RowStatus.RETRACTED, error="; ".join(retraction["record"]["failures"]))
@@ -109,12 +114,12 @@ def current_values(instance: DagsterInstance, item_id: str, store: Store, review
     return reached if "status" in reached else {}
 
 
-def resume_plan(item_id: str, deferral: dict, store: Store, review_required: bool) -> RunRequest:
+def resume_plan(item_id: str, deferral: dict, store: Store, holds_videos: bool) -> RunRequest:
     """A run of the item's assets that are still missing, in the job the deferred asset belongs to.
     Its run key names the window, so a tick that fails after the request never launches it twice."""
     publishing = deferral["asset"] in {key.to_user_string() for asset in PUBLISH_ASSETS for key in asset.keys}
-    job = publish_content if publishing else production_job(review_required)
-    assets = PUBLISH_ASSETS if publishing else PRODUCE_ASSETS + (() if review_required else PUBLISH_ASSETS)
+    job = publish_content if publishing else production_job(holds_videos)
+    assets = PUBLISH_ASSETS if publishing else PRODUCE_ASSETS + (() if holds_videos else PUBLISH_ASSETS)
     missing = [key for asset in assets for key in asset.keys if store.read_json(keys.record(key, item_id)) is None]
     return RunRequest(job_name=job.name, partition_key=item_id, asset_selection=missing,
                       run_key=f"resume:{item_id}:{deferral['until']}", tags={"shorts/resumes": deferral["asset"]})

@@ -61,6 +61,7 @@ analytics_cycle = define_asset_job(
 )
 
 
-def production_job(review_required: bool):
-    """The job a new item runs in: up to its video when a person reviews it, else all the way."""
-    return produce_content if review_required else content_pipeline
+def production_job(holds_videos: bool):
+    """The job a new item runs in: up to its video when it waits there (for a person, for its
+    publishing slot: `Policy.holds_videos`), else all the way."""
+    return produce_content if holds_videos else content_pipeline

@@ -1,7 +1,8 @@
 """The sheet sync: one sensor, one sheet read a tick, keeps every open row true to the state.
 
 For each row of an item that is not settled, it carries out what the row asks for (publish an
-approved video, retract a published item, resume a deferred one whose window reopened) and
+approved video, or leave it to the publishing calendar when slots are set or the row pins a
+time; retract a published item; resume a deferred one whose window reopened) and
 otherwise derives the row's cells from what the instance and the store say now (the latest
 run of the item and its failure, the records, the deferral, the post ledger). Only the cells
 that changed are written, in one write. A write-back that was missed, or a tick that failed,
@@ -23,7 +24,7 @@ from dagster import (
     sensor,
 )
 
-from .. import keys, versions
+from .. import keys, slots, versions
 from ..assets.post import published_post
 from ..assets.video import rendered_video
 from ..deferrals import waiting
@@ -63,6 +64,20 @@ def approval(row: SheetRow, item_id: str, store: Store) -> tuple[RunRequest | No
             {"status": RowStatus.PUBLISHING, "error": ""})
 
 
+def scheduling(row: SheetRow, item_id: str, store: Store, policy: Policy) -> dict[str, str] | None:
+    """The cells of an approved row the publishing calendar takes (slots are set, or the row pins a
+    time): its time once the calendar gave it one, or why its publish_at cannot be read. None: the
+    row publishes on approval."""
+    try:
+        pin = slots.pinned(row.values.get(slots.COLUMN), policy.channel_zone)
+    except RowError as error:
+        return {"error": str(error)}
+    if not policy.publish_slots and pin is None:
+        return None
+    slot = store.read_json(keys.slot(item_id))
+    return {"status": RowStatus.scheduled(slot["shown"]), "error": ""} if slot else {"error": ""}
+
+
 def retraction(row: SheetRow, item_id: str, published: set[str]) -> tuple[RunRequest | None, dict[str, str]]:
     """Take a published item down; a row that asks for anything else gets told why not."""
     if not item_id:
@@ -76,13 +91,13 @@ def retraction(row: SheetRow, item_id: str, published: set[str]) -> tuple[RunReq
             {"status": RowStatus.RETRACTING, "error": ""})
 
 
-def resumption(item_id: str, store: Store, review_required: bool, now: datetime
+def resumption(item_id: str, store: Store, holds_videos: bool, now: datetime
                ) -> tuple[RunRequest | None, dict[str, str]]:
     """Resume a deferred item whose window has reopened."""
     deferral = waiting(store, item_id)
     if deferral is None or datetime.fromisoformat(deferral["until"]) > now:
         return None, {}
-    request = resume_plan(item_id, deferral, store, review_required)
+    request = resume_plan(item_id, deferral, store, holds_videos)
     status = RowStatus.PUBLISHING if request.job_name == publish_content.name else RowStatus.QUEUED
     return request, {"status": status, "error": ""}
 
@@ -145,11 +160,13 @@ def sheet_sync(context: SensorEvaluationContext, sheet: ResourceParam[Sheet], st
         elif not may_be_stale(status, item_id, ran):
             return None
         elif status == RowStatus.APPROVED and opened.read_json(keys.record(published_post.key, item_id)) is None:
-            request, values = approval(row, item_id, opened)
-            if request is None:
-                return None
+            values = scheduling(row, item_id, opened, policy)
+            if values is None:
+                request, values = approval(row, item_id, opened)
+                if request is None:
+                    return None
         elif status == RowStatus.DEFERRED:
-            request, values = resumption(item_id, opened, policy.review_required, now)
+            request, values = resumption(item_id, opened, policy.holds_videos, now)
         if request is None and not values:
             asked_at = written_at(row) if status in ASKED else None
             values = current_values(context.instance, item_id, opened, policy.review_required, asked_at)

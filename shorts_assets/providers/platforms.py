@@ -44,6 +44,7 @@ class Upload:
     tags: list[str]
     attributes: dict[str, str]  # what the item is made of, for analytics
     duration_s: float
+    publish_at: datetime | None = None  # when a platform that schedules ahead makes it public; None: at once
 
 
 @dataclass
@@ -108,6 +109,12 @@ class Platform(Protocol):
     def metrics(self, post: Post, now: datetime) -> MetricsSnapshot: ...
 
     def retract(self, post: Post) -> None: ...
+
+
+def schedules_ahead(platform: Platform) -> bool:
+    """Whether the platform takes an upload early and makes it public itself at `Upload.publish_at`
+    (YouTube's publishAt); the others are posted when the time comes."""
+    return getattr(platform, "SCHEDULES_AHEAD", False)
 
 
 @runtime_checkable

@@ -19,13 +19,12 @@ import http.client
 import json
 import logging
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit
 
 from dagster import ConfigurableResource
-from pydantic import TypeAdapter
 
 from ..models import MetricsSnapshot, Post
 from . import Deferred, PermanentError, TransientError
@@ -106,14 +105,6 @@ def refresh_failure(err: RefreshError) -> Exception:
     return PermanentError(f"Google's OAuth token endpoint refused the refresh token ({code}): {CREDENTIALS_HINT}")
 
 
-def _parse_time(text: str, now: datetime) -> datetime:
-    """An ISO time (UTC when it names no zone), or an ISO duration such as PT24H counted from `now`."""
-    if text.startswith("P"):
-        return now + TypeAdapter(timedelta).validate_python(text)
-    when = TypeAdapter(datetime).validate_python(text)
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
 def secrets_of(credentials: Credentials) -> tuple[str, ...]:
     return tuple(filter(None, (credentials.token, credentials.refresh_token, credentials.client_secret)))
 
@@ -154,14 +145,15 @@ def chunked_file_upload() -> type[MediaFileUpload]:
 class YouTubeChannel(ConfigurableResource):
     """A YouTube channel reached with an OAuth authorized-user file (client id/secret + refresh token).
 
-    `publish_at` schedules uploads: an ISO time ("2030-01-01T15:00:00Z") or an ISO duration
-    after upload ("PT24H"); empty publishes at once with `privacy_status`.
+    An upload with a `publish_at` (its publishing slot) goes up early, private, and YouTube makes
+    it public at that time, its processing long done; one without publishes at once with `privacy_status`.
     """
+
+    SCHEDULES_AHEAD: ClassVar[bool] = True
 
     authorized_user_file: str
     api_root: str = GOOGLE_API_ROOT
     privacy_status: str = "private"
-    publish_at: str = ""
     category_id: str = "22"  # 22 People & Blogs, 27 Education
     made_for_kids: bool = False
     synthetic_media: bool = True
@@ -232,24 +224,20 @@ class YouTubeChannel(ConfigurableResource):
                                  "(YouTube takes resumable chunks in multiples of 256 KiB)")
         return size
 
-    def _publish_time(self, now: datetime) -> datetime | None:
+    def _publish_time(self, upload: Upload, now: datetime) -> datetime | None:
         """Check privacy and schedule; when a scheduled upload goes public, or None to publish at once."""
         if self.privacy_status not in PRIVACY:
             raise PermanentError(f"SHORTS_YOUTUBE_PRIVACY={self.privacy_status!r} must be one of {', '.join(PRIVACY)}")
-        text = self.publish_at.strip()
-        if not text:
+        if upload.publish_at is None:
             return None
         if self.privacy_status != "private":
-            raise PermanentError("SHORTS_YOUTUBE_PUBLISH_AT needs SHORTS_YOUTUBE_PRIVACY=private: YouTube schedules "
-                                 "a private video and makes it public at that time")
-        try:
-            when = _parse_time(text, now)
-        except ValueError as err:
-            raise PermanentError(f"SHORTS_YOUTUBE_PUBLISH_AT={text!r} is neither an ISO time nor an ISO "
-                                 "duration such as PT24H") from err
-        if when <= now:
-            raise PermanentError(f"SHORTS_YOUTUBE_PUBLISH_AT={text!r} is in the past; YouTube only schedules ahead")
-        return when.astimezone(UTC).replace(microsecond=0)
+            raise PermanentError("a scheduled upload (SHORTS_PUBLISH_SLOTS or a row's publish_at) needs "
+                                 "SHORTS_YOUTUBE_PRIVACY=private: YouTube schedules a private video and makes it "
+                                 "public at that time")
+        if upload.publish_at <= now:
+            raise PermanentError(f"the publishing time {upload.publish_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC is "
+                                 "in the past; YouTube only schedules ahead")
+        return upload.publish_at.astimezone(UTC).replace(microsecond=0)
 
     def _metadata(self, upload: Upload, scheduled: datetime | None) -> dict:
         """The videos.insert body; YouTube rejects angle brackets and over-long titles, so they go here."""
@@ -281,7 +269,7 @@ class YouTubeChannel(ConfigurableResource):
         takes the finished video). A scheduled post's `published_at` is when it goes public."""
         progress = progress if progress is not None else Progress()
         now = datetime.now(UTC)
-        scheduled, chunk = self._publish_time(now), self._chunk_bytes()
+        scheduled, chunk = self._publish_time(upload, now), self._chunk_bytes()
         credentials = self._credentials()
         youtube = self._client("youtube", "v3", credentials)
         media = chunked_file_upload()(str(upload.video), mimetype="video/mp4", chunksize=chunk, resumable=True)

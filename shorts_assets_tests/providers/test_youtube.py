@@ -1,6 +1,7 @@
 import json
 import logging
 import os
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httplib2
@@ -69,8 +70,8 @@ def post_for(video_id: str, hours_ago: float = 30) -> Post:
 
 
 def test_publish_uploads_byte_identical_chunks_with_metadata_and_thumbnail(fake, channel, upload):
-    scheduled = channel.model_copy(update={"publish_at": "PT24H"})
-    post = scheduled.publish(upload)
+    slot = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=24)
+    post = channel.publish(replace(upload, publish_at=slot))
 
     [session] = fake.uploads
     assert session.query["part"] == ["snippet,status"]
@@ -81,7 +82,7 @@ def test_publish_uploads_byte_identical_chunks_with_metadata_and_thumbnail(fake,
     assert status["privacyStatus"] == "private" and status["selfDeclaredMadeForKids"] is False
     assert status["containsSyntheticMedia"] is True
     publish_at = datetime.fromisoformat(status["publishAt"])
-    assert timedelta(hours=23) < publish_at - datetime.now(UTC) <= timedelta(hours=24)
+    assert publish_at == slot
 
     assert bytes(session.data) == upload.video.read_bytes()
     assert session.ranges == [(0, CHUNK - 1, 700_000), (CHUNK, 2 * CHUNK - 1, 700_000),
@@ -187,7 +188,10 @@ def test_settings_are_checked_before_anything_is_sent(fake, channel, upload):
     with pytest.raises(PermanentError, match="SHORTS_YOUTUBE_CHUNK_MB"):
         channel.model_copy(update={"chunk_mb": 0.3}).publish(upload)
     with pytest.raises(PermanentError, match="SHORTS_YOUTUBE_PRIVACY=private"):
-        channel.model_copy(update={"privacy_status": "public", "publish_at": "2999-01-01T00:00:00Z"}).publish(upload)
+        channel.model_copy(update={"privacy_status": "public"}).publish(
+            replace(upload, publish_at=datetime(2999, 1, 1, tzinfo=UTC)))
+    with pytest.raises(PermanentError, match="in the past; YouTube only schedules ahead"):
+        channel.publish(replace(upload, publish_at=datetime(2001, 1, 1, tzinfo=UTC)))
     with pytest.raises(PermanentError, match="YOUTUBE_AUTHORIZED_USER_FILE"):
         channel.model_copy(update={"authorized_user_file": "/nonexistent.json"}).publish(upload)
     assert fake.requests == []
