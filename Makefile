@@ -53,8 +53,8 @@ dev: $(VENV)/.installed home
 prod-local: $(VENV)/.installed-dev system-packages
 	$(BIN)/python -m shorts_assets.prod_local
 
-# The benchmarks (render A/B against moviepy, batch, sensor and partition scale, rematerialization,
-# start-up, latency with real clients) print a table with the targets beside the figures before issue 15
+# The benchmarks (render A/B against moviepy, one offline item's CPU, batch, sensor and partition scale,
+# rematerialization, start-up, latency with real clients) print a table with the targets beside the figures before issue 15
 # (bench/results/before_issue15.json) and write bench/results/*.json.
 bench: $(VENV)/.installed-dev system-packages
 	$(BIN)/python -m bench.run_all

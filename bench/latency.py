@@ -47,8 +47,10 @@ BEATS = ["An octopus has three hearts and blue blood, because copper carries its
          "It changes the colour and texture of its skin in a fraction of a second.",
          "Some carry coconut shells around and hide inside them when danger comes near."]
 SCRIPT = {"title": "Octopuses are stranger than you think", "hook": "Did you know an octopus has three hearts?",
-          "beats": [{"narration": beat, "visual_prompt": f"an octopus on a reef, scene {n}"}
-                    for n, beat in enumerate(BEATS, start=1)],
+          "beats": [{"narration": beat, "visual_prompt": f"an octopus on a reef, scene {n}",
+                     "search_terms": ["octopus", "coral reef"]} for n, beat in enumerate(BEATS, start=1)],
+          "style": {"palette": ["#0b3c5d", "#f2c14e", "#e8eef2"], "medium": "underwater photography",
+                    "era": "today"},
           "description": "Three hearts, blue blood and arms that think.", "hashtags": ["#octopus", "#nature"],
           "call_to_action": "Follow for more about the ocean."}
 
@@ -90,6 +92,7 @@ def measure(at_once: int) -> dict:
         result = job.execute_in_process(partition_key=ITEM, instance=instance)
         wall = time.perf_counter() - started
         assert result.success and len(youtube.uploads) == 1, "the item did not reach YouTube"
+        assert len(waits(latency, WRITER)) == 1, "the writer was asked twice: SCRIPT no longer fits its schema"
         steps = {event.asset_key.path[-1]: event.materialization.metadata
                  for event in result.get_asset_materialization_events()}
         render = steps["rendered_video"]["render_seconds"].value
