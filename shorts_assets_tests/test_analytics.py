@@ -154,7 +154,8 @@ def test_strategy_rows_give_each_measured_item_its_latest_reward(monkeypatch):
                            item("b-1", [], music="none")])
     rows = strategy_rows(table)
     assert rows == [{"category": "nature", "hook_style": "story", "length": "40-60s", "music": "ambient",
-                     "language": "en", "posting_hour": "17", "posting_weekday": "sat", "reward": 200.0}]
+                     "language": "en", "posting_hour": "17", "posting_weekday": "sat", "caption_style": "classic",
+                     "reward": 200.0}]
     assert calls == [(400.0, 15.0, 30.0)] and type(rows[0]["reward"]) is float
 
 

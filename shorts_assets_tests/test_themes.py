@@ -1,9 +1,10 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from shorts_assets.models import Post
-from shorts_assets.providers.platforms import SandboxChannel
+from shorts_assets.posting_time import POSTING_HOUR, POSTING_WEEKDAY, WEEKDAYS
+from shorts_assets.providers.platforms import SandboxChannel, SimulatedAudience
 from shorts_assets.themes import fold, keyword_themes, simulated_comments
 from shorts_assets_tests.providers.test_platforms import upload_for
 
@@ -79,14 +80,20 @@ def test_simulated_comments_need_no_known_attributes():
 
 
 def test_sandbox_comments_are_the_latest_simulated_ones(tmp_path):
+    """Posted yesterday at the audience's prime hour and weekday, so the count does not hang on the clock."""
     channel = SandboxChannel(root=str(tmp_path / "channel"), hours_per_second=1e6)
     upload = upload_for(tmp_path, item_id="bees-3")
-    post = channel.publish(upload)
+    audience = SimulatedAudience(channel.seed)
+    day = datetime.now(UTC) - timedelta(days=1)
+    while WEEKDAYS[day.weekday()] != audience.prime(POSTING_WEEKDAY):
+        day -= timedelta(days=1)
+    posted = day.replace(hour=int(audience.prime(POSTING_HOUR)), minute=0, second=0, microsecond=0)
+    post = channel.publish(upload).model_copy(update={"published_at": posted})
     so_far = channel.metrics(post, datetime.now(UTC)).comments
     assert so_far >= 5
     expected = simulated_comments(post.post_id, upload.attributes, so_far, seed=channel.seed)[::-1]
     assert channel.comments(post, limit=3) == expected[:3]
-    assert channel.comments(post) == expected
+    assert channel.comments(post) == expected[:20]  # the 20 latest by default
     assert channel.comments(post, limit=0) == []
 
 

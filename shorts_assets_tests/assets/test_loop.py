@@ -66,7 +66,7 @@ def test_the_strategy_explains_itself_and_proposals_respect_the_cap(looped):
     home, instance, cycles = looped
     strategy = record(home, "content_strategy")
     assert {b["attribute"] for b in strategy["attributes"]} == {"category", "hook_style", "length", "music", "language",
-                                                              "posting_hour", "posting_weekday"}
+                                                              "posting_hour", "posting_weekday", "caption_style"}
     assert sorted(strategy["posting_hours"]) == list(range(24))  # every hour, best first, for `auto` slots
     assert strategy["items"] == 2 and strategy["hints"]
     rows = read_sheet(home / "content_sheet.csv")

@@ -112,8 +112,9 @@ def test_update_rows_is_one_raw_batch_that_never_writes_formulas(connect):
         assert len(writes) == 1
         body = writes[0].json()
         assert body["valueInputOption"] == "RAW"
-        assert body["data"][0] == {"range": "'ideas'!K1", "values": [["item_id"]]}
-        assert {"range": "'ideas'!L11", "values": [["queued"]]} in body["data"]
+        item_id, status = (chr(ord("A") + len(IDEA_COLUMNS) + n) for n in (0, 1))  # the status columns follow
+        assert body["data"][0] == {"range": f"'ideas'!{item_id}1", "values": [["item_id"]]}
+        assert {"range": f"'ideas'!{status}11", "values": [["queued"]]} in body["data"]
         records = fake.records("ideas")
         assert list(records[0]) == [*IDEA_COLUMNS, *STATUS_COLUMNS]
         assert [r["error"] for r in records[:3]] == ["'+cmd|' /C calc'!A0", "'@SUM(A1)", "'=IMPORTXML(\"http://x\",\"//a\")"]
