@@ -59,23 +59,24 @@ def _error_code(response) -> str:
 
 
 @contextmanager
-def openai_errors(what: str) -> Iterator[None]:
-    """Raise the project's error for any SDK error met while doing `what`.
+def openai_errors(what: str, api_key: str) -> Iterator[None]:
+    """Raise the project's error for any SDK error met while doing `what` with `api_key`.
 
-    The SDK error is not chained (`from None`): its text may quote part of the API key.
+    The SDK error is not chained (`from None`): its text may quote part of the API key, and the
+    server's words are passed on with the key blanked.
     """
     import openai
 
     try:
         yield
     except openai.OpenAIError as error:
-        verdict = openai_error(error, what)
+        verdict = openai_error(error, what, api_key)
         if verdict is None:
             raise
         raise verdict from None
 
 
-def openai_error(error: openai.OpenAIError, what: str) -> PermanentError | TransientError | None:
+def openai_error(error: openai.OpenAIError, what: str, api_key: str) -> PermanentError | TransientError | None:
     """The project's error for an SDK error met while doing `what`, or None when it is unknown.
 
     Unknown errors are better left as they are: the RetryPolicy retries them.
@@ -96,13 +97,13 @@ def openai_error(error: openai.OpenAIError, what: str) -> PermanentError | Trans
             f"OpenAI's content filter stopped the reply while trying to {what}: reword the row's topic or facts."
         )
     if isinstance(error, openai.APIStatusError):
-        return _status_error(error, what)
+        return _status_error(error, what, api_key)
     return None
 
 
-def _status_error(error: openai.APIStatusError, what: str) -> PermanentError | TransientError:
+def _status_error(error: openai.APIStatusError, what: str, api_key: str) -> PermanentError | TransientError:
     status, code = error.status_code, error.code or ""
-    said = _server_message(error)
+    said = _server_message(error, api_key)
     if status == 401:
         return PermanentError(
             f"OpenAI says the API key is invalid or revoked (401) while trying to {what}: "
@@ -137,9 +138,10 @@ def _status_error(error: openai.APIStatusError, what: str) -> PermanentError | T
     return PermanentError(f"OpenAI rejected the request ({status}) to {what}. OpenAI said: {said}")
 
 
-def _server_message(error: openai.APIStatusError) -> str:
-    """What the server said, without the key the request carried: a server may echo it (cut after, not before)."""
+def _server_message(error: openai.APIStatusError, api_key: str) -> str:
+    """What the server said, without the key the request carried: a server may echo it (cut after, not
+    before). The key is the one the client was given: what the SDK's response keeps of the request's
+    headers differs between its versions (3.60 no longer had it where 3.57 did)."""
     body = error.body
     message = body.get("message") if isinstance(body, dict) else None
-    key = error.response.request.headers.get("authorization", "").removeprefix("Bearer ")
-    return scrub(str(message or error.message), key)[:300]
+    return scrub(str(message or error.message), api_key)[:300]

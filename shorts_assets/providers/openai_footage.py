@@ -96,7 +96,7 @@ class OpenAIImageFootage(ConfigurableResource):
             # and reject the parameter.
             options["response_format"] = "b64_json"
         client = openai_client(self.api_key, self.base_url, self.max_retries, self.timeout)
-        with openai_errors(f"draw scene {request.index} of {request.item_id}"), client:
+        with openai_errors(f"draw scene {request.index} of {request.item_id}", self.api_key), client:
             result = client.images.generate(
                 model=self.model, prompt=prompt, size=self.size, n=1,
                 **options,

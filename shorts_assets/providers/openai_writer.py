@@ -306,7 +306,7 @@ class OpenAIWriter(ConfigurableResource):
         a reply that misses the schema is transient.
         """
         client = openai_client(self.api_key, self.base_url, self.max_retries, self.timeout)
-        with openai_errors(f"write the {what}"), client:
+        with openai_errors(f"write the {what}", self.api_key), client:
             try:
                 completion = client.chat.completions.parse(model=self.model, messages=messages, response_format=schema)
             except pydantic.ValidationError as error:

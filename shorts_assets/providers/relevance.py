@@ -110,7 +110,7 @@ class RelevanceGate(ConfigurableResource):
         messages = [{"role": "system", "content": SYSTEM_PROMPT},
                     {"role": "user", "content": [{"type": "text", "text": words}, *images]}]
         client = openai_client(self.api_key, self.base_url, self.max_retries, self.timeout)
-        with openai_errors(what), client:
+        with openai_errors(what, self.api_key), client:
             try:
                 completion = client.chat.completions.parse(
                     model=self.model, messages=messages, response_format=RelevanceAnswer,

@@ -166,6 +166,15 @@ def test_writer_retries_a_503_then_succeeds(fake, sleeps):
     assert len(script.beats) == 2
 
 
+def test_a_server_that_echoes_the_key_in_its_error_is_passed_on_with_the_key_blanked(fake, sleeps):
+    key = fake.api_key
+    fake.fail_next(error(500, f"The server had an error: authorization: Bearer {key};", kind="server_error"),
+                   CHAT, times=3)
+    with pytest.raises(TransientError) as caught:
+        writer(fake).write(IDEA)
+    assert "authorization: Bearer ***;" in str(caught.value) and key not in str(caught.value)
+
+
 def test_writer_rate_limited_past_the_sdk_retries_is_transient_with_retry_after(fake, sleeps):
     limited = error(429, "Rate limit reached for gpt-4o-mini.", "rate_limit_exceeded", headers={"Retry-After": "7"})
     fake.fail_next(limited, CHAT, times=3)
