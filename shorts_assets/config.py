@@ -46,7 +46,7 @@ from .providers.writers import BringYourOwnWriter
 from .providers.youtube import YouTubeChannel
 from .slots import SETTING as SLOTS_SETTING
 from .slots import parse as parse_slots
-from .store import StoreIOManager, StoreResource
+from .store import MAX_LINK_HOURS, StoreIOManager, StoreResource
 
 CHOICES = {
     "SHORTS_WRITER": ("byo", "openai"),
@@ -382,7 +382,8 @@ def sheet(s: Settings):
 
 def build_resources(settings: Settings) -> dict[str, object]:
     store = StoreResource(root=settings.store, cache_dir=str(settings.cache_dir),
-                          s3_endpoint_url=settings.option("S3_ENDPOINT_URL") or None)
+                          s3_endpoint_url=settings.option("S3_ENDPOINT_URL") or None,
+                          link_hours=settings.number("SHORTS_LINK_HOURS", MAX_LINK_HOURS, least=1, most=MAX_LINK_HOURS))
     return {
         "store": store,
         "io_manager": StoreIOManager(store=store),

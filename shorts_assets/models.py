@@ -309,6 +309,9 @@ class RenderedVideo(Record):
     video: MediaFile
     thumbnail: MediaFile
     captions: MediaFile
+    preview: MediaFile | None = Field(default=None, description="the thumbnail a few kilobytes small, for the web "
+                                      "UI's review pages (None in records made before it)")
+    frames: MediaFile | None = Field(default=None, description="a strip of frames from across the video, as small")
     duration_s: float
     width: int
     height: int

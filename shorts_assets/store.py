@@ -16,7 +16,10 @@ import tempfile
 import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from dagster import AssetKey, ConfigurableIOManager, ConfigurableResource, InputContext, MetadataValue, OutputContext
 from pydantic import BaseModel, PrivateAttr
@@ -25,6 +28,27 @@ from . import keys
 from .models import RECORD_TYPES, MediaFile, Record
 
 FILE_MODE = 0o644  # stored media is for sharing: readable by all, written by the factory
+MAX_LINK_HOURS = 168  # S3's presigned URLs (SigV4) are valid for at most 7 days
+
+
+@dataclass(frozen=True)
+class Link:
+    """Where a person opens a stored file: a presigned https URL that stops working at `expires`
+    (a store on S3), or the file's own `file://` URI (a local store: valid while the file is there)."""
+
+    url: str
+    expires: datetime | None = None
+
+    @property
+    def path(self) -> str | None:
+        """The local file's path, for a person to paste into a player; None for a web link."""
+        return unquote(urlsplit(self.url).path) if self.url.startswith("file://") else None
+
+    def shown(self) -> str:
+        """The link's lifetime in words, for the metadata beside it."""
+        if self.expires is None:
+            return "a file on this machine"
+        return f"valid until {self.expires:%Y-%m-%d %H:%M} UTC"
 
 
 def sha256_file(path: Path) -> str:
@@ -48,6 +72,10 @@ class Store:
         raise NotImplementedError
 
     def fetch(self, key: str, dest: Path) -> None:
+        raise NotImplementedError
+
+    def link(self, key: str) -> Link:
+        """A link a person can open without credentials (nothing secret in it)."""
         raise NotImplementedError
 
     def put_bytes(self, key: str, data: bytes, mime: str) -> None:
@@ -91,6 +119,9 @@ class LocalStore(Store):
     def uri(self, key: str) -> str:
         return self.path(key).as_uri()
 
+    def link(self, key: str) -> Link:
+        return Link(self.uri(key))
+
     def put_file(self, key: str, source: Path, mime: str) -> None:
         dest = self.path(key)
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -116,14 +147,23 @@ class LocalStore(Store):
 
 
 class S3Store(Store):
-    def __init__(self, client, bucket: str, prefix: str):
+    def __init__(self, client, bucket: str, prefix: str, link_lifetime: timedelta = timedelta(hours=MAX_LINK_HOURS)):
         self.client, self.bucket, self.prefix = client, bucket, prefix.strip("/")
+        self.link_lifetime = link_lifetime
 
     def object_key(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{self.object_key(key)}"
+
+    def link(self, key: str) -> Link:
+        """A presigned GET: whoever has it reads this one object until it expires, and nothing else."""
+        seconds = int(self.link_lifetime.total_seconds())
+        expires = datetime.now(UTC).replace(microsecond=0) + self.link_lifetime
+        url = self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": self.object_key(key)}, ExpiresIn=seconds)
+        return Link(url, expires)
 
     def put_file(self, key: str, source: Path, mime: str) -> None:
         self.client.upload_file(
@@ -147,6 +187,7 @@ class StoreResource(ConfigurableResource):
     root: str
     cache_dir: str
     s3_endpoint_url: str | None = None  # S3_ENDPOINT_URL: an S3-compatible service (MinIO, moto); AWS when None
+    link_hours: int = MAX_LINK_HOURS  # SHORTS_LINK_HOURS: how long the presigned links in the UI's metadata work
 
     _store: Store | None = PrivateAttr(default=None)
 
@@ -158,7 +199,7 @@ class StoreResource(ConfigurableResource):
                 bucket, _, prefix = self.root.removeprefix("s3://").partition("/")
                 # S3's own retries (SlowDown, 5xx, dropped connections) are boto3's: 10 attempts
                 client = S3Resource(endpoint_url=self.s3_endpoint_url, max_attempts=10).get_client()
-                self._store = S3Store(client, bucket, prefix)
+                self._store = S3Store(client, bucket, prefix, timedelta(hours=self.link_hours))
             else:
                 self._store = LocalStore(Path(self.root))
         return self._store
