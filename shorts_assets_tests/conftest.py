@@ -12,7 +12,7 @@ from pathlib import Path
 import boto3
 import pytest
 import yaml
-from dagster import build_sensor_context
+from dagster import SensorResult, build_sensor_context
 
 from shorts_assets.config import Settings
 from shorts_assets.media.format import OutputFormat
@@ -70,14 +70,18 @@ SYNC_CURSORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per ins
 
 
 def sync_sheet(defs, instance):
-    """One tick of the sheet sync, as the daemon runs it: rows brought up to date with the state,
-    and the runs rows ask for (returned, not launched). Its cursor is kept from tick to tick."""
+    """One tick of the sheet sync, as the daemon runs it: rows brought up to date with the state, the
+    review queue's materialization reported, and the runs rows ask for (returned in the SensorResult,
+    not launched). Its cursor is kept from tick to tick."""
     from shorts_assets.automation.sheet_sync import sheet_sync
 
     with build_sensor_context(instance=instance, resources=defs.resources,
                               cursor=SYNC_CURSORS.get(instance)) as context:
         result = sheet_sync(context)
-        SYNC_CURSORS[instance] = context.cursor
+    if isinstance(result, SensorResult):
+        SYNC_CURSORS[instance] = result.cursor
+        for event in result.asset_events:
+            instance.report_runless_asset_event(event)
     return result
 
 

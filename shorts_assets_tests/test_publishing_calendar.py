@@ -172,7 +172,7 @@ def test_empty_slots_publish_on_approval_but_a_pinned_row_waits_for_its_time(tmp
                         slots=[])
     resources = {"sheet": calendar.sheet, "store": calendar.store, "policy": calendar.policy}
     with build_sensor_context(instance=calendar.instance, resources=resources) as context:
-        requests = sheet_sync(context)
+        requests = sheet_sync(context).run_requests
     assert [r.partition_key for r in requests] == ["item-a"]  # as today
     assert calendar.runs(at(0, 9)) == ["ahead:item-p"]
     assert calendar.runs(at(1, 8, 31)) == ["slot:item-p"]

@@ -207,12 +207,12 @@ def test_the_sheet_sync_publishes_approved_videos_once(instance, sheet_path, tmp
         store.open().put_json(keys.record(rendered_video.key, item), {"record": {"video": {"key": f"v/{item}.mp4"}}})
     resources = {"sheet": CsvSheet(path=str(sheet_path)), "store": store, "policy": Policy(review_required=True)}
     with build_sensor_context(instance=instance, resources=resources) as context:
-        requests = sheet_sync(context)
+        requests = sheet_sync(context).run_requests
     assert [(r.partition_key, r.run_key.startswith("publish:bees-1:")) for r in requests] == [("bees-1", True)]
     assert [r["status"] for r in read_sheet(sheet_path)] == ["publishing", "awaiting review", "Approved "]
     # Until the publish run shows up in the instance, the row keeps saying publishing.
     with build_sensor_context(instance=instance, resources=resources) as context:
-        assert isinstance(sheet_sync(context), SkipReason)
+        assert sheet_sync(context).skip_reason
 
 
 def test_a_settled_row_is_looked_at_again_only_when_its_item_runs(instance, sheet_path, tmp_path):
@@ -221,10 +221,11 @@ def test_a_settled_row_is_looked_at_again_only_when_its_item_runs(instance, shee
     store.open().put_json(keys.record(retracted_post.key, "bees-1"), {"record": {"failures": []}})
     resources = {"sheet": CsvSheet(path=str(sheet_path)), "store": store, "policy": Policy(review_required=True)}
     with build_sensor_context(instance=instance, resources=resources, cursor=str(time.time())) as context:
-        assert isinstance(sheet_sync(context), SkipReason)  # no run since: the store is not asked
+        synced = sheet_sync(context)
+        assert synced.skip_reason  # no run since: the store is not asked
     assert read_sheet(sheet_path)[0]["status"] == "published"
     instance.add_run(DagsterRun(job_name="retract_content", run_id=str(uuid.uuid4()), status=DagsterRunStatus.SUCCESS,
                                 tags={"dagster/partition": "bees-1"}))
-    with build_sensor_context(instance=instance, resources=resources, cursor=context.cursor) as context:
+    with build_sensor_context(instance=instance, resources=resources, cursor=synced.cursor) as context:
         sheet_sync(context)
     assert read_sheet(sheet_path)[0]["status"] == "retracted"

@@ -96,7 +96,7 @@ def intake(instance, sheet, writer_adapts=True) -> SensorResult:
 def sync(instance, sheet, store):
     with build_sensor_context(instance=instance, resources={
             "sheet": sheet, "store": store, "policy": Policy(review_required=True)}) as context:
-        return sheet_sync(context)
+        return sheet_sync(context).run_requests
 
 
 def test_versions_are_queued_together_and_written_back_as_parts_of_their_row(sheet_path, tmp_path):

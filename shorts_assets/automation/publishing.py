@@ -41,7 +41,7 @@ from dagster import (
     sensor,
 )
 
-from .. import keys, slots, versions
+from .. import keys, slots
 from ..assets.post import published_post
 from ..assets.retraction import retracted_post
 from ..assets.strategy import content_strategy
@@ -55,7 +55,7 @@ from ..providers.sheets import Sheet, SheetRow
 from ..rows import RowError
 from ..store import Store, StoreResource
 from .jobs import publish_content
-from .sheet_sync import versions_of
+from .sheet_sync import row_items
 
 publishing_queue = AssetSpec(
     "publishing_queue", group_name="distribution",
@@ -88,16 +88,6 @@ class Tick:
     said: list[str] = field(default_factory=list)
     queue: list[tuple[str, str, str]] = field(default_factory=list)  # item, when, why
     cursor: dict = field(default_factory=dict)
-
-
-def row_items(row: SheetRow) -> dict[str, str]:
-    """Each item of a row (its language versions, or its own) and the status the row gives it."""
-    item_id = (row.values.get("item_id") or "").strip()
-    if not item_id:
-        return {}
-    codes = versions_of(row)
-    return ({versions.key(item_id, code): status for code, status in versions.statuses(row, codes).items()}
-            if codes else {item_id: row.status})
 
 
 def members(rows: list[SheetRow], store: Store, policy: Policy) -> list[Member]:

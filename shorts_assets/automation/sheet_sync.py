@@ -7,12 +7,17 @@ otherwise derives the row's cells from what the instance and the store say now (
 run of the item and its failure, the records, the deferral, the post ledger). Only the cells
 that changed are written, in one write. A write-back that was missed, or a tick that failed,
 heals on the next tick: nothing here depends on seeing a run event.
+
+With every row's status at hand, it also keeps the review queue up to date (review_queue.py).
 """
 
 from __future__ import annotations
 
 import functools
+import json
+from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from dagster import (
     DefaultSensorStatus,
@@ -20,6 +25,7 @@ from dagster import (
     RunRequest,
     RunsFilter,
     SensorEvaluationContext,
+    SensorResult,
     SkipReason,
     sensor,
 )
@@ -36,6 +42,7 @@ from ..rows import RowError
 from ..store import Store, StoreResource
 from .item_state import PARTITION_TAG, current_values, resume_plan
 from .jobs import content_pipeline, produce_content, publish_content, retract_content
+from .review_queue import tick as review_queue_tick
 
 # Rows that change only when a person acts on them or the item runs again (from the UI, say):
 # they are looked at in a tick after a run of their item, the other rows in every tick.
@@ -129,6 +136,31 @@ def versions_of(row: SheetRow) -> list[str]:
         return []
 
 
+def row_items(row: SheetRow) -> dict[str, str]:
+    """Each item of a row (its language versions, or its own) and the status the row gives it."""
+    item_id = (row.values.get("item_id") or "").strip()
+    if not item_id:
+        return {}
+    codes = versions_of(row)
+    return ({versions.key(item_id, code): status for code, status in versions.statuses(row, codes).items()}
+            if codes else {item_id: row.status})
+
+
+def read_cursor(cursor: str | None) -> dict:
+    """The cursor the last tick kept: `since` (when it started, a UNIX time) and the review queue's
+    state; a cursor from before the queue is the time alone."""
+    if not cursor:
+        return {}
+    kept = json.loads(cursor)
+    return kept if isinstance(kept, dict) else {"since": float(kept)}
+
+
+def statuses_after(rows: list[SheetRow], updates: dict[int, dict[str, str]]) -> dict[str, str]:
+    """Each item's status once this tick's updates are written."""
+    return {item: status for row in rows
+            for item, status in row_items(replace(row, values={**row.values, **updates.get(row.number, {})})).items()}
+
+
 def changed(row: SheetRow, values: dict[str, str]) -> dict[str, str]:
     return {column: value for column, value in values.items() if (row.values.get(column) or "") != value}
 
@@ -138,7 +170,8 @@ def changed(row: SheetRow, values: dict[str, str]) -> dict[str, str]:
     default_status=DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=10,
     description="Keeps every open sheet row true to what the instance and the store say, and runs what rows ask "
-                "for: publish an approved video, retract a post, resume a deferred item.",
+                "for: publish an approved video, retract a post, resume a deferred item. Materializes the "
+                "review_queue when it changes.",
 )
 def sheet_sync(context: SensorEvaluationContext, sheet: ResourceParam[Sheet], store: StoreResource,
                policy: Policy):
@@ -147,8 +180,8 @@ def sheet_sync(context: SensorEvaluationContext, sheet: ResourceParam[Sheet], st
         rows = sheet.rows()
     except TransientError as error:  # the cursor stays: the next tick looks at the runs since the last good one
         return SkipReason(f"the content sheet did not answer ({error}); the next tick catches up")
-    opened, now = store.open(), datetime.now(UTC)
-    ran = items_run_since(context.instance, float(context.cursor) if context.cursor else None)
+    opened, now, cursor = store.open(), datetime.now(UTC), read_cursor(context.cursor)
+    ran = items_run_since(context.instance, cursor.get("since"))
     published = functools.cache(lambda: set(context.instance.get_materialized_partitions(published_post.key)))
 
     def item_cells(row: SheetRow, status: str, item_id: str) -> tuple[RunRequest | None, dict[str, str]] | None:
@@ -195,8 +228,10 @@ def sheet_sync(context: SensorEvaluationContext, sheet: ResourceParam[Sheet], st
             updates[row.number] = values
     if updates:  # written before the tick commits: a failed write fails the tick, and the next one does it again
         sheet.update_rows(updates)
-    context.update_cursor(str(started))
-    if not updates:
-        return SkipReason(f"{len(rows)} rows, all up to date")
-    context.log.info(f"{len(updates)} rows brought up to date, {len(requests)} runs asked for")
-    return requests
+    shown, queue_cursor = review_queue_tick(statuses_after(rows, updates), policy.review_required, context.instance,
+                                            opened, Path(store.cache_dir), cursor.get("review_queue", {}), now)
+    kept = json.dumps({"since": started, "review_queue": queue_cursor})
+    if updates:
+        context.log.info(f"{len(updates)} rows brought up to date, {len(requests)} runs asked for")
+    return SensorResult(run_requests=requests, cursor=kept, asset_events=[shown] if shown else [],
+                        skip_reason=None if updates else f"{len(rows)} rows, all up to date")

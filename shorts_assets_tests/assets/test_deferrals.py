@@ -37,7 +37,7 @@ def test_a_used_up_youtube_quota_defers_the_post_and_the_sensor_resumes_it_in_th
     instance.add_dynamic_partitions(content_items.name, [ITEM])
     assert defs.resolve_job_def("produce_content").execute_in_process(partition_key=ITEM, instance=instance).success
     set_status(sheets, "approved")
-    approved = sync_sheet(defs, instance)
+    approved = sync_sheet(defs, instance).run_requests
     assert [(r.job_name, r.partition_key) for r in approved] == [("publish_content", ITEM)]
     assert row_of(sheets, ITEM)["status"] == "publishing"
 
@@ -52,7 +52,7 @@ def test_a_used_up_youtube_quota_defers_the_post_and_the_sensor_resumes_it_in_th
     assert row["status"] == "deferred"
     assert row["error"].startswith("published_post: youtube: YouTube quota exhausted (quotaExceeded)")
     assert "deferred until" in row["error"] and "midnight Pacific" in row["error"]
-    assert isinstance(sync_sheet(defs, instance), SkipReason)  # not due yet
+    assert sync_sheet(defs, instance).skip_reason  # not due yet
 
     # The next window: the quota is new and the deferral is due.
     store = tmp_path / "store"
@@ -60,7 +60,7 @@ def test_a_used_up_youtube_quota_defers_the_post_and_the_sensor_resumes_it_in_th
     deferral_path = store / "deferrals" / f"{ITEM}.json"
     deferral = json.loads(deferral_path.read_text())
     deferral_path.write_text(json.dumps({**deferral, "until": (datetime.now(UTC) - timedelta(minutes=1)).isoformat()}))
-    requests = sync_sheet(defs, instance)
+    requests = sync_sheet(defs, instance).run_requests
     assert [(r.job_name, r.partition_key, r.asset_selection) for r in requests] == [
         ("publish_content", ITEM, [AssetKey("published_post")])]
     assert row_of(sheets, ITEM)["status"] == "publishing"
@@ -69,7 +69,7 @@ def test_a_used_up_youtube_quota_defers_the_post_and_the_sensor_resumes_it_in_th
     assert resumed.success and len(youtube.uploads) == 1
     sync_sheet(defs, instance)
     assert row_of(sheets, ITEM)["status"] == "published" and row_of(sheets, ITEM)["error"] == ""
-    assert isinstance(sync_sheet(defs, instance), SkipReason)
+    assert sync_sheet(defs, instance).skip_reason
 
 
 def test_past_the_daily_budget_new_rows_wait_and_paid_steps_defer_without_calling_the_services(services, tmp_path):

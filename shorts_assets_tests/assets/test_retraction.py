@@ -9,7 +9,6 @@ from dagster import (
     AssetMaterialization,
     AssetSpec,
     DagsterInstance,
-    SkipReason,
     build_sensor_context,
     materialize,
 )
@@ -248,11 +247,11 @@ def test_a_retract_row_becomes_a_run_and_says_retracting(tmp_path):
         resources = {"sheet": CsvSheet(path=str(sheet)), "policy": Policy(review_required=False),
                      "store": StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path))}
         with build_sensor_context(instance=instance, resources=resources) as context:
-            [request] = sheet_sync(context)
+            [request] = sheet_sync(context).run_requests
         assert request.partition_key == ITEM and request.run_key == f"retract:{ITEM}:2030-01-01 10:00:00Z"
         rows = read_sheet(sheet)
         assert [r["status"] for r in rows] == [
             "retracting", "rejected: nothing to retract, item never-made was never published",
             "rejected: retract needs the item_id of the item to take down", "published"]
         with build_sensor_context(instance=instance, resources=resources) as context:
-            assert isinstance(sheet_sync(context), SkipReason)
+            assert sheet_sync(context).skip_reason

@@ -273,7 +273,7 @@ def test_the_sheet_sync_reads_the_sheet_once_a_tick_whatever_the_number_of_open_
         resources = sensor_resources(fake, private_key, tmp_path)
         for item in items:
             rendered(resources["store"], item)
-        assert tick(sheet_sync, instance, resources) == []  # nothing to launch, every row brought up to date
+        assert tick(sheet_sync, instance, resources).run_requests == []  # nothing to launch, every row up to date
         assert [r["status"] for r in fake.records("ideas")] == ["rendered"] * open_rows
         assert len(fake.calls("GET", "/v4/")) == 1
         assert len(fake.calls("POST", "/v4/spreadsheets/sheet-key/values:batchUpdate")) == 1
