@@ -22,14 +22,16 @@ def day_start(now: datetime) -> datetime:
     return now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def spent_since(instance: DagsterInstance, start: datetime, costed: list[AssetKey]) -> float:
-    """The cost_usd of every materialization of the `costed` assets since `start`."""
+def spent(instance: DagsterInstance, costed: list[AssetKey], after: float | None = None,
+          partitions: list[str] | None = None) -> float:
+    """The cost_usd of every materialization of the `costed` assets (since the UNIX time `after`, of
+    `partitions`, when given)."""
     total = 0.0
     for asset in costed:
         cursor = None
         while True:
             page = instance.fetch_materializations(
-                AssetRecordsFilter(asset_key=asset, after_timestamp=start.timestamp()),
+                AssetRecordsFilter(asset_key=asset, after_timestamp=after, asset_partitions=partitions),
                 limit=PAGE, cursor=cursor)
             for record in page.records:
                 cost = record.asset_materialization.metadata.get("cost_usd") if record.asset_materialization else None
@@ -40,6 +42,11 @@ def spent_since(instance: DagsterInstance, start: datetime, costed: list[AssetKe
     return total
 
 
+def spent_on(instance: DagsterInstance, item: str, costed: list[AssetKey]) -> float:
+    """What one item has cost so far, every run of it (retries and rematerializations too)."""
+    return spent(instance, costed, partitions=[item])
+
+
 def budget_deferral(instance: DagsterInstance, cap_usd: float, costed: list[AssetKey],
                     now: datetime | None = None) -> Deferred | None:
     """A deferral until midnight UTC when today's spend on the `costed` assets has reached the cap;
@@ -47,8 +54,8 @@ def budget_deferral(instance: DagsterInstance, cap_usd: float, costed: list[Asse
     if cap_usd <= 0:
         return None
     now = now or datetime.now(UTC)
-    spent = spent_since(instance, day_start(now), costed)
-    if spent < cap_usd:
+    today = spent(instance, costed, after=day_start(now).timestamp())
+    if today < cap_usd:
         return None
-    return Deferred(f"the daily budget of ${cap_usd:.2f} is reached (${spent:.2f} spent today; "
+    return Deferred(f"the daily budget of ${cap_usd:.2f} is reached (${today:.2f} spent today; "
                     "SHORTS_DAILY_BUDGET_USD)", until=day_start(now) + timedelta(days=1))

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from dagster import AssetKey, ConfigurableResource, DagsterInstance
 from pydantic import Field
 
-from .budget import budget_deferral
+from .budget import budget_deferral, spent_on
 from .providers import Deferred
 from .providers.public_net import Allowance, allowance
 
@@ -50,10 +50,17 @@ class Policy(ConfigurableResource):
         """What the row check lets through, read from the same setting as the footage downloads."""
         return allowance(self.allow_networks)
 
+    @property
+    def costed_keys(self) -> list[AssetKey]:
+        return [AssetKey.from_user_string(name) for name in self.costed_assets]
+
     def budget_held(self, instance: DagsterInstance) -> Deferred | None:
         """Why new paid work must wait (the day's budget is spent), or None."""
-        costed = [AssetKey.from_user_string(name) for name in self.costed_assets]
-        return budget_deferral(instance, self.daily_budget_usd, costed) if self.paid_assets else None
+        return budget_deferral(instance, self.daily_budget_usd, self.costed_keys) if self.paid_assets else None
+
+    def item_cost(self, instance: DagsterInstance, item: str) -> float:
+        """What an item's paid steps have cost so far (its cost metadata, every run)."""
+        return spent_on(instance, item, self.costed_keys)
 
     def hold_paid_work(self, instance: DagsterInstance, asset: AssetKey) -> None:
         """Raise `Deferred` when `asset` is paid work and the day's budget is spent."""

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetKey, Output
+from dagster import AssetExecutionContext, AssetKey, MetadataValue, Output
 
 from ..media.ffmpeg import MediaError
 from ..media.format import OutputFormat
@@ -14,6 +14,7 @@ from ..providers import PermanentError
 from ..providers.footage import ClipMade, ClipRequest
 from ..providers.footage_chain import FootageChain
 from ..providers.relevance import gate_metadata
+from ..review_pages import picture
 from ..store import media_files, scratch_dir
 from . import cost_metadata, service_call
 
@@ -65,6 +66,7 @@ def draw_clips(
             costs += paid
         sheet = work / CONTACT_SHEET
         write_contact_sheet([clip.preview.path for clip in made], sheet)
+        contact = picture("every scene, in order", sheet)
     record = Clips(item_id=script.item_id, clips=made, provider=footage.name, costs=costs,
                    contact_sheet=MediaFile(name=CONTACT_SHEET, mime="image/jpeg", path=sheet))
     return Output(
@@ -74,6 +76,7 @@ def draw_clips(
             "clips": len(made),
             "megabytes": round(sum(media.local().stat().st_size for media in media_files(record)) / 1e6, 2),
             "sources": ", ".join(c.source for c in made),
+            "contact_sheet": MetadataValue.md(contact),
             **gate_metadata(made, footage.gate),
             **cost_metadata(costs),
         },

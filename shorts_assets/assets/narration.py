@@ -12,6 +12,7 @@ from ..pacing import WORDS_PER_SECOND
 from ..parallel import in_order, one_at_a_time
 from ..policy import Policy
 from ..providers.voices import Speech, Voice
+from ..review_pages import link_entries
 from ..store import StoreResource, scratch_dir, sha256_file
 from ..text_rules import units
 from . import TAIL_SECONDS, cost_metadata, permanent, service_call
@@ -152,6 +153,7 @@ def narrate(
             "voice": record.voice,
             "scenes_spoken": spoken,
             "scenes_reused": len(scenes) - spoken,
+            **link_entries("audio", store.open().link(keys.media(NARRATION, idea.item_id, record.audio.name))),
             **cost_metadata(costs),
         },
     )

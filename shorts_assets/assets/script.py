@@ -5,15 +5,10 @@ from ..models import Idea, Script
 from ..partitions import content_items
 from ..policy import Policy
 from ..providers.writers import Writer
+from ..review_pages import script_page
 from ..store import StoreResource, load_record
 from . import SERVICE_RETRY, cost_metadata, service_call
 from .strategy import content_strategy
-
-
-def preview(script: Script) -> str:
-    lines = [f"## {script.title}", ""]
-    lines += [f"{i}. **{scene.narration}**  \n   _visual: {scene.visual}_" for i, scene in enumerate(script.scenes, 1)]
-    return "\n".join([*lines, "", " ".join(script.hashtags)])
 
 
 @asset(partitions_def=content_items, group_name="planning", pool="llm", retry_policy=SERVICE_RETRY,
@@ -36,7 +31,7 @@ def script(
             "title": record.title,
             "word_count": record.word_count,
             "scenes": len(record.scenes),
-            "preview": MetadataValue.md(preview(record)),
+            "text": MetadataValue.md(script_page(record)),
             "strategy_hints": hints or "-",
             **cost_metadata(record.costs),
         },

@@ -1,21 +1,26 @@
 import hashlib
 from dataclasses import asdict
 
-from dagster import AssetExecutionContext, Config, Output, asset
+from dagster import AssetExecutionContext, Config, MetadataValue, Output, asset
 from pydantic import Field
 
+from .. import keys
 from ..languages import UnknownLanguage, language
 from ..media.caption_presets import DEFAULT_PRESET, PRESETS, UnknownPreset, preset
 from ..media.captions import CaptionStyle, build_ass
 from ..media.compose import RenderSpec, render_video, title_case
 from ..media.fonts import UnreadableText, check_burned_in
+from ..media.previews import frame_strip, shrink
 from ..media.probe import probe
 from ..models import Clips, Idea, MediaFile, Narration, RenderedVideo, Script
 from ..output import OutputResource
 from ..pacing import length_bucket
 from ..partitions import content_items
+from ..policy import Policy
 from ..providers.footage import card_text
-from ..store import scratch_dir
+from ..review_pages import link_entries, video_page
+from ..spec import video_problems
+from ..store import StoreResource, scratch_dir
 from . import TAIL_SECONDS, permanent
 
 
@@ -54,10 +59,11 @@ def caption_style(config: CaptionConfig, row_preset: str = "") -> CaptionStyle:
 @asset(partitions_def=content_items, group_name="production", pool="render")
 def rendered_video(
     context: AssetExecutionContext, config: CaptionConfig, idea: Idea, script: Script, narration: Narration,
-    clips: Clips, output: OutputResource,
+    clips: Clips, output: OutputResource, store: StoreResource, policy: Policy,
 ) -> Output[RenderedVideo]:
     """The short in one ffmpeg pass: each scene drawn from its source and cut to the words, captions,
-    normalised voice."""
+    normalised voice; and its review page in the metadata (pictures, a link that plays it, the spec
+    measured on the file, the cost so far, the captions' words)."""
     fmt = output.format
     with scratch_dir(context) as work:
         captions = work / "captions.ass"
@@ -95,11 +101,15 @@ def rendered_video(
         )
         result = render_video(spec)
         info = probe(spec.out_video)
+        preview = shrink(spec.out_thumbnail, work / "preview.jpg")
+        frames = frame_strip(spec.out_video, info.duration_s, work / "frames.jpg")
     record = RenderedVideo(
         item_id=idea.item_id,
         video=MediaFile(name="video.mp4", mime="video/mp4", path=spec.out_video),
         thumbnail=MediaFile(name="thumbnail.jpg", mime="image/jpeg", path=spec.out_thumbnail),
         captions=MediaFile(name="captions.ass", mime="text/x-ssa", path=captions),
+        preview=MediaFile(name="preview.jpg", mime="image/jpeg", path=preview),
+        frames=MediaFile(name="frames.jpg", mime="image/jpeg", path=frames),
         duration_s=info.duration_s,
         width=info.width,
         height=info.height,
@@ -117,9 +127,19 @@ def rendered_video(
             "caption_style": style.preset,
         },
     )
+    problems, figures = video_problems(record, narration.duration_s, fmt, output.platforms)
+    checked = "; ".join(problems) or "meets the delivery spec"
+    link = store.open().link(keys.media(context.asset_key, context.partition_key, record.video.name))
+    cost = policy.item_cost(context.instance, idea.item_id)
+    spoken = " ".join(scene.narration for scene in script.scenes)
     return Output(
         record,
         metadata={
+            "preview": MetadataValue.md(video_page(preview, frames, link, spec_line(checked, figures), cost, spoken)),
+            **link_entries("video", link),
+            "spec_check": checked,
+            "loudness_lufs": figures["loudness_lufs"],
+            "cost_usd_so_far": round(cost, 4),
             "duration_s": record.duration_s,
             "render_seconds": record.render_seconds,
             "realtime_factor": round(record.render_seconds / max(record.duration_s, 0.1), 3),
@@ -128,3 +148,9 @@ def rendered_video(
             "caption_style": asdict(style),
         },
     )
+
+
+def spec_line(checked: str, figures: dict) -> str:
+    return (f"{checked} ({figures['duration_s']:.1f} s, {figures['size']}, {figures['loudness_lufs']:.1f} LUFS, "
+            f"{figures['caption_events']} caption lines)")
+

@@ -3,6 +3,8 @@
 The first item is made in the production format, through the blocking check: a full-size
 spec test. The S3 item renders small, as the other tests do."""
 
+import base64
+import re
 from pathlib import Path
 
 import pytest
@@ -10,11 +12,11 @@ from dagster import AssetKey, DagsterInstance
 
 from shorts_assets.assets.narration import NARRATION
 from shorts_assets.assets.video import rendered_video
-from shorts_assets.checks import video_problems
 from shorts_assets.config import Settings
 from shorts_assets.definitions import build_definitions
 from shorts_assets.media.probe import probe
 from shorts_assets.partitions import content_items
+from shorts_assets.spec import video_problems
 from shorts_assets.store import LocalStore, load_record
 from shorts_assets_tests.conftest import GOOD_ROW, SMALL, read_sheet, small_settings, sync_sheet, write_sheet
 
@@ -134,3 +136,34 @@ def test_the_whole_item_materializes_with_the_store_on_s3(s3_bucket, tmp_path):
     assert {Path(k).suffix for k in keys} <= MEDIA_SUFFIXES
     assert not (tmp_path / "store").exists()
     assert list((tmp_path / "cache").rglob("narration.wav"))  # downstream steps read local copies
+
+
+def test_the_video_s_review_page_shows_it(produced):
+    """What the UI shows a reviewer: pictures that decode, a path that plays the stored video, the spec
+    and the cost, the captions' words; the script as markdown."""
+    home, _, instance, _ = produced
+    metadata = latest_metadata(instance, rendered_video.key)
+    page = metadata["preview"].value
+    pictures = re.findall(r"!\[([^\]]*)\]\(data:image/jpeg;base64,([A-Za-z0-9+/=]+)\)", page)
+    assert [alt for alt, _ in pictures] == ["thumbnail", "frames from across the video"]
+    for _, data in pictures:
+        assert base64.b64decode(data)[:3] == b"\xff\xd8\xff" and len(data) < 40_000  # a JPEG, kept small
+    video = home / "store" / "rendered_video" / ITEM / "video.mp4"
+    assert metadata["video"].value == str(video) and f"`{video}`" in page
+    assert "**Spec check:** meets the delivery spec" in page
+    assert metadata["spec_check"].value == "meets the delivery spec"
+    assert metadata["cost_usd_so_far"].value == 0.0 and "**Cost so far:** $0.00" in page  # offline: free
+    assert "Bees dance" in page.replace("\\", "")
+    record = load_record(LocalStore(home / "store"), rendered_video.key, ITEM)
+    assert record.preview.key == f"rendered_video/{ITEM}/preview.jpg" and record.frames.bytes > 0
+    script_page = latest_metadata(instance, AssetKey("script"))["text"].value
+    assert script_page.startswith("## ") and "_visual: " in script_page
+    audio = latest_metadata(instance, NARRATION)["audio"].value
+    assert audio == str(home / "store" / "narration" / ITEM / "narration.wav") and Path(audio).is_file()
+    contact = latest_metadata(instance, AssetKey("clips"))["contact_sheet"].value
+    assert contact.startswith("![every scene, in order](data:image/jpeg;base64,")
+
+
+def latest_metadata(instance, asset: AssetKey) -> dict:
+    event = instance.get_latest_materialization_event(asset)
+    return event.asset_materialization.metadata

@@ -9,10 +9,10 @@ from dagster import DagsterInstance
 
 from shorts_assets.assets.narration import NARRATION
 from shorts_assets.assets.video import rendered_video
-from shorts_assets.checks import video_problems
 from shorts_assets.definitions import build_definitions
 from shorts_assets.media.ass import comment
 from shorts_assets.partitions import content_items
+from shorts_assets.spec import video_problems
 from shorts_assets.store import LocalStore, load_record
 from shorts_assets_tests.conftest import GOOD_ROW, SMALL, small_settings, write_sheet
 
