@@ -34,8 +34,8 @@ from dagster import (
 from ..assets.script import script
 from ..assets.video import rendered_video
 from ..keys import RowStatus
-from ..media.previews import data_uri
 from ..models import RenderedVideo, Script
+from ..review_pages import escaped, link_line, picture
 from ..store import Link, Store, load_record
 
 review_queue = AssetSpec(
@@ -78,20 +78,9 @@ def due(cursor: dict, queue_digest: str, now: datetime) -> bool:
     return cursor.get("digest") != queue_digest or (refresh is not None and now >= datetime.fromisoformat(refresh))
 
 
-def cell(text: str) -> str:
-    """Text that stays inside one markdown table cell."""
-    return " ".join(text.split()).replace("|", "\\|")
-
-
 def page_link(item_id: str) -> str:
     """The item's `rendered_video` page in the web UI, as a link relative to the UI's root."""
     return f"/assets/{rendered_video.key.to_user_string()}?view=partitions&partition={quote(item_id)}"
-
-
-def opened(link: Link) -> str:
-    """How a reviewer opens the video: a web link, or a local file's path (a web page may not open
-    `file://` links, so the path is there to paste into a player)."""
-    return f"`{link.path}`" if link.path else f"[play]({link.url})"
 
 
 def row(store: Store, cache_dir: Path, waiting: Waiting, rendered_at: float | None) -> tuple[str, Link | None]:
@@ -100,7 +89,7 @@ def row(store: Store, cache_dir: Path, waiting: Waiting, rendered_at: float | No
     try:
         return item_row(store, cache_dir, waiting, rendered_at)
     except (ValueError, OSError) as error:  # a record of another version, a file that fails its hash
-        return f"| | {cell(f'cannot show it: {error}')} | `{waiting.item_id}` | | | |", None
+        return f"| | {escaped(f'cannot show it: {error}')} | `{waiting.item_id}` | | | |", None
 
 
 def item_row(store: Store, cache_dir: Path, waiting: Waiting, rendered_at: float | None) -> tuple[str, Link | None]:
@@ -108,15 +97,13 @@ def item_row(store: Store, cache_dir: Path, waiting: Waiting, rendered_at: float
     if not isinstance(video, RenderedVideo):
         return f"| | no rendered_video record in the store | `{waiting.item_id}` | | | |", None
     written = load_record(store, script.key, waiting.item_id)
-    title = cell(written.title) if isinstance(written, Script) else ""
+    title = escaped(written.title) if isinstance(written, Script) else ""
     preview = video.preview
-    picture = "(no preview: rendered before previews)"
-    if preview:
-        uri = data_uri(store.local_copy(preview.key, preview.sha256, cache_dir))
-        picture = f"![thumbnail of {waiting.item_id}]({uri})"
+    thumbnail = (picture(f"thumbnail of {waiting.item_id}", store.local_copy(preview.key, preview.sha256, cache_dir))
+                 if preview else "(no preview: rendered before previews)")
     link = store.link(video.video.key)
     when = f"{datetime.fromtimestamp(rendered_at, UTC):%Y-%m-%d %H:%M} UTC" if rendered_at else ""
-    return (f"| {picture} | {title} | `{waiting.item_id}` | {video.duration_s:.1f} s | {opened(link)} "
+    return (f"| {thumbnail} | {title} | `{waiting.item_id}` | {video.duration_s:.1f} s | {link_line('Play', link)} "
             f"| [open]({page_link(waiting.item_id)}) {when} |"), link
 
 
@@ -147,8 +134,9 @@ def markdown(store: Store, cache_dir: Path, instance: DagsterInstance, queue: li
     if len(queue) > SHOWN:
         lines += ["", f"and {len(queue) - SHOWN} more awaiting review (older)."]
     first = min(expiries, key=lambda link: link.expires) if expiries else None
-    lines += ["", f"Video links are {first.shown()} (SHORTS_LINK_HOURS); this queue is remade with fresh "
-                  "ones before then." if first else "Video paths are files on the machine that holds the store."]
+    if first:
+        lines += ["", f"The first video link stops working {first.expires:%Y-%m-%d %H:%M} UTC (SHORTS_LINK_HOURS); "
+                      "the queue is made again with fresh links at half their lifetime."]
     return "\n".join(lines), first.expires if first else None
 
 
