@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import time
 import urllib.request
+from contextlib import ExitStack
 from pathlib import Path
 
 from websockets.sync.client import connect
@@ -30,35 +31,27 @@ def chromium() -> str:
 
 
 class Browser:
-    """One headless Chromium and its first tab, with a profile of its own in `profile`."""
+    """One headless Chromium and its first tab, with a profile of its own in `profile`; a context
+    manager: Chromium runs inside the `with`."""
 
     def __init__(self, profile: Path, timeout: float = 60):
-        self.timeout = timeout
-        self.process = subprocess.Popen([chromium(), *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
-                                         "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        active = profile / "DevToolsActivePort"  # Chromium writes the port it took here
-        deadline = time.monotonic() + timeout
-        while not (active.is_file() and active.read_text().count("\n") >= 1):
-            assert self.process.poll() is None, f"Chromium exited with {self.process.returncode}"
-            assert time.monotonic() < deadline, "Chromium did not open its DevTools port"
-            time.sleep(0.1)
-        port = active.read_text().split()[0]
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=timeout) as response:
-            tab = next(target for target in json.loads(response.read()) if target["type"] == "page")
-        self.socket = connect(tab["webSocketDebuggerUrl"], max_size=None, open_timeout=timeout)
+        self.profile, self.timeout = profile, timeout
         self.ids = itertools.count(1)
+        self.stack = ExitStack()
 
     def __enter__(self) -> Browser:
+        with ExitStack() as starting:  # a Chromium that fails to start is stopped, not left behind
+            process = subprocess.Popen([chromium(), *FLAGS, f"--user-data-dir={self.profile}",
+                                        "--remote-debugging-port=0", "about:blank"],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            starting.callback(stop, process)
+            tab = first_tab(process, self.profile / "DevToolsActivePort", self.timeout)
+            self.socket = starting.enter_context(connect(tab, max_size=None, open_timeout=self.timeout))
+            self.stack = starting.pop_all()
         return self
 
     def __exit__(self, *exc) -> None:
-        self.socket.close()
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        self.stack.close()
 
     def call(self, method: str, **params) -> dict:
         """One DevTools command and its result (the events that arrive meanwhile are not needed)."""
@@ -92,3 +85,25 @@ class Browser:
     def screenshot(self, path: Path) -> Path:
         path.write_bytes(base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"]))
         return path
+
+
+def first_tab(process: subprocess.Popen, active: Path, timeout: float) -> str:
+    """The DevTools WebSocket of Chromium's first tab, once Chromium says its port (in `active`)."""
+    deadline = time.monotonic() + timeout
+    while not (active.is_file() and active.read_text().count("\n") >= 1):
+        assert process.poll() is None, f"Chromium exited with {process.returncode}"
+        assert time.monotonic() < deadline, "Chromium did not open its DevTools port"
+        time.sleep(0.1)
+    port = active.read_text().split()[0]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=timeout) as response:
+        targets = json.loads(response.read())
+    return next(target["webSocketDebuggerUrl"] for target in targets if target["type"] == "page")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -8,7 +8,6 @@ from the servers themselves: rows in Postgres, objects in the bucket, events in 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import time
 from contextlib import closing
@@ -22,6 +21,7 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFil
 from shorts_assets.pools import current, read_limits
 from shorts_assets.prod_local import BUCKET, DEPLOY, Stack
 from shorts_assets.providers.sheets import CsvSheet
+from shorts_assets_tests.browser import FLAGS, chromium
 from shorts_assets_tests.conftest import GOOD_ROW, quick_queue, read_sheet, write_sheet
 from shorts_assets_tests.webui import ASSETS, graphql, materializations, per_item_assets, wait_for
 
@@ -169,19 +169,10 @@ def test_webserver_lists_the_factory_and_backfills_two_items_through_the_daemon(
         assert materializations(url, "narration", item) == 1  # the backfill re-rendered, nothing upstream
 
 
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert found, "Chromium is not installed: .ci/system-packages installs Debian's chromium"
-    return found
-
-
 def browse(url: str, profile: Path, *output: str) -> subprocess.CompletedProcess:
-    """Headless Chromium with nothing of its own reaching out: this machine has no internet."""
-    return subprocess.run(
-        [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={profile}", "--window-size=1600,1000", "--virtual-time-budget=30000", *output, url],
-        capture_output=True, text=True, timeout=120)
+    """Headless Chromium's one-shot output of a page (its DOM, a screenshot)."""
+    return subprocess.run([chromium(), *FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=30000", *output,
+                           url], capture_output=True, text=True, timeout=120)
 
 
 def test_a_browser_shows_the_asset_graph(stack, produced, tmp_path):
