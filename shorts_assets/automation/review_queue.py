@@ -79,7 +79,9 @@ def due(cursor: dict, queue_digest: str, now: datetime) -> bool:
 
 
 def page_link(item_id: str) -> str:
-    """The item's `rendered_video` page in the web UI, as a link relative to the UI's root."""
+    """The item's `rendered_video` page in the web UI (its latest materialization's review page), as a
+    link from the server's root: the UI follows it in place. A webserver started with --path-prefix
+    would need the prefix in front."""
     return f"/assets/{rendered_video.key.to_user_string()}?view=partitions&partition={quote(item_id)}"
 
 
