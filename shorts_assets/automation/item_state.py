@@ -11,25 +11,40 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRun, DagsterRunSta
 from .. import keys
 from ..assets.post import published_post
 from ..assets.retraction import retracted_post
+from ..assets.review import review_decision
 from ..assets.video import rendered_video
 from ..deferrals import waiting
 from ..keys import RowStatus
 from ..store import Store
-from .jobs import PRODUCE_ASSETS, PUBLISH_ASSETS, production_job, publish_content, retract_content
+from .jobs import PRODUCE_ASSETS, PUBLISH_ASSETS, production_job, publish_content, retract_content, review_content
 
 PARTITION_TAG = "dagster/partition"
 UNDER_WAY = {DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
              DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING}
+RUN_PAGE = 5  # runs read at a time while looking past a reviewer's decisions
 ENDED_BADLY = {DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
 # What a row says while a run of the job is under way; a run launched from the UI is production.
 WORKING = {publish_content.name: RowStatus.PUBLISHING, retract_content.name: RowStatus.RETRACTING}
 
 
+def decides(run: DagsterRun) -> bool:
+    """A run of a reviewer's decision: it writes the item's row itself, and its failure (a rejection
+    without a reason) is the reviewer's to read in the UI, not the item's."""
+    return run.job_name == review_content.name or run.asset_selection == {review_decision.key}
+
+
 def latest_run(instance: DagsterInstance, item_id: str) -> RunRecord | None:
-    """The item's newest run, whichever job or UI launch it came from: content_item is this code
-    location's only partitioning, so every run of an item carries its partition tag."""
-    records = instance.get_run_records(filters=RunsFilter(tags={PARTITION_TAG: item_id}), limit=1)
-    return records[0] if records else None
+    """The item's newest run that makes, publishes or retracts it, whichever job or UI launch it came
+    from: content_item is this code location's only partitioning, so every run of an item carries its
+    partition tag."""
+    cursor = None
+    while True:
+        records = instance.get_run_records(filters=RunsFilter(tags={PARTITION_TAG: item_id}), limit=RUN_PAGE,
+                                           cursor=cursor)
+        found = next((record for record in records if not decides(record.dagster_run)), None)
+        if found is not None or len(records) < RUN_PAGE:
+            return found
+        cursor = records[-1].dagster_run.run_id
 
 
 def created(record: RunRecord) -> float:

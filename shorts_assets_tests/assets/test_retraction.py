@@ -19,7 +19,7 @@ from shorts_assets.assets.post import publish_once, published_post
 from shorts_assets.assets.retraction import retract_everywhere, retracted_post
 from shorts_assets.automation.sheet_sync import sheet_sync
 from shorts_assets.definitions import build_definitions
-from shorts_assets.models import Post, PublishedPost
+from shorts_assets.models import Post, PublishedPost, RetractedPost
 from shorts_assets.partitions import content_items
 from shorts_assets.policy import Policy
 from shorts_assets.providers import PermanentError, TransientError
@@ -68,6 +68,11 @@ def test_the_item_is_gone_from_the_sandbox_channel_and_youtube_was_asked_to_dele
     assert list((home / "sandbox_channel").iterdir()) == []
     [delete] = youtube.calls(*DELETES)
     assert youtube.videos == {} and delete.query["id"] == [youtube.uploads[0].video_id]
+
+
+def test_a_record_from_before_retractions_had_a_reason_loads():
+    old = {"item_id": ITEM, "retracted": [], "retracted_at": "2030-01-01T10:00:00+00:00", "failures": []}
+    assert RetractedPost.model_validate(old).reason == ""
 
 
 def test_the_ledger_and_the_record_say_retracted(retracted):
@@ -139,10 +144,13 @@ def test_a_platform_without_delete_is_reported_and_the_others_still_retract(tmp_
     upstream = AssetSpec(published_post.key, partitions_def=content_items)
     result = materialize([upstream, retracted_post], partition_key="bees-1", instance=instance, resources={
         "platforms": Platforms(order=["sandbox", "tiktok"], sandbox=sandbox, tiktok=tiktok),
-        "store": store, "io_manager": StoreIOManager(store=store)})
+        "store": store, "io_manager": StoreIOManager(store=store)},
+        run_config={"ops": {"retracted_post": {"config": {"reason": "wrong  facts\n"}}}})
 
     assert result.success
     retraction = result.output_for_node("retracted_post")
+    [shown] = result.asset_materializations_for_node("retracted_post")
+    assert retraction.reason == shown.metadata["reason"].value == "wrong facts"
     assert [p.platform for p in retraction.retracted] == ["sandbox"]
     assert retraction.failures == ["tiktok: TikTok's API cannot delete a post: delete video 7301 in the TikTok app "
                                    "(https://www.tiktok.com/@bees/video/7301)"]
