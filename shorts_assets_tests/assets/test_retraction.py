@@ -1,6 +1,7 @@
 """Retraction: an item produced on the sandbox and on the YouTube fake, then taken down again."""
 
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -9,6 +10,8 @@ from dagster import (
     AssetMaterialization,
     AssetSpec,
     DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
     SkipReason,
     build_sensor_context,
     materialize,
@@ -264,3 +267,23 @@ def test_a_retract_row_becomes_a_run_and_says_retracting(tmp_path):
             "rejected: retract needs the item_id of the item to take down", "published"]
         with build_sensor_context(instance=instance, resources=resources) as context:
             assert isinstance(sheet_sync(context), SkipReason)
+
+
+def test_a_retraction_launched_from_the_ui_is_followed_to_its_end(tmp_path):
+    """The row shows the run under way (`retracting`, as a row the sync asked a run for says), then
+    what it came to: it does not wait for a newer run that nobody asked for."""
+    sheet = write_sheet(tmp_path / "content_sheet.csv", [{**GOOD_ROW, "item_id": ITEM, "status": "published"}])
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions(content_items.name, [ITEM])
+        run = instance.add_run(DagsterRun(job_name="retract_content", status=DagsterRunStatus.STARTED,
+                                          tags={"dagster/partition": ITEM}))
+        time.sleep(1.1)  # the sync sees it in a later second than it started: storage keeps whole seconds
+        resources = {"sheet": CsvSheet(path=str(sheet)), "policy": Policy(review_required=False),
+                     "store": StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path))}
+        with build_sensor_context(instance=instance, resources=resources) as context:
+            sheet_sync(context)
+        assert read_sheet(sheet)[0]["status"] == "retracting"
+        instance.report_run_failed(run, "the platform said no")
+        with build_sensor_context(instance=instance, resources=resources) as context:
+            sheet_sync(context)
+        assert read_sheet(sheet)[0]["status"] == "failed"
