@@ -22,7 +22,7 @@ from ..partitions import content_items
 from ..providers.channels import Platforms
 from ..providers.sheets import Sheet, SheetRow
 from ..store import Store, StoreResource
-from . import permanent, service_call
+from . import SERVICE_RETRY, permanent, service_call
 from .post import published_post
 from .retraction import retracted_post
 from .video import rendered_video
@@ -79,8 +79,8 @@ def decided(config: ReviewConfig, said: str, item_id: str, store: Store, platfor
         return said, f"it is already approved (its row says {said!r})"
     if store.read_json(keys.record(rendered_video.key, item_id)) is None:
         return RowStatus.APPROVED.value, "approved before its video exists: the sheet sync publishes it once it does"
-    return RowStatus.APPROVED.value, ("the sheet sync publishes it within its tick (10 s), or hands it to the "
-                                "publishing calendar when slots are set or the row pins a time")
+    return RowStatus.APPROVED.value, ("the sheet sync publishes it within its tick (10 s), or hands it to "
+                                      "the publishing calendar when slots are set or the row pins a time")
 
 
 def status_cell(row: SheetRow, code: str | None, status: str) -> str:
@@ -90,7 +90,7 @@ def status_cell(row: SheetRow, code: str | None, status: str) -> str:
     return versions.joined({**versions.statuses(row, versions.asked(row.values)), code: status})
 
 
-@asset(partitions_def=content_items, group_name="review")
+@asset(partitions_def=content_items, group_name="review", retry_policy=SERVICE_RETRY)
 def review_decision(
     context: AssetExecutionContext,
     config: ReviewConfig,
@@ -109,7 +109,7 @@ def review_decision(
         found = versions.row_of(sheet.rows(), item_id)
     if found is None:
         raise permanent(f"no row of the content sheet holds item {item_id}: a decision is written to the item's "
-                        "row, so put its item_id back in its row, or decide in the sheet itself")
+                        "row, so give its row its item_id back first")
     row, code = found
     said = row.status if code is None else versions.statuses(row, versions.asked(row.values))[code]
     status, then = decided(config, said, item_id, store.open(), platforms)

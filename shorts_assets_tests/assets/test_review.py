@@ -165,8 +165,8 @@ def test_what_cannot_be_decided_is_refused_with_why(review):
         "publishing finish, then retract it")
     assert refusal(decide(review, "late-1", "approve")).startswith("late-1 is deferred until ")
     assert refusal(decide(review, "nowhere-1", "approve")) == (
-        "no row of the content sheet holds item nowhere-1: a decision is written to the item's row, so put its "
-        "item_id back in its row, or decide in the sheet itself")
+        "no row of the content sheet holds item nowhere-1: a decision is written to the item's row, so give its "
+        "row its item_id back first")
     assert statuses(sheet) == before
 
 
