@@ -235,8 +235,9 @@ def main(argv: list[str]) -> int:
     learn_once(defs, store)
     waiting = [line for line in lines if line.status.startswith((RowStatus.AWAITING_REVIEW, RowStatus.PROPOSED))]
     if waiting:
-        print(f"\n{len(waiting)} row(s) wait for you: set a row's status to approved (a video) or ready (a "
-              "proposed idea) in the sheet, then run `make demo` again")
+        print(f"\n{len(waiting)} row(s) wait for you: watch a video in the web UI (`make dev`: the review_queue "
+              "asset, or an item's rendered_video) and approve or reject it there (the review_content job) or in "
+              "the sheet (status approved); set a proposed idea's status to ready; then run `make demo` again")
     failed = [line for line in lines if not line.status.startswith(RowStatus.PUBLISHED) and line not in waiting]
     if failed:
         print(f"\n{len(failed)} item(s) not published; see the status column and {home / 'daemon.log'}")

@@ -340,6 +340,19 @@ class RetractedPost(Record):
     retracted: list[Post]
     retracted_at: datetime
     failures: list[str] = Field(default_factory=list)
+    reason: str = Field(default="", description="why it was taken down, as the person who retracted it said")
+
+
+class ReviewDecision(Record):
+    """A reviewer's decision on one item, made in the web UI; its sheet row holds it (assets/review.py)."""
+
+    item_id: str
+    decision: Literal["approve", "reject"]
+    reason: str = ""
+    decided_at: datetime
+    previous_status: str = Field(description="the item's status in its row before the decision")
+    status: str = Field(description="the item's status in its row after it: unchanged when there was nothing "
+                        "to decide (approving what is already published)")
 
 
 class MetricsSnapshot(Record):
@@ -420,6 +433,6 @@ class ChannelAnalytics(Record):
 
 RECORD_TYPES: dict[str, type[Record]] = {
     cls.__name__: cls
-    for cls in (Idea, Script, Narration, Clips, RenderedVideo, PublishedPost, RetractedPost, PostMetrics,
-                ChannelAnalytics, ContentStrategy, IdeaProposals)
+    for cls in (Idea, Script, Narration, Clips, RenderedVideo, PublishedPost, RetractedPost, ReviewDecision,
+                PostMetrics, ChannelAnalytics, ContentStrategy, IdeaProposals)
 }

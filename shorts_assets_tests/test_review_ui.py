@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from shorts_assets.demo import stop_group
 from shorts_assets_tests.browser import Browser
 from shorts_assets_tests.conftest import GOOD_ROW, SMALL, free_port, quick_queue, read_sheet, video_env, write_sheet
-from shorts_assets_tests.webui import graphql, per_item_assets, wait_for
+from shorts_assets_tests.webui import graphql, materializations, per_item_assets, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -129,3 +130,93 @@ def test_a2_the_review_queue_lists_every_item_awaiting_review_newest_first_and_l
         browser.wait(f"location.search.includes('partition={newest_first[0]}')", "the item's page")
         browser.wait(f"!!{SHOW_MARKDOWN} && document.body.innerText.includes('{newest_first[0]}')", "its metadata")
     assert shot.stat().st_size > 20_000
+
+
+# -- acting from the UI: a backfill over the selected items, the decision as its run config ------------
+
+LAUNCH = """mutation($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
+  __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
+BACKFILL_RUNS = """query($tags: [ExecutionTag!]) { runsOrError(filter: {tags: $tags}) {
+  ... on Runs { results { status tags { key value } } } } }"""
+ACTED = 300  # s: the backfill daemon's tick (30 s), the runs, the sheet sync's ticks that follow
+
+
+def launch(url: str, config: dict, items: list[str], asset: str | None = None, job: str | None = None) -> str:
+    """A backfill of `items` as the UI launches it, over an asset (the asset page's selection) or a job's
+    partition set (the job's partitions page), with the launchpad's config; its id."""
+    target = ({"assetSelection": [{"path": [asset]}]} if asset else {"selector": {
+        "partitionSetName": f"{job}_partition_set",
+        "repositorySelector": {"repositoryName": "__repository__", "repositoryLocationName": "shorts_assets"}}})
+    op = asset or {"retract_content": "retracted_post"}[job]
+    answer = graphql(url, LAUNCH, {"params": {**target, "partitionNames": items,
+                                              "runConfigData": {"ops": {op: {"config": config}}}}})
+    launched = answer["launchPartitionBackfill"]
+    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+    return launched["backfillId"]
+
+
+def backfill_runs(url: str, backfill: str) -> list[dict]:
+    """The backfill's runs: status and partition of each."""
+    runs = graphql(url, BACKFILL_RUNS, {"tags": [{"key": "dagster/backfill", "value": backfill}]})
+    return [{"status": run["status"], "partition": {t["key"]: t["value"] for t in run["tags"]}["dagster/partition"]}
+            for run in runs["runsOrError"]["results"]]
+
+
+def ended(url: str, backfill: str, count: int) -> list[dict] | None:
+    runs = backfill_runs(url, backfill)
+    done = len(runs) == count and all(run["status"] in ("SUCCESS", "FAILURE", "CANCELED") for run in runs)
+    return runs if done else None
+
+
+def sandbox_posts(ui: ReviewUI) -> dict[str, dict]:
+    """item id -> its post on the sandbox channel."""
+    posts = [json.loads(path.read_text()) for path in ui.home.glob("sandbox_channel/*/post.json")]
+    return {post["item_id"]: post for post in posts}
+
+
+def test_z1_approving_two_selected_items_publishes_both(review_ui):
+    chosen = [review_ui.items["honeybees"], review_ui.items["wasps"]]
+    backfill = launch(review_ui.url, {"decision": "approve", "reason": "clear and accurate"}, chosen,
+                      asset="review_decision")
+    runs = wait_for(lambda: ended(review_ui.url, backfill, 2), ACTED, "the review runs")
+    assert sorted(run["partition"] for run in runs) == sorted(chosen)  # one run per item
+    assert all(run["status"] == "SUCCESS" for run in runs), runs
+
+    def published() -> bool:
+        rows = review_ui.rows()
+        return all(rows[item]["status"] == "published" for item in chosen) and all(
+            materializations(review_ui.url, "published_post", item) == 1 for item in chosen)
+
+    wait_for(published, ACTED, "both rows to say published")
+    assert set(chosen) <= set(sandbox_posts(review_ui))
+    assert review_ui.rows()[review_ui.items["ants"]]["status"] == "awaiting review"
+
+
+def test_z2_a_rejection_needs_a_reason_and_keeps_it_and_publishes_nothing(review_ui):
+    item = review_ui.items["ants"]
+    refused = launch(review_ui.url, {"decision": "reject"}, [item], asset="review_decision")
+    assert [run["status"] for run in wait_for(lambda: ended(review_ui.url, refused, 1), ACTED, "the refusal")] == [
+        "FAILURE"]
+    time.sleep(25)  # two sheet sync ticks: a reviewer's failed run is not the item's
+    assert review_ui.rows()[item]["status"] == "awaiting review" and review_ui.rows()[item]["error"] == ""
+
+    backfill = launch(review_ui.url, {"decision": "reject", "reason": "the ants are blurry"}, [item],
+                      asset="review_decision")
+    assert [run["status"] for run in wait_for(lambda: ended(review_ui.url, backfill, 1), ACTED, "the rejection")] == [
+        "SUCCESS"]
+    assert review_ui.rows()[item]["status"] == "rejected: the ants are blurry"
+    time.sleep(25)  # and it stays so: nothing publishes a rejected item
+    assert review_ui.rows()[item]["status"] == "rejected: the ants are blurry"
+    assert materializations(review_ui.url, "published_post", item) == 0
+    assert item not in sandbox_posts(review_ui)
+
+
+def test_z3_retracting_a_selected_item_with_a_reason(review_ui):
+    item = review_ui.items["wasps"]
+    backfill = launch(review_ui.url, {"reason": "a fact was wrong"}, [item], job="retract_content")
+    assert [run["status"] for run in wait_for(lambda: ended(review_ui.url, backfill, 1), ACTED, "the retraction")] == [
+        "SUCCESS"]
+    wait_for(lambda: review_ui.rows()[item]["status"] == "retracted", ACTED, "the row to say retracted")
+    record = json.loads((review_ui.home / "store" / "retracted_post" / item / "record.json").read_text())
+    assert record["record"]["reason"] == "a fact was wrong"
+    assert item not in sandbox_posts(review_ui) and review_ui.items["honeybees"] in sandbox_posts(review_ui)

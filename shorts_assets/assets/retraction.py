@@ -8,7 +8,8 @@ Records and materializations are left alone: Dagster keeps what was published an
 
 from datetime import UTC, datetime
 
-from dagster import AssetExecutionContext, Output, asset
+from dagster import AssetExecutionContext, Config, Output, asset
+from pydantic import Field
 
 from .. import keys
 from ..models import Post, PublishedPost, RetractedPost
@@ -67,16 +68,23 @@ def retract_everywhere(platforms: Platforms, published: PublishedPost, store: St
     )
 
 
+class RetractConfig(Config):
+    reason: str = Field(default="", description="Why the items are taken down, kept in their RetractedPost record "
+                        "(a retraction the sheet asks for has none)")
+
+
 @asset(partitions_def=content_items, group_name="distribution", pool="upload", retry_policy=SERVICE_RETRY)
 def retracted_post(
     context: AssetExecutionContext,
+    config: RetractConfig,
     published_post: PublishedPost,
     platforms: Platforms,
     store: StoreResource,
 ) -> Output[RetractedPost]:
     """The item taken down wherever the platform allows it; what could not be is left to a person."""
     with service_call():
-        record = retract_everywhere(platforms, published_post, store.open())
+        done = retract_everywhere(platforms, published_post, store.open())
+    record = done.model_copy(update={"reason": " ".join(config.reason.split())})
     for failure in record.failures:
         context.log.warning(f"still up: {failure}")
     return Output(
@@ -85,5 +93,6 @@ def retracted_post(
             "retracted": ", ".join(p.platform for p in record.retracted),
             "still_up": len(record.failures),
             "failures": "\n".join(record.failures),
+            "reason": record.reason,
         },
     )

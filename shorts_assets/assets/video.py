@@ -10,7 +10,7 @@ from ..media.caption_presets import DEFAULT_PRESET, PRESETS, UnknownPreset, pres
 from ..media.captions import CaptionStyle, build_ass
 from ..media.compose import RenderSpec, render_video, title_case
 from ..media.fonts import UnreadableText, check_burned_in
-from ..media.previews import frame_strip, shrink
+from ..media.previews import shrink
 from ..media.probe import probe
 from ..models import Clips, Idea, MediaFile, Narration, RenderedVideo, Script
 from ..output import OutputResource
@@ -92,6 +92,7 @@ def rendered_video(
             captions=captions,
             out_video=work / "video.mp4",
             out_thumbnail=work / "thumbnail.jpg",
+            out_frames=work / "frames.jpg",
             title=script.title,
             music=idea.music,
             language=lang,
@@ -102,7 +103,7 @@ def rendered_video(
         result = render_video(spec)
         info = probe(spec.out_video)
         preview = shrink(spec.out_thumbnail, work / "preview.jpg")
-        frames = frame_strip(spec.out_video, info.duration_s, work / "frames.jpg")
+        frames = spec.out_frames
     record = RenderedVideo(
         item_id=idea.item_id,
         video=MediaFile(name="video.mp4", mime="video/mp4", path=spec.out_video),

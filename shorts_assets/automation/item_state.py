@@ -11,31 +11,56 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRun, DagsterRunSta
 from .. import keys
 from ..assets.post import published_post
 from ..assets.retraction import retracted_post
+from ..assets.review import review_decision
 from ..assets.video import rendered_video
 from ..deferrals import waiting
 from ..keys import RowStatus
 from ..store import Store
-from .jobs import PRODUCE_ASSETS, PUBLISH_ASSETS, production_job, publish_content, retract_content
+from .jobs import PRODUCE_ASSETS, PUBLISH_ASSETS, production_job, publish_content, retract_content, review_content
 
 PARTITION_TAG = "dagster/partition"
 UNDER_WAY = {DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
              DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING}
+RUN_PAGE = 5  # runs read at a time while looking past a reviewer's decisions
 ENDED_BADLY = {DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
 # What a row says while a run of the job is under way; a run launched from the UI is production.
 WORKING = {publish_content.name: RowStatus.PUBLISHING, retract_content.name: RowStatus.RETRACTING}
 
 
+def decides(run: DagsterRun) -> bool:
+    """A run of a reviewer's decision: it writes the item's row itself, and its failure (a rejection
+    without a reason) is the reviewer's to read in the UI, not the item's."""
+    return run.job_name == review_content.name or run.asset_selection == {review_decision.key}
+
+
 def latest_run(instance: DagsterInstance, item_id: str) -> RunRecord | None:
-    """The item's newest run, whichever job or UI launch it came from: content_item is this code
-    location's only partitioning, so every run of an item carries its partition tag."""
-    records = instance.get_run_records(filters=RunsFilter(tags={PARTITION_TAG: item_id}), limit=1)
-    return records[0] if records else None
+    """The item's newest run that makes, publishes or retracts it, whichever job or UI launch it came
+    from: content_item is this code location's only partitioning, so every run of an item carries its
+    partition tag."""
+    cursor = None
+    while True:
+        records = instance.get_run_records(filters=RunsFilter(tags={PARTITION_TAG: item_id}), limit=RUN_PAGE,
+                                           cursor=cursor)
+        found = next((record for record in records if not decides(record.dagster_run)), None)
+        if found is not None or len(records) < RUN_PAGE:
+            return found
+        cursor = records[-1].dagster_run.run_id
 
 
-def created(record: RunRecord) -> float:
-    """When the run was created, as a UNIX time (the storage keeps UTC, with or without its zone)."""
-    when = record.create_timestamp
+def unix(when: datetime) -> float:
+    """A run storage time as a UNIX time (the storage keeps UTC, with or without its zone)."""
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+
+
+def answers(record: RunRecord, asked: tuple[str, datetime]) -> bool:
+    """Whether the run is news to a row that has said `status` (queued, publishing, retracting) since
+    `asked_at`: a run created since (the one the sync asked for), or one that was already doing what
+    the row says then and has changed since (a publish or retraction launched from the UI, which the
+    row showed under way)."""
+    status, asked_at = asked
+    since = int(asked_at.timestamp())  # run storage keeps whole seconds (SQLite)
+    doing = WORKING.get(record.dagster_run.job_name) == status
+    return unix(record.create_timestamp) >= since or (doing and unix(record.update_timestamp) >= since)
 
 
 def innermost(error) -> str:
@@ -96,14 +121,14 @@ def outcome(item_id: str, store: Store, review_required: bool) -> dict[str, str]
 
 
 def current_values(instance: DagsterInstance, item_id: str, store: Store, review_required: bool,
-                   asked_at: datetime | None = None) -> dict[str, str]:
+                   asked: tuple[str, datetime] | None = None) -> dict[str, str]:
     """The row cells that say where the item is now: under way, failed, or what it has reached.
 
-    `asked_at` is when the factory asked for a run the row is waiting for (it said queued,
-    publishing or retracting then): until a run that new exists, the row stays as it is.
+    `asked` is what the row says and since when, when it says queued, publishing or retracting: the
+    factory asked for a run then, or saw one under way. Until a run `answers` it, the row stays.
     """
     record = latest_run(instance, item_id)
-    if asked_at is not None and (record is None or created(record) < int(asked_at.timestamp())):
+    if asked is not None and (record is None or not answers(record, asked)):
         return {}
     run = record.dagster_run if record is not None else None
     if run is not None and run.status in UNDER_WAY:

@@ -1,4 +1,4 @@
-"""The jobs: produce an item, publish it, both at once, retract it, and one analytics cycle.
+"""The jobs: produce an item, publish it, both at once, review it, retract it, and one analytics cycle.
 
 One run per item, its steps in one process: an item's stages run one after another anyway,
 and items run in parallel up to the run queue's limit (dagster.yaml). Runs that render carry
@@ -13,6 +13,7 @@ from ..assets.metrics import post_metrics
 from ..assets.post import published_post
 from ..assets.proposals import idea_proposals
 from ..assets.retraction import retracted_post
+from ..assets.review import review_decision
 from ..assets.scenes import scenes
 from ..assets.script import script
 from ..assets.strategy import content_strategy
@@ -50,7 +51,16 @@ retract_content = define_asset_job(
     "retract_content",
     selection=AssetSelection.assets(retracted_post),
     executor_def=in_process_executor,
-    description="Take one content item's posts down; its history stays.",
+    description="Take the selected content items' posts down (config: reason); their history stays.",
+)
+# A reviewer's decision on the items selected in the UI: a backfill over them with the decision as config,
+# one run per item (each carries the item's partition tag, and one refusal fails only its own item).
+review_content = define_asset_job(
+    "review_content",
+    selection=AssetSelection.assets(review_decision),
+    executor_def=in_process_executor,
+    description="Approve or reject the selected content items (config: decision, reason): writes the decision to "
+                "their sheet rows; the sheet sync publishes what is approved.",
 )
 analytics_cycle = define_asset_job(
     "analytics_cycle",

@@ -202,7 +202,8 @@ def sheet_sync(context: SensorEvaluationContext, sheet: ResourceParam[Sheet], st
             request, values = resumption(item_id, opened, policy.holds_videos, now)
         if request is None and not values:
             asked_at = written_at(row) if status in ASKED else None
-            values = current_values(context.instance, item_id, opened, policy.review_required, asked_at)
+            values = current_values(context.instance, item_id, opened, policy.review_required,
+                                    (status, asked_at) if asked_at else None)
         return request, values
 
     requests: list[RunRequest] = []

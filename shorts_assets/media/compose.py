@@ -24,6 +24,7 @@ from shorts_assets.media import text_block
 from shorts_assets.media.ffmpeg import MediaError, run
 from shorts_assets.media.fonts import fonts_dir
 from shorts_assets.media.format import PRODUCTION, OutputFormat
+from shorts_assets.media.previews import frame_strip, still
 from shorts_assets.media.probe import voice_filters, voice_gain_db
 from shorts_assets.media.scenes import scene_picture
 from shorts_assets.models import MAX_VIDEO_SECONDS, Loudness, SceneSource, StillSource, VideoSource
@@ -50,6 +51,7 @@ class RenderSpec:
     out_video: Path
     out_thumbnail: Path
     title: str
+    out_frames: Path | None = None  # a strip of frames from across the video (media/previews.py), when given
     music: str = "none"  # "none", "ambient" (a generated pad) or the path of an audio file
     language: Language = DEFAULT  # what the captions and the title are drawn and shaped as
     seed: int = 0
@@ -74,7 +76,7 @@ class RenderResult:
 
 
 def render_video(spec: RenderSpec) -> RenderResult:
-    """Render the MP4 and its thumbnail in one ffmpeg run."""
+    """Render the MP4, its thumbnail and its frame strip in one ffmpeg run."""
     _check(spec)
     with tempfile.TemporaryDirectory(prefix="render-") as tmp:
         title_file = Path(tmp) / "title.ass"
@@ -86,6 +88,12 @@ def render_video(spec: RenderSpec) -> RenderResult:
         main, thumb = split.stream(0), split.stream(1)
         video = main.filter("ass", filename=str(spec.captions), fontsdir=fontsdir)
         video = video.filter("format", pix_fmts="yuv420p", color_ranges="tv")
+        outputs = []
+        if spec.out_frames is not None:
+            both = video.filter_multi_output("split")
+            video = both.stream(0)
+            total = round(spec.duration_s * spec.fmt.fps)
+            outputs.append(still(frame_strip(both.stream(1), total), spec.out_frames))
         audio = _soundtrack(spec)
         out_video = ffmpeg.output(
             video, audio, str(spec.out_video),
@@ -100,7 +108,7 @@ def render_video(spec: RenderSpec) -> RenderResult:
             update=1, **{"frames:v": 1, "q:v": 2},
         )
         started = time.monotonic()
-        run(ffmpeg.merge_outputs(out_video, out_thumb), f"render {spec.out_video.name}")
+        run(ffmpeg.merge_outputs(out_video, out_thumb, *outputs), f"render {spec.out_video.name}")
         seconds = time.monotonic() - started
     return RenderResult(seconds=seconds, duration_s=spec.duration_s)
 

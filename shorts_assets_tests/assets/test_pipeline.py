@@ -4,8 +4,13 @@ The first item is made in the production format, through the blocking check: a f
 spec test. The S3 item renders small, as the other tests do."""
 
 import base64
+import hashlib
+import json
 import re
+import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from dagster import AssetKey, DagsterInstance
@@ -125,7 +130,7 @@ def test_the_whole_item_materializes_with_the_store_on_s3(s3_bucket, tmp_path):
     write_sheet(tmp_path / "content_sheet.csv", [{**GOOD_ROW, "item_id": ITEM, "status": "queued"}])
     defs = build_definitions(small_settings({
         "SHORTS_HOME": str(tmp_path), "SHORTS_STORE": f"s3://{bucket}/factory",
-        "S3_ENDPOINT_URL": client.meta.endpoint_url}))
+        "S3_ENDPOINT_URL": client.meta.endpoint_url, "SHORTS_LINK_HOURS": "2"}))
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(content_items.name, [ITEM])
     result = defs.resolve_job_def("content_pipeline").execute_in_process(partition_key=ITEM, instance=instance)
@@ -136,6 +141,20 @@ def test_the_whole_item_materializes_with_the_store_on_s3(s3_bucket, tmp_path):
     assert {Path(k).suffix for k in keys} <= MEDIA_SUFFIXES
     assert not (tmp_path / "store").exists()
     assert list((tmp_path / "cache").rglob("narration.wav"))  # downstream steps read local copies
+
+    # the review page's link: presigned for SHORTS_LINK_HOURS, it downloads the stored bytes with no credentials
+    metadata = latest_metadata(instance, rendered_video.key)
+    url, expires = metadata["video"].value, metadata["video_link_expires"].value
+    query = parse_qs(urlsplit(url).query)
+    assert query["X-Amz-Expires"] == ["7200"] and query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
+    signed_at = datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    assert abs(signed_at.timestamp() + 7200 - expires) <= 2
+    assert f"[Play the video]({url})" in metadata["preview"].value
+    with urllib.request.urlopen(url, timeout=30) as response:
+        data = response.read()
+    video = json.loads(client.get_object(Bucket=bucket, Key=f"factory/rendered_video/{ITEM}/record.json")["Body"]
+                       .read())["record"]["video"]
+    assert hashlib.sha256(data).hexdigest() == video["sha256"]
 
 
 def test_the_video_s_review_page_shows_it(produced):

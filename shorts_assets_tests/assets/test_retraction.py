@@ -1,6 +1,7 @@
 """Retraction: an item produced on the sandbox and on the YouTube fake, then taken down again."""
 
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -9,6 +10,8 @@ from dagster import (
     AssetMaterialization,
     AssetSpec,
     DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
     build_sensor_context,
     materialize,
 )
@@ -18,7 +21,7 @@ from shorts_assets.assets.post import publish_once, published_post
 from shorts_assets.assets.retraction import retract_everywhere, retracted_post
 from shorts_assets.automation.sheet_sync import sheet_sync
 from shorts_assets.definitions import build_definitions
-from shorts_assets.models import Post, PublishedPost
+from shorts_assets.models import Post, PublishedPost, RetractedPost
 from shorts_assets.partitions import content_items
 from shorts_assets.policy import Policy
 from shorts_assets.providers import PermanentError, TransientError
@@ -67,6 +70,11 @@ def test_the_item_is_gone_from_the_sandbox_channel_and_youtube_was_asked_to_dele
     assert list((home / "sandbox_channel").iterdir()) == []
     [delete] = youtube.calls(*DELETES)
     assert youtube.videos == {} and delete.query["id"] == [youtube.uploads[0].video_id]
+
+
+def test_a_record_from_before_retractions_had_a_reason_loads():
+    old = {"item_id": ITEM, "retracted": [], "retracted_at": "2030-01-01T10:00:00+00:00", "failures": []}
+    assert RetractedPost.model_validate(old).reason == ""
 
 
 def test_the_ledger_and_the_record_say_retracted(retracted):
@@ -138,10 +146,13 @@ def test_a_platform_without_delete_is_reported_and_the_others_still_retract(tmp_
     upstream = AssetSpec(published_post.key, partitions_def=content_items)
     result = materialize([upstream, retracted_post], partition_key="bees-1", instance=instance, resources={
         "platforms": Platforms(order=["sandbox", "tiktok"], sandbox=sandbox, tiktok=tiktok),
-        "store": store, "io_manager": StoreIOManager(store=store)})
+        "store": store, "io_manager": StoreIOManager(store=store)},
+        run_config={"ops": {"retracted_post": {"config": {"reason": "wrong  facts\n"}}}})
 
     assert result.success
     retraction = result.output_for_node("retracted_post")
+    [shown] = result.asset_materializations_for_node("retracted_post")
+    assert retraction.reason == shown.metadata["reason"].value == "wrong facts"
     assert [p.platform for p in retraction.retracted] == ["sandbox"]
     assert retraction.failures == ["tiktok: TikTok's API cannot delete a post: delete video 7301 in the TikTok app "
                                    "(https://www.tiktok.com/@bees/video/7301)"]
@@ -255,3 +266,23 @@ def test_a_retract_row_becomes_a_run_and_says_retracting(tmp_path):
             "rejected: retract needs the item_id of the item to take down", "published"]
         with build_sensor_context(instance=instance, resources=resources) as context:
             assert sheet_sync(context).skip_reason
+
+
+def test_a_retraction_launched_from_the_ui_is_followed_to_its_end(tmp_path):
+    """The row shows the run under way (`retracting`, as a row the sync asked a run for says), then
+    what it came to: it does not wait for a newer run that nobody asked for."""
+    sheet = write_sheet(tmp_path / "content_sheet.csv", [{**GOOD_ROW, "item_id": ITEM, "status": "published"}])
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions(content_items.name, [ITEM])
+        run = instance.add_run(DagsterRun(job_name="retract_content", status=DagsterRunStatus.STARTED,
+                                          tags={"dagster/partition": ITEM}))
+        time.sleep(1.1)  # the sync sees it in a later second than it started: storage keeps whole seconds
+        resources = {"sheet": CsvSheet(path=str(sheet)), "policy": Policy(review_required=False),
+                     "store": StoreResource(root=str(tmp_path / "store"), cache_dir=str(tmp_path))}
+        with build_sensor_context(instance=instance, resources=resources) as context:
+            sheet_sync(context)
+        assert read_sheet(sheet)[0]["status"] == "retracting"
+        instance.report_run_failed(run, "the platform said no")
+        with build_sensor_context(instance=instance, resources=resources) as context:
+            sheet_sync(context)
+        assert read_sheet(sheet)[0]["status"] == "failed"

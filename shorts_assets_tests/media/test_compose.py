@@ -9,6 +9,7 @@ from shorts_assets.media.captions import build_ass
 from shorts_assets.media.compose import RenderSpec, render_video
 from shorts_assets.media.ffmpeg import MediaError
 from shorts_assets.media.format import PRODUCTION, OutputFormat
+from shorts_assets.media.previews import STRIP_HEIGHT
 from shorts_assets.media.probe import integrated_loudness, measure_loudness, probe
 from shorts_assets.models import MediaFile, VideoSource, WordTiming
 from shorts_assets_tests.conftest import SMALL
@@ -115,6 +116,20 @@ def test_thumbnail_shows_the_title_over_a_clean_frame_of_the_first_beat(
     thumb = frame_rgb(spec.out_thumbnail, None, tmp_path / "thumb.ppm")
     assert count_pixels(thumb, (0.1, 0.6), is_white) > 100
     assert count_pixels(thumb, (0.55, 0.75), is_yellow) == 0  # no captions on the thumbnail
+
+
+def test_the_frame_strip_shows_the_video_from_start_to_end(blue_clip, pattern_clip, narration_wav, tmp_path):
+    """Six frames from across the video, drawn in the render's own pass: the first scene's on the left."""
+    spec = make_spec(tmp_path, [blue_clip, pattern_clip], narration_wav, out_frames=tmp_path / "frames.jpg")
+    render_video(spec)
+    info = probe(spec.out_frames)
+    assert (info.width, info.height) == (6 * 90 + 5 * 4, STRIP_HEIGHT)  # 9:16 frames with 4 px between them
+    strip = frame_rgb(spec.out_frames, None, tmp_path / "strip.ppm", size=f"{info.width}x{info.height}")
+    width, height, rgb = strip
+    tiles = [(column * 94 + 45, height // 4) for column in range(6)]  # each frame's middle, above the captions
+    blue = [is_clip_blue(*rgb[(y * width + x) * 3:(y * width + x) * 3 + 3]) for x, y in tiles]
+    first_scene = sum(blue)  # the blue scene runs from 0 to 2 s of the video's NARRATION_S + TAIL_S
+    assert blue == [True] * first_scene + [False] * (6 - first_scene) and 0 < first_scene < 6
 
 
 @pytest.mark.parametrize("music", ["ambient", "file"])
