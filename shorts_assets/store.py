@@ -8,6 +8,7 @@ one of the known record models and never executes anything from the bucket.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -157,19 +158,22 @@ class S3Store(Store):
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{self.object_key(key)}"
 
+    @functools.cached_property
+    def signer(self):
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client("s3", endpoint_url=self.client.meta.endpoint_url,
+                            region_name=self.client.meta.region_name, config=Config(signature_version="s3v4"))
+
     def link(self, key: str) -> Link:
         """A presigned GET: whoever has it reads this one object until it expires, and nothing else.
 
         Signed with SigV4 (X-Amz-Expires), which every region takes: boto3 presigns S3 with the
         retired SigV2 unless told, and the store's client (Dagster's S3Resource) cannot be told."""
-        import boto3
-        from botocore.config import Config
-
         seconds = int(self.link_lifetime.total_seconds())
         expires = datetime.now(UTC).replace(microsecond=0) + self.link_lifetime
-        signer = boto3.client("s3", endpoint_url=self.client.meta.endpoint_url,
-                              region_name=self.client.meta.region_name, config=Config(signature_version="s3v4"))
-        url = signer.generate_presigned_url(
+        url = self.signer.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": self.object_key(key)}, ExpiresIn=seconds)
         return Link(url, expires)
 

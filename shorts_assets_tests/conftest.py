@@ -114,8 +114,8 @@ def read_sheet(path: Path) -> list[dict[str, str]]:
 # in parallel workers, a module at a time per worker (pytest-xdist, --dist loadfile), in collection
 # order: these start at once rather than last; every other module keeps its order after them.
 LONGEST_FIRST = ("test_load.py", "test_learning_loop.py", "test_production.py", "test_transient_faults.py",
-                 "test_secrets.py", "test_dev_ui.py", "test_fuzzed_rows.py", "test_demo.py", "test_render_reference.py",
-                 "test_real_services.py", "test_crash_resume.py")
+                 "test_review_ui.py", "test_secrets.py", "test_dev_ui.py", "test_fuzzed_rows.py", "test_demo.py",
+                 "test_render_reference.py", "test_real_services.py", "test_crash_resume.py")
 
 
 def pytest_collection_modifyitems(items):
