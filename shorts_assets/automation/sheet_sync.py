@@ -235,4 +235,4 @@ def sheet_sync(context: SensorEvaluationContext, sheet: ResourceParam[Sheet], st
     if updates:
         context.log.info(f"{len(updates)} rows brought up to date, {len(requests)} runs asked for")
     return SensorResult(run_requests=requests, cursor=kept, asset_events=[shown] if shown else [],
-                        skip_reason=None if updates else f"{len(rows)} rows, all up to date")
+                        skip_reason=None if updates or requests else f"{len(rows)} rows, all up to date")
