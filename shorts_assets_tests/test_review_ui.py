@@ -4,8 +4,11 @@ selected items, all through GraphQL as the UI does (and a headless browser for w
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -86,6 +89,15 @@ def shown_markdown(browser: Browser, page: str, what: str) -> list[list]:
 def test_a1_a_browser_shows_an_items_thumbnail_and_frames_on_its_rendered_video_page(review_ui, tmp_path):
     graphql(review_ui.url, "mutation { setNuxSeen }")  # what dismissing the first-visit newsletter box does
     item = review_ui.items["honeybees"]
+    # through GraphQL: the item's latest render holds its pictures and the path that plays the stored video
+    metadata = latest_metadata(review_ui.url, "rendered_video", item)
+    pictures = re.findall(r"\]\(data:image/jpeg;base64,([A-Za-z0-9+/=]+)\)", metadata["preview"])
+    assert len(pictures) == 2 and all(base64.b64decode(data)[:3] == b"\xff\xd8\xff" for data in pictures)
+    video = Path(metadata["video"])
+    assert video == review_ui.home / "store" / "rendered_video" / item / "video.mp4"
+    assert f"`{video}`" in metadata["preview"]
+    record = json.loads((video.parent / "record.json").read_text())["record"]
+    assert hashlib.sha256(video.read_bytes()).hexdigest() == record["video"]["sha256"]
     with Browser(tmp_path / "profile") as browser:
         images = shown_markdown(browser, f"{review_ui.url}/assets/rendered_video?view=partitions&partition={item}",
                                 "rendered_video")
@@ -100,13 +112,16 @@ def test_a1_a_browser_shows_an_items_thumbnail_and_frames_on_its_rendered_video_
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
 
 
-def latest_metadata(url: str, asset: str) -> dict:
-    data = graphql(url, """query($key: AssetKeyInput!) { assetOrError(assetKey: $key) { ... on Asset {
-      assetMaterializations(limit: 1) { metadataEntries { label
-        ... on MarkdownMetadataEntry { mdStr } ... on IntMetadataEntry { intValue } } } } } }""",
-                   {"key": {"path": [asset]}})
+def latest_metadata(url: str, asset: str, partition: str | None = None) -> dict:
+    """The latest materialization's markdown, integer and path entries (of `partition`), as the UI asks for them."""
+    data = graphql(url, """query($key: AssetKeyInput!, $p: [String!]) { assetOrError(assetKey: $key) { ... on Asset {
+      assetMaterializations(limit: 1, partitions: $p) { metadataEntries { label
+        ... on MarkdownMetadataEntry { mdStr } ... on IntMetadataEntry { intValue }
+        ... on PathMetadataEntry { path } } } } } }""",
+                   {"key": {"path": [asset]}, "p": [partition] if partition else None})
     [latest] = data["assetOrError"]["assetMaterializations"] or [{"metadataEntries": []}]
-    return {entry["label"]: entry.get("mdStr", entry.get("intValue")) for entry in latest["metadataEntries"]}
+    return {entry["label"]: entry.get("mdStr", entry.get("intValue", entry.get("path")))
+            for entry in latest["metadataEntries"]}
 
 
 def test_a2_the_review_queue_lists_every_item_awaiting_review_newest_first_and_links_each_page(review_ui, tmp_path):
