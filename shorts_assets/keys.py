@@ -97,17 +97,13 @@ class RowStatus(StrEnum):
         return f"{cls.REJECTED.value}: {reason}"
 
     @classmethod
-    def is_rejected(cls, cell: str) -> bool:
-        return cell.startswith(cls.REJECTED.value)
-
-    @classmethod
     def scheduled(cls, when: str) -> str:
         """The cell of an approved item the calendar has given a time (in the channel's zone)."""
         return f"{cls.SCHEDULED.value} {when}"
 
-    @classmethod
-    def is_scheduled(cls, cell: str) -> bool:
-        return cell.startswith(cls.SCHEDULED.value)
+    def opens(self, cell: str) -> bool:
+        """Whether `cell` is this status, with or without what follows it (`rejected: <why>`)."""
+        return cell.startswith(self.value)
 
 
 # Anything past a reviewer's approval may publish (and an item the calendar scheduled).
@@ -115,4 +111,4 @@ APPROVED = (RowStatus.APPROVED, RowStatus.PUBLISHING, RowStatus.PUBLISHED)
 
 
 def approved(status: str) -> bool:
-    return status in APPROVED or RowStatus.is_scheduled(status)
+    return status in APPROVED or RowStatus.SCHEDULED.opens(status)

@@ -102,7 +102,7 @@ def members(rows: list[SheetRow], store: Store, policy: Policy) -> list[Member]:
             continue
         for item_id, status in row_items(row).items():
             takes = status == RowStatus.APPROVED or (status == RowStatus.RENDERED and not policy.review_required)
-            scheduled = RowStatus.is_scheduled(status)
+            scheduled = RowStatus.SCHEDULED.opens(status)
             if not (takes or status in HELD or scheduled) or not (policy.publish_slots or pin or scheduled):
                 continue  # the sheet sync publishes it on approval: no store read
             if (store.read_json(keys.record(published_post.key, item_id)) is not None

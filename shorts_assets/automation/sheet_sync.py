@@ -121,14 +121,14 @@ def items_run_since(instance, since: float | None) -> set[str] | None:
 
 def may_be_stale(status: str, item_id: str, ran: set[str] | None) -> bool:
     """Whether a row of an item may no longer say what the state says: it is open, or its item ran."""
-    if not item_id or status in NOT_ITEMS or RowStatus.is_rejected(status):
+    if not item_id or status in NOT_ITEMS or RowStatus.REJECTED.opens(status):
         return False
     return status not in SETTLED or ran is None or item_id in ran
 
 
 def versions_of(row: SheetRow) -> list[str]:
     """The languages of a row whose versions are under way; [] for a row of one item, or one not queued."""
-    if row.status in NOT_ITEMS or RowStatus.is_rejected(row.status):
+    if row.status in NOT_ITEMS or RowStatus.REJECTED.opens(row.status):
         return []
     try:
         return versions.asked(row.values)
