@@ -10,7 +10,6 @@ from ..media.caption_presets import DEFAULT_PRESET, PRESETS, UnknownPreset, pres
 from ..media.captions import CaptionStyle, build_ass
 from ..media.compose import RenderSpec, render_video, title_case
 from ..media.fonts import UnreadableText, check_burned_in
-from ..media.previews import shrink
 from ..media.probe import probe
 from ..models import Clips, Idea, MediaFile, Narration, RenderedVideo, Script
 from ..output import OutputResource
@@ -92,6 +91,7 @@ def rendered_video(
             captions=captions,
             out_video=work / "video.mp4",
             out_thumbnail=work / "thumbnail.jpg",
+            out_preview=work / "preview.jpg",
             out_frames=work / "frames.jpg",
             title=script.title,
             music=idea.music,
@@ -102,15 +102,13 @@ def rendered_video(
         )
         result = render_video(spec)
         info = probe(spec.out_video)
-        preview = shrink(spec.out_thumbnail, work / "preview.jpg")
-        frames = spec.out_frames
     record = RenderedVideo(
         item_id=idea.item_id,
         video=MediaFile(name="video.mp4", mime="video/mp4", path=spec.out_video),
         thumbnail=MediaFile(name="thumbnail.jpg", mime="image/jpeg", path=spec.out_thumbnail),
         captions=MediaFile(name="captions.ass", mime="text/x-ssa", path=captions),
-        preview=MediaFile(name="preview.jpg", mime="image/jpeg", path=preview),
-        frames=MediaFile(name="frames.jpg", mime="image/jpeg", path=frames),
+        preview=MediaFile(name="preview.jpg", mime="image/jpeg", path=spec.out_preview),
+        frames=MediaFile(name="frames.jpg", mime="image/jpeg", path=spec.out_frames),
         duration_s=info.duration_s,
         width=info.width,
         height=info.height,
@@ -136,7 +134,8 @@ def rendered_video(
     return Output(
         record,
         metadata={
-            "preview": MetadataValue.md(video_page(preview, frames, link, spec_line(checked, figures), cost, spoken)),
+            "preview": MetadataValue.md(
+                video_page(spec.out_preview, spec.out_frames, link, spec_line(checked, figures), cost, spoken)),
             **link_entries("video", link),
             "spec_check": checked,
             "loudness_lufs": figures["loudness_lufs"],

@@ -24,7 +24,7 @@ from shorts_assets.media import text_block
 from shorts_assets.media.ffmpeg import MediaError, run
 from shorts_assets.media.fonts import fonts_dir
 from shorts_assets.media.format import PRODUCTION, OutputFormat
-from shorts_assets.media.previews import frame_strip, still
+from shorts_assets.media.previews import frame_strip, shrunk, still
 from shorts_assets.media.probe import voice_filters, voice_gain_db
 from shorts_assets.media.scenes import scene_picture
 from shorts_assets.models import MAX_VIDEO_SECONDS, Loudness, SceneSource, StillSource, VideoSource
@@ -51,7 +51,9 @@ class RenderSpec:
     out_video: Path
     out_thumbnail: Path
     title: str
-    out_frames: Path | None = None  # a strip of frames from across the video (media/previews.py), when given
+    # The review pages' pictures (media/previews.py), when given: the thumbnail shrunk, a strip of frames.
+    out_preview: Path | None = None
+    out_frames: Path | None = None
     music: str = "none"  # "none", "ambient" (a generated pad) or the path of an audio file
     language: Language = DEFAULT  # what the captions and the title are drawn and shaped as
     seed: int = 0
@@ -76,7 +78,7 @@ class RenderResult:
 
 
 def render_video(spec: RenderSpec) -> RenderResult:
-    """Render the MP4, its thumbnail and its frame strip in one ffmpeg run."""
+    """Render the MP4, its thumbnail and the review pages' pictures in one ffmpeg run."""
     _check(spec)
     with tempfile.TemporaryDirectory(prefix="render-") as tmp:
         title_file = Path(tmp) / "title.ass"
@@ -84,16 +86,13 @@ def render_video(spec: RenderSpec) -> RenderResult:
         documents = [spec.captions.read_text(encoding="utf-8"), title_file.read_text(encoding="utf-8")]
         fontsdir = str(fonts_dir(documents, Path(tmp) / "fonts"))
         picture = _scenes(spec, Path(tmp))
-        split = picture.filter_multi_output("split")
-        main, thumb = split.stream(0), split.stream(1)
+        main, thumb = _tee(picture)
         video = main.filter("ass", filename=str(spec.captions), fontsdir=fontsdir)
         video = video.filter("format", pix_fmts="yuv420p", color_ranges="tv")
         outputs = []
         if spec.out_frames is not None:
-            both = video.filter_multi_output("split")
-            video = both.stream(0)
-            total = round(spec.duration_s * spec.fmt.fps)
-            outputs.append(still(frame_strip(both.stream(1), total), spec.out_frames))
+            video, strip = _tee(video)
+            outputs.append(still(frame_strip(strip, round(spec.duration_s * spec.fmt.fps)), spec.out_frames))
         audio = _soundtrack(spec)
         out_video = ffmpeg.output(
             video, audio, str(spec.out_video),
@@ -102,15 +101,21 @@ def render_video(spec: RenderSpec) -> RenderResult:
             acodec="aac", ar=spec.fmt.sample_rate, ac=2, audio_bitrate="160k",
             movflags="+faststart", t=f"{spec.duration_s:.3f}",
         )
-        out_thumb = ffmpeg.output(
-            _thumbnail(thumb, spec).filter("ass", filename=str(title_file), fontsdir=fontsdir),
-            str(spec.out_thumbnail),
-            update=1, **{"frames:v": 1, "q:v": 2},
-        )
+        thumbnail = _thumbnail(thumb, spec).filter("ass", filename=str(title_file), fontsdir=fontsdir)
+        if spec.out_preview is not None:
+            thumbnail, small = _tee(thumbnail)
+            outputs.append(still(shrunk(small), spec.out_preview))
+        out_thumb = ffmpeg.output(thumbnail, str(spec.out_thumbnail), update=1, **{"frames:v": 1, "q:v": 2})
         started = time.monotonic()
         run(ffmpeg.merge_outputs(out_video, out_thumb, *outputs), f"render {spec.out_video.name}")
         seconds = time.monotonic() - started
     return RenderResult(seconds=seconds, duration_s=spec.duration_s)
+
+
+def _tee(stream):
+    """The stream twice: one for the output it was made for, one for a picture drawn from the same frames."""
+    both = stream.filter_multi_output("split")
+    return both.stream(0), both.stream(1)
 
 
 def _check(spec: RenderSpec) -> None:

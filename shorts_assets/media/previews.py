@@ -12,18 +12,15 @@ from pathlib import Path
 
 import ffmpeg
 
-from .ffmpeg import run
-
 THUMB_HEIGHT = 320  # pixels: the thumbnail as the review page shows it (about 12 kB)
 STRIP_HEIGHT = 160  # pixels: each frame of the strip
 STRIP_FRAMES = 6  # frames across the video, evenly spaced
 QUALITY = 6  # ffmpeg's JPEG scale, 2 (best) to 31: small files that still show what is there
 
 
-def shrink(image: Path, out: Path, height: int = THUMB_HEIGHT) -> Path:
-    """`image` scaled down to `height` pixels (its aspect kept) as a small JPEG."""
-    run(still(ffmpeg.input(str(image)).filter("scale", -2, height), out), f"shrink {Path(image).name}")
-    return out
+def shrunk(stream, height: int = THUMB_HEIGHT):
+    """The stream scaled down to `height` pixels, its aspect kept: the thumbnail as a review page shows it."""
+    return stream.filter("scale", -2, height)
 
 
 def frame_strip(stream, total_frames: int, frames: int = STRIP_FRAMES, height: int = STRIP_HEIGHT):
@@ -31,8 +28,7 @@ def frame_strip(stream, total_frames: int, frames: int = STRIP_FRAMES, height: i
     parts) side by side: the whole video at a glance. A branch of the render's own graph, so the
     frames cost no second decode (decoding a finished 30 s short again took 4 s of CPU)."""
     wanted = sorted({min(int((part + 0.5) * total_frames / frames), total_frames - 1) for part in range(frames)})
-    return (stream.filter("select", "+".join(f"eq(n,{n})" for n in wanted))
-            .filter("scale", -2, height)
+    return (shrunk(stream.filter("select", "+".join(f"eq(n,{n})" for n in wanted)), height)
             .filter("tile", f"{len(wanted)}x1", padding=4, color="black"))
 
 

@@ -9,7 +9,7 @@ from shorts_assets.media.captions import build_ass
 from shorts_assets.media.compose import RenderSpec, render_video
 from shorts_assets.media.ffmpeg import MediaError
 from shorts_assets.media.format import PRODUCTION, OutputFormat
-from shorts_assets.media.previews import STRIP_HEIGHT
+from shorts_assets.media.previews import STRIP_HEIGHT, THUMB_HEIGHT
 from shorts_assets.media.probe import integrated_loudness, measure_loudness, probe
 from shorts_assets.models import MediaFile, VideoSource, WordTiming
 from shorts_assets_tests.conftest import SMALL
@@ -119,9 +119,13 @@ def test_thumbnail_shows_the_title_over_a_clean_frame_of_the_first_beat(
 
 
 def test_the_frame_strip_shows_the_video_from_start_to_end(blue_clip, pattern_clip, narration_wav, tmp_path):
-    """Six frames from across the video, drawn in the render's own pass: the first scene's on the left."""
-    spec = make_spec(tmp_path, [blue_clip, pattern_clip], narration_wav, out_frames=tmp_path / "frames.jpg")
+    """Six frames from across the video, and the thumbnail made small, drawn in the render's own pass:
+    the first scene's frames on the left."""
+    spec = make_spec(tmp_path, [blue_clip, pattern_clip], narration_wav, out_frames=tmp_path / "frames.jpg",
+                     out_preview=tmp_path / "preview.jpg")
     render_video(spec)
+    preview = probe(spec.out_preview)
+    assert (preview.width, preview.height) == (SMALL.width * THUMB_HEIGHT // SMALL.height, THUMB_HEIGHT)
     info = probe(spec.out_frames)
     assert (info.width, info.height) == (6 * 90 + 5 * 4, STRIP_HEIGHT)  # 9:16 frames with 4 px between them
     strip = frame_rgb(spec.out_frames, None, tmp_path / "strip.ppm", size=f"{info.width}x{info.height}")
