@@ -105,3 +105,13 @@ _FULL_STOPS = {"Jpan": "。", "Hans": "。", "Hant": "。", "Deva": "।", "Beng
 def full_stop(language: Language) -> str:
     """What a sentence in the language ends with when it has no mark of its own."""
     return _FULL_STOPS.get(language.script, ".")
+
+
+def whole_words(cut: str) -> str:
+    """Text cut at a length, without the word the cut went through (unless it is the only one)."""
+    return cut.rsplit(" ", 1)[0] if " " in cut else cut
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a space when there is one to cut at."""
+    return text if len(text) <= limit else whole_words(text[:limit])

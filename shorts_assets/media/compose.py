@@ -21,10 +21,10 @@ import ffmpeg
 from shorts_assets import text_rules
 from shorts_assets.languages import DEFAULT, Language
 from shorts_assets.media import text_block
-from shorts_assets.media.ffmpeg import MediaError, run
+from shorts_assets.media.ffmpeg import MediaError, run, still
 from shorts_assets.media.fonts import fonts_dir
 from shorts_assets.media.format import PRODUCTION, OutputFormat
-from shorts_assets.media.previews import frame_strip, shrunk, still
+from shorts_assets.media.previews import QUALITY, frame_strip, shrunk
 from shorts_assets.media.probe import voice_filters, voice_gain_db
 from shorts_assets.media.scenes import scene_picture
 from shorts_assets.models import MAX_VIDEO_SECONDS, Loudness, SceneSource, StillSource, VideoSource
@@ -92,7 +92,8 @@ def render_video(spec: RenderSpec) -> RenderResult:
         outputs = []
         if spec.out_frames is not None:
             video, strip = _tee(video)
-            outputs.append(still(frame_strip(strip, round(spec.duration_s * spec.fmt.fps)), spec.out_frames))
+            frames = frame_strip(strip, round(spec.duration_s * spec.fmt.fps))
+            outputs.append(still(frames, spec.out_frames, QUALITY))
         audio = _soundtrack(spec)
         out_video = ffmpeg.output(
             video, audio, str(spec.out_video),
@@ -104,8 +105,8 @@ def render_video(spec: RenderSpec) -> RenderResult:
         thumbnail = _thumbnail(thumb, spec).filter("ass", filename=str(title_file), fontsdir=fontsdir)
         if spec.out_preview is not None:
             thumbnail, small = _tee(thumbnail)
-            outputs.append(still(shrunk(small), spec.out_preview))
-        out_thumb = ffmpeg.output(thumbnail, str(spec.out_thumbnail), update=1, **{"frames:v": 1, "q:v": 2})
+            outputs.append(still(shrunk(small), spec.out_preview, QUALITY))
+        out_thumb = still(thumbnail, spec.out_thumbnail, 2)
         started = time.monotonic()
         run(ffmpeg.merge_outputs(out_video, out_thumb, *outputs), f"render {spec.out_video.name}")
         seconds = time.monotonic() - started

@@ -31,6 +31,11 @@ def run(stream, what: str) -> str:
     return run_args(args, what)
 
 
+def still(stream, out, quality: int):
+    """An output writing the stream's first frame as a JPEG; `quality` is ffmpeg's scale, 2 (best) to 31."""
+    return ffmpeg.output(stream, str(out), update=1, **{"frames:v": 1, "q:v": quality})
+
+
 def run_args(args: list[str], what: str) -> str:
     proc = subprocess.run(args, capture_output=True, text=True, errors="replace")
     if proc.returncode != 0:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-import ffmpeg
-
 THUMB_HEIGHT = 320  # pixels: the thumbnail as the review page shows it (about 12 kB)
 STRIP_HEIGHT = 160  # pixels: each frame of the strip
 STRIP_FRAMES = 6  # frames across the video, evenly spaced
@@ -30,11 +28,6 @@ def frame_strip(stream, total_frames: int, frames: int = STRIP_FRAMES, height: i
     wanted = sorted({min(int((part + 0.5) * total_frames / frames), total_frames - 1) for part in range(frames)})
     return (shrunk(stream.filter("select", "+".join(f"eq(n,{n})" for n in wanted)), height)
             .filter("tile", f"{len(wanted)}x1", padding=4, color="black"))
-
-
-def still(stream, out: Path):
-    """An ffmpeg output writing the stream's first frame as a small JPEG."""
-    return ffmpeg.output(stream, str(out), update=1, **{"frames:v": 1, "q:v": QUALITY})
 
 
 def data_uri(path: Path, mime: str = "image/jpeg") -> str:

@@ -18,7 +18,7 @@ import ffmpeg
 
 from shorts_assets.languages import language
 from shorts_assets.media.backgrounds import GENERATORS, text_card
-from shorts_assets.media.ffmpeg import run
+from shorts_assets.media.ffmpeg import run, still
 from shorts_assets.media.format import FPS, OutputFormat
 from shorts_assets.models import CardSource, ProceduralSource, SceneSource, StillSource, VideoSource
 
@@ -115,7 +115,7 @@ def write_preview(source: SceneSource, seconds: float, fmt: OutputFormat, out: P
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".preview-") as tmp:
         picture = scene_picture(source, frames, fmt, Path(tmp))
         frame = picture.filter("trim", start_frame=at, end_frame=at + 1).filter("scale", -2, PREVIEW_HEIGHT)
-        run(ffmpeg.output(frame, str(out), update=1, **{"frames:v": 1, "q:v": 4}), f"preview {out.name}")
+        run(still(frame, out, 4), f"preview {out.name}")
 
 
 CONTACT_COLUMNS = 8  # previews a row of the contact sheet at most: a usual short's scenes in one strip
@@ -141,5 +141,5 @@ def write_contact_sheet(previews: list[Path], out: Path) -> None:
         columns = contact_columns(len(tiles))
         layout = "|".join(f"{offset('w0', n % columns)}_{offset('h0', n // columns)}" for n in range(len(tiles)))
         sheet = ffmpeg.filter(tiles, "xstack", inputs=len(tiles), layout=layout, fill="black")
-    run(ffmpeg.output(sheet, str(Path(out).absolute()), update=1, **{"frames:v": 1, "q:v": 4}),
+    run(still(sheet, Path(out).absolute(), 4),
         f"contact sheet {Path(out).name}")

@@ -39,6 +39,7 @@ from ..models import Cost, VideoSource
 from ..pacing import clip_seconds
 from ..parallel import one_at_a_time
 from ..store import StoreResource
+from ..text_rules import whole_words
 from . import PermanentError, TransientError
 from .downloads import MB, DownloadCache, Unusable
 from .footage import ClipMade, ClipRequest, NoFootage, generation_prompt, scene_file
@@ -63,8 +64,7 @@ def fitted(prompt: str, limit: int = PROMPT_LIMIT) -> str:
     units = prompt.encode("utf-16-le")
     if len(units) <= 2 * limit:
         return prompt
-    cut = units[: 2 * limit].decode("utf-16-le", errors="ignore")  # a half surrogate pair is dropped
-    return cut.rsplit(" ", 1)[0] if " " in cut else cut
+    return whole_words(units[: 2 * limit].decode("utf-16-le", errors="ignore"))  # a half surrogate pair is dropped
 
 
 class RunwayFootage(ConfigurableResource):

@@ -44,6 +44,7 @@ from shorts_assets.providers.downloads import (
 from shorts_assets.providers.footage import ClipMade, ClipRequest, NoFootage, card_text, scene_file, scene_seed
 from shorts_assets.providers.http_errors import retried, send
 from shorts_assets.providers.public_net import allowance, public_client
+from shorts_assets.text_rules import cut_at_word
 
 MAX_RATE_LIMIT_WAIT_S = 3600.0  # a longer wait means the quota is used up: permanent
 QUERY_CHARS = 100
@@ -71,8 +72,7 @@ def file_source(request: ClipRequest, path: Path, mime: str) -> SceneSource:
 
 def search_query(visual: str) -> str:
     """The scene's visual cue as a search query: one line, at most QUERY_CHARS, whole words."""
-    words = " ".join(visual.split())
-    return words if len(words) <= QUERY_CHARS else words[:QUERY_CHARS].rsplit(" ", 1)[0]
+    return cut_at_word(" ".join(visual.split()), QUERY_CHARS)
 
 
 def queries(scene: Scene) -> list[str]:

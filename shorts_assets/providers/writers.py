@@ -18,7 +18,7 @@ from dagster import ConfigurableResource
 from ..languages import DEFAULT, Language, language
 from ..models import MAX_SEARCH_TERM_CHARS, MAX_SEARCH_TERMS, Cost, Idea, ProposedIdea, Scene, Script
 from ..pacing import WORDS_PER_SECOND
-from ..text_rules import SENTENCE_ENDS, caption_case, full_stop, units
+from ..text_rules import SENTENCE_ENDS, caption_case, cut_at_word, full_stop, units
 from ..visual_styles import style_for
 from .phrases import phrases
 
@@ -120,15 +120,8 @@ def search_terms(text: str, topic: str, spoken_in: Language = DEFAULT) -> list[s
            if not any(word in known or known in word for known in topic_words)][:2]  # "octopus" is in "octopuses"
     subject = " ".join(topic_words)
     terms = [f"{subject} {word}".strip() for word in own] + [subject]
-    return list(dict.fromkeys(cut for term in terms if (cut := _term(term))))[:MAX_SEARCH_TERMS]
-
-
-def _term(text: str) -> str:
-    """At most MAX_SEARCH_TERM_CHARS, cut at a space when there is one to cut at."""
-    if len(text) <= MAX_SEARCH_TERM_CHARS:
-        return text
-    cut = text[:MAX_SEARCH_TERM_CHARS]
-    return cut.rsplit(" ", 1)[0] if " " in cut else cut
+    cuts = (cut_at_word(term, MAX_SEARCH_TERM_CHARS) for term in terms)
+    return list(dict.fromkeys(cut for cut in cuts if cut))[:MAX_SEARCH_TERMS]
 
 
 def hashtags(idea: Idea) -> list[str]:
