@@ -3,14 +3,17 @@
 A resource, so the sensors, the schedule and the assets read the same settings.
 """
 
+from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 from dagster import AssetKey, ConfigurableResource, DagsterInstance
 from pydantic import Field
 
+from . import slots
 from .budget import budget_deferral, spent_on
 from .providers import Deferred
 from .providers.public_net import Allowance, allowance
+from .rows import RowError
 
 
 class Policy(ConfigurableResource):
@@ -40,6 +43,15 @@ class Policy(ConfigurableResource):
     def holds_videos(self) -> bool:
         """A new item stops at its video: a person reviews it, or the publishing slots say when it goes out."""
         return self.review_required or bool(self.publish_slots)
+
+    def holds(self, row: Mapping[str, str]) -> bool:
+        """Whether an item of this row stops at its video: `holds_videos`, or the row pins when it goes
+        out (`publish_at`, which the publishing calendar then keeps, review or not). A pin that cannot
+        be read holds too: the sheet sync writes why to the row."""
+        try:
+            return self.holds_videos or slots.pinned(row.get(slots.COLUMN), self.channel_zone) is not None
+        except RowError:
+            return True
 
     @property
     def channel_zone(self) -> ZoneInfo:

@@ -183,6 +183,18 @@ def test_with_review_required_the_runs_stop_at_the_rendered_video(instance, shee
     assert tick(instance, sheet_path, review_required=True).run_requests[0].job_name == "produce_content"
 
 
+def test_a_row_that_pins_its_time_stops_at_its_video_without_review_and_a_bad_pin_is_rejected(instance, sheet_path):
+    """Without review or slots an item goes straight through, unless its row pins when it goes out: then
+    the publishing calendar keeps it until that time."""
+    columns = [*GOOD_ROW, "item_id", "status", "publish_at"]
+    rows = [{**GOOD_ROW, "topic": topic, "publish_at": pin} for topic, pin in
+            (("bees", ""), ("wasps", "2030-03-05 08:30"), ("ants", "next tuesday"))]
+    write_sheet(sheet_path, rows, columns=[*columns, "error", "video_path", "post_url", "updated_at", "notes"])
+    jobs = {request.tags["shorts/row"]: request.job_name for request in tick(instance, sheet_path).run_requests}
+    assert jobs == {"1": "content_pipeline", "2": "produce_content"}
+    assert read_sheet(sheet_path)[2]["status"].startswith("rejected: publish_at 'next tuesday' is not a date and time")
+
+
 def test_proposals_wait_for_a_person_and_are_read_again_until_ready(instance, sheet_path):
     write_sheet(sheet_path, [{**GOOD_ROW, "status": "proposed"}, {**SECOND, "status": "queued"}])
     first = tick(instance, sheet_path)

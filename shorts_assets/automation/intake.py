@@ -14,6 +14,7 @@ from dagster import (
     sensor,
 )
 
+from .. import slots
 from ..assets.idea import idea as idea_asset
 from ..keys import RowStatus
 from ..languages import language
@@ -62,7 +63,6 @@ def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[
     held = policy.budget_held(context.instance)
     if held is not None:
         return SkipReason(f"new rows wait: {held}")  # the cursor stays, so they are read again
-    job = production_job(policy.holds_videos)
     known: set[str] | None = None
     added: dict[str, None] = {}  # ordered, and quick to look up in a tick of thousands
     requests: list[RunRequest] = []
@@ -86,6 +86,7 @@ def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[
                 raise RowError(f"duplicate of item {taken}")
             for idea in ideas:  # the selected voice speaks every version's language
                 voice.voice_for(idea.voice, language(idea.language))
+            slots.pinned(row.values.get(slots.COLUMN), policy.channel_zone)  # a publish_at it can read, if any
         except (RowError, PermanentError) as error:
             updates[row.number] = {"status": RowStatus.rejected(str(error))}
             context.log.info(f"row {row.number} rejected: {error}")
@@ -95,6 +96,7 @@ def content_sheet_sensor(context: SensorEvaluationContext, sheet: ResourceParam[
                 f"the factory could not check this row ({type(error).__name__}: {str(error)[:200]})")}
             context.log.exception(f"row {row.number} could not be checked")
             continue
+        job = production_job(policy.holds(row.values))
         for idea in ideas:  # one, or a version per language the row asks for
             added[idea.item_id] = None
             requests.append(RunRequest(job_name=job.name, partition_key=idea.item_id, run_key=idea.item_id,

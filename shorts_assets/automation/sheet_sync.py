@@ -199,7 +199,7 @@ def sheet_sync(context: SensorEvaluationContext, sheet: ResourceParam[Sheet], st
                 if request is None:
                     return None
         elif status == RowStatus.DEFERRED:
-            request, values = resumption(item_id, opened, policy.holds_videos, now)
+            request, values = resumption(item_id, opened, policy.holds(row.values), now)
         if request is None and not values:
             asked_at = written_at(row) if status in ASKED else None
             values = current_values(context.instance, item_id, opened, policy.review_required,
