@@ -174,7 +174,11 @@ def item_status(rows: list[SheetRow], item_id: str) -> str | None:
     found = row_of(rows, item_id)
     if found is None:
         return None
-    row, code = found
+    return status_of(*found)
+
+
+def status_of(row: SheetRow, code: str | None) -> str:
+    """What the row says of its own item (`code` None) or of its version in `code`."""
     return row.status if code is None else statuses(row, asked(row.values))[code]
 
 

@@ -111,7 +111,7 @@ def review_decision(
         raise permanent(f"no row of the content sheet holds item {item_id}: a decision is written to the item's "
                         "row, so give its row its item_id back first")
     row, code = found
-    said = row.status if code is None else versions.statuses(row, versions.asked(row.values))[code]
+    said = versions.status_of(row, code)
     status, then = decided(config, said, item_id, store.open(), platforms)
     if status != said:
         with service_call():

@@ -23,7 +23,6 @@ sensor tick's text neither keeps nor has room for.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -54,6 +53,7 @@ from ..providers.platforms import schedules_ahead
 from ..providers.sheets import Sheet, SheetRow
 from ..rows import RowError
 from ..store import Store, StoreResource
+from . import digest
 from .jobs import publish_content
 from .sheet_sync import row_items
 
@@ -218,10 +218,6 @@ def idle(queue: list[tuple[str, str, str]]) -> str:
     if queue:
         return f"nothing is waiting; {queue[-1][2]} is at {queue[-1][1]}"
     return "no publishing slots are set (approved items publish on approval) and no approved row pins a publish_at"
-
-
-def digest(queue: list[tuple[str, str, str]]) -> str:
-    return hashlib.sha256(json.dumps(queue).encode()).hexdigest()[:16]
 
 
 def table(queue: list[tuple[str, str, str]]) -> str:

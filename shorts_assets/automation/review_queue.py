@@ -15,8 +15,6 @@ store is), a few kilobytes each: the list shows the newest SHOWN items and count
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +35,7 @@ from ..keys import RowStatus
 from ..models import RenderedVideo, Script
 from ..review_pages import escaped, link_line, picture
 from ..store import Link, Store, load_record
+from . import digest
 
 review_queue = AssetSpec(
     "review_queue", group_name="distribution",
@@ -66,10 +65,9 @@ def awaiting(statuses: dict[str, str], instance: DagsterInstance) -> list[Waitin
     return sorted((Waiting(item, latest.get(item, 0)) for item in items), key=lambda w: (-w.rendered, w.item_id))
 
 
-def digest(queue: list[Waiting] | None) -> str:
-    """What the queue shows, in 16 hex digits; `None` is review switched off."""
-    shown = None if queue is None else [[w.item_id, w.rendered] for w in queue]
-    return hashlib.sha256(json.dumps(shown).encode()).hexdigest()[:16]
+def shown(queue: list[Waiting] | None) -> str:
+    """The queue's digest; `None` is review switched off."""
+    return digest(None if queue is None else [[w.item_id, w.rendered] for w in queue])
 
 
 def due(cursor: dict, queue_digest: str, now: datetime) -> bool:
@@ -146,7 +144,7 @@ def tick(statuses: dict[str, str], review_required: bool, instance: DagsterInsta
          cursor: dict, now: datetime) -> tuple[AssetMaterialization | None, dict]:
     """The queue's materialization when it is due (else None), and the cursor to keep."""
     queue = awaiting(statuses, instance) if review_required else None
-    queue_digest = digest(queue)
+    queue_digest = shown(queue)
     if not due(cursor, queue_digest, now):
         return None, cursor
     if queue is None:

@@ -148,8 +148,11 @@ def retimed(ass_text: str, spans: list[tuple[float, float]]) -> str:
 
 def document_language(ass_text: str) -> Language:
     """The language a document names in `[Script Info]` (English if it names none)."""
-    found = re.search(r"^Language:\s*(\S+)", ass_text, re.MULTILINE)
-    return language(found.group(1) if found else "")
+    try:
+        code = script_info(ass_text, "Language")
+    except ValueError:  # no Language line
+        code = ""
+    return language(code)
 
 
 def _events(ass_text: str) -> list[tuple[str, str, str, str]]:
