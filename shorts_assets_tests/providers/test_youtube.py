@@ -197,7 +197,7 @@ def test_settings_are_checked_before_anything_is_sent(fake, channel, upload):
     assert fake.requests == []
 
 
-def test_google_hosts_by_default_and_the_files_token_uri_is_never_used(channel, upload):
+def test_google_hosts_by_default_and_the_files_token_uri_is_never_used(channel, upload, offline):
     google = channel.model_copy(update={"api_root": GOOGLE_API_ROOT})
     credentials = google._credentials()
     assert credentials.token_uri == "https://oauth2.googleapis.com/token"
