@@ -40,15 +40,16 @@ class SafeArea:
         """The free rectangle (left, top, right, bottom) in pixels of a `width` x `height` frame."""
         return self.left * width, self.top * height, (1 - self.right) * width, (1 - self.bottom) * height
 
-    def intrusions(self, box: tuple[float, float, float, float], width: int, height: int) -> list[str]:
-        """How far a (left, top, right, bottom) pixel box reaches into the covered edges, in words;
+    def intrusions(self, box: tuple[float, float, float, float], width: int, height: int
+                   ) -> list[tuple[float, str]]:
+        """How far (pixels) a (left, top, right, bottom) pixel box reaches into which covered edge;
         [] when it is inside the free area."""
         left, top, right, bottom = self.pixels(width, height)
         found = [
             (box[3] - bottom, f"the bottom {self.bottom:.0%}"), (top - box[1], f"the top {self.top:.0%}"),
             (box[2] - right, f"the right {self.right:.0%}"), (left - box[0], f"the left {self.left:.0%}"),
         ]
-        return [f"{round(depth)} px into {edge}" for depth, edge in found if depth > 0.5]
+        return [(depth, edge) for depth, edge in found if depth > 0.5]
 
 
 @dataclass(frozen=True)

@@ -108,9 +108,10 @@ def under_buttons(document: str, platforms: list[str] | tuple[str, ...]) -> list
         hits = [(found, where.area.intrusions(found.box, width, height)) for found in boxes]
         hits = [(found, reach) for found, reach in hits if reach]
         if hits:
-            worst, reach = max(hits, key=lambda hit: max(int(part.split()[0]) for part in hit[1]))
+            worst, reach = max(hits, key=lambda hit: max(depth for depth, _ in hit[1]))
+            reaches = " and ".join(f"{round(depth)} px into {edge}" for depth, edge in reach)
             problems.append(
                 f"{len(hits)} of {len(boxes)} captions would sit under the buttons of {where.label}: "
-                f"{worst.text!r} at {ass.time(worst.start)} reaches {' and '.join(reach)} of the frame "
+                f"{worst.text!r} at {ass.time(worst.start)} reaches {reaches} of the frame "
                 "(raise margin_v, or leave it empty to keep above every enabled platform's)")
     return problems
